@@ -1,0 +1,133 @@
+-- Bronze DDL: the one source of truth for the Bronze tables, in Databricks SQL.
+-- ${catalog} is replaced by the validated catalog name ([A-Za-z0-9_] only) before use.
+-- Locally the catalog is the DuckDB file (CREATE CATALOG is skipped with a log line) and
+-- USING DELTA becomes the native format of the engine.
+
+CREATE CATALOG IF NOT EXISTS ${catalog};
+
+CREATE SCHEMA IF NOT EXISTS ${catalog}.bronze COMMENT 'Raw API answers, append-only, plus the run log';
+CREATE SCHEMA IF NOT EXISTS ${catalog}.silver COMMENT 'Lakeflow materialized views: facts and dimensions';
+CREATE SCHEMA IF NOT EXISTS ${catalog}.silver_physical COMMENT 'Silver copied and optimized for serving';
+CREATE SCHEMA IF NOT EXISTS ${catalog}.gold COMMENT 'dbt marts';
+
+CREATE TABLE IF NOT EXISTS ${catalog}.bronze.channels_raw (
+  snapshot_date DATE NOT NULL COMMENT 'Pacific-time day of the run that fetched this row',
+  ingest_ts_utc TIMESTAMP NOT NULL COMMENT 'When the answer was received (UTC)',
+  source_system STRING NOT NULL COMMENT 'google (the real APIs) or emulator',
+  request_id STRING NOT NULL COMMENT 'Unique id of the API call',
+  schema_version STRING NOT NULL COMMENT 'Version of the payload envelope',
+  run_id STRING NOT NULL COMMENT 'Run that landed the row (run_context_log.run_id)',
+  payload STRING NOT NULL COMMENT 'JSON envelope: {request: {endpoint, params}, status, body}; never credentials'
+)
+USING DELTA
+COMMENT 'channels.list(mine=true) answers: one row per call (Data API v3).'
+TBLPROPERTIES ('ytlake.layer' = 'bronze');
+
+CREATE TABLE IF NOT EXISTS ${catalog}.bronze.playlist_items_raw (
+  snapshot_date DATE NOT NULL COMMENT 'Pacific-time day of the run that fetched this row',
+  ingest_ts_utc TIMESTAMP NOT NULL COMMENT 'When the answer was received (UTC)',
+  source_system STRING NOT NULL COMMENT 'google (the real APIs) or emulator',
+  request_id STRING NOT NULL COMMENT 'Unique id of the API call',
+  schema_version STRING NOT NULL COMMENT 'Version of the payload envelope',
+  run_id STRING NOT NULL COMMENT 'Run that landed the row (run_context_log.run_id)',
+  payload STRING NOT NULL COMMENT 'JSON envelope: {request: {endpoint, params}, status, body}; never credentials'
+)
+USING DELTA
+COMMENT 'playlistItems.list pages of the uploads playlist: one row per page (Data API v3).'
+TBLPROPERTIES ('ytlake.layer' = 'bronze');
+
+CREATE TABLE IF NOT EXISTS ${catalog}.bronze.videos_raw (
+  snapshot_date DATE NOT NULL COMMENT 'Pacific-time day of the run that fetched this row',
+  ingest_ts_utc TIMESTAMP NOT NULL COMMENT 'When the answer was received (UTC)',
+  source_system STRING NOT NULL COMMENT 'google (the real APIs) or emulator',
+  request_id STRING NOT NULL COMMENT 'Unique id of the API call',
+  schema_version STRING NOT NULL COMMENT 'Version of the payload envelope',
+  run_id STRING NOT NULL COMMENT 'Run that landed the row (run_context_log.run_id)',
+  payload STRING NOT NULL COMMENT 'JSON envelope: {request: {endpoint, params}, status, body}; never credentials'
+)
+USING DELTA
+COMMENT 'videos.list answers in batches of up to 50 ids: one row per call (Data API v3).'
+TBLPROPERTIES ('ytlake.layer' = 'bronze');
+
+CREATE TABLE IF NOT EXISTS ${catalog}.bronze.analytics_channel_daily_raw (
+  snapshot_date DATE NOT NULL COMMENT 'Pacific-time day of the run that fetched this row',
+  ingest_ts_utc TIMESTAMP NOT NULL COMMENT 'When the answer was received (UTC)',
+  source_system STRING NOT NULL COMMENT 'google (the real APIs) or emulator',
+  request_id STRING NOT NULL COMMENT 'Unique id of the API call',
+  schema_version STRING NOT NULL COMMENT 'Version of the payload envelope',
+  run_id STRING NOT NULL COMMENT 'Run that landed the row (run_context_log.run_id)',
+  payload STRING NOT NULL COMMENT 'JSON envelope: {request: {endpoint, params}, status, body}; never credentials'
+)
+USING DELTA
+COMMENT 'Analytics v2 reports.query, channel totals by day: one row per call.'
+TBLPROPERTIES ('ytlake.layer' = 'bronze');
+
+CREATE TABLE IF NOT EXISTS ${catalog}.bronze.analytics_video_daily_raw (
+  snapshot_date DATE NOT NULL COMMENT 'Pacific-time day of the run that fetched this row',
+  ingest_ts_utc TIMESTAMP NOT NULL COMMENT 'When the answer was received (UTC)',
+  source_system STRING NOT NULL COMMENT 'google (the real APIs) or emulator',
+  request_id STRING NOT NULL COMMENT 'Unique id of the API call',
+  schema_version STRING NOT NULL COMMENT 'Version of the payload envelope',
+  run_id STRING NOT NULL COMMENT 'Run that landed the row (run_context_log.run_id)',
+  payload STRING NOT NULL COMMENT 'JSON envelope: {request: {endpoint, params}, status, body}; never credentials'
+)
+USING DELTA
+COMMENT 'Analytics v2 reports.query, one video by day: one row per call.'
+TBLPROPERTIES ('ytlake.layer' = 'bronze');
+
+CREATE TABLE IF NOT EXISTS ${catalog}.bronze.analytics_video_traffic_source_raw (
+  snapshot_date DATE NOT NULL COMMENT 'Pacific-time day of the run that fetched this row',
+  ingest_ts_utc TIMESTAMP NOT NULL COMMENT 'When the answer was received (UTC)',
+  source_system STRING NOT NULL COMMENT 'google (the real APIs) or emulator',
+  request_id STRING NOT NULL COMMENT 'Unique id of the API call',
+  schema_version STRING NOT NULL COMMENT 'Version of the payload envelope',
+  run_id STRING NOT NULL COMMENT 'Run that landed the row (run_context_log.run_id)',
+  payload STRING NOT NULL COMMENT 'JSON envelope: {request: {endpoint, params}, status, body}; never credentials'
+)
+USING DELTA
+COMMENT 'Analytics v2 reports.query, one video by insightTrafficSourceType and day: one row per call.'
+TBLPROPERTIES ('ytlake.layer' = 'bronze');
+
+CREATE TABLE IF NOT EXISTS ${catalog}.bronze.analytics_video_country_raw (
+  snapshot_date DATE NOT NULL COMMENT 'Pacific-time day of the run that fetched this row',
+  ingest_ts_utc TIMESTAMP NOT NULL COMMENT 'When the answer was received (UTC)',
+  source_system STRING NOT NULL COMMENT 'google (the real APIs) or emulator',
+  request_id STRING NOT NULL COMMENT 'Unique id of the API call',
+  schema_version STRING NOT NULL COMMENT 'Version of the payload envelope',
+  run_id STRING NOT NULL COMMENT 'Run that landed the row (run_context_log.run_id)',
+  payload STRING NOT NULL COMMENT 'JSON envelope: {request: {endpoint, params}, status, body}; never credentials'
+)
+USING DELTA
+COMMENT 'Analytics v2 reports.query, one video by country for one Pacific day: one row per call.'
+TBLPROPERTIES ('ytlake.layer' = 'bronze');
+
+CREATE TABLE IF NOT EXISTS ${catalog}.bronze.analytics_video_device_raw (
+  snapshot_date DATE NOT NULL COMMENT 'Pacific-time day of the run that fetched this row',
+  ingest_ts_utc TIMESTAMP NOT NULL COMMENT 'When the answer was received (UTC)',
+  source_system STRING NOT NULL COMMENT 'google (the real APIs) or emulator',
+  request_id STRING NOT NULL COMMENT 'Unique id of the API call',
+  schema_version STRING NOT NULL COMMENT 'Version of the payload envelope',
+  run_id STRING NOT NULL COMMENT 'Run that landed the row (run_context_log.run_id)',
+  payload STRING NOT NULL COMMENT 'JSON envelope: {request: {endpoint, params}, status, body}; never credentials'
+)
+USING DELTA
+COMMENT 'Analytics v2 reports.query, one video by deviceType and day: one row per call.'
+TBLPROPERTIES ('ytlake.layer' = 'bronze');
+
+CREATE TABLE IF NOT EXISTS ${catalog}.bronze.run_context_log (
+  run_id STRING NOT NULL COMMENT 'Run id: the Databricks job run id, or a local id',
+  job_id STRING COMMENT 'Databricks job id (local runs: local)',
+  job_run_id STRING COMMENT 'Databricks job run id (local: the run id)',
+  snapshot_date DATE NOT NULL COMMENT 'Pacific-time day of the run',
+  source_system STRING NOT NULL COMMENT 'google or emulator',
+  started_ts_utc TIMESTAMP NOT NULL COMMENT 'When init_run_context started the run (UTC)',
+  run_status STRING NOT NULL COMMENT 'RUNNING, SUCCEEDED, PARTIAL or FAILED',
+  finished_ts_utc TIMESTAMP COMMENT 'When the last task before finalize ended (UTC)',
+  finalized_ts_utc TIMESTAMP COMMENT 'When finalize_run_log wrote the terminal status (UTC)',
+  finalize_task_run_id STRING COMMENT 'Task run id of finalize_run_log',
+  params STRING NOT NULL COMMENT 'JSON: the parameters of the run (never credentials)',
+  summary STRING COMMENT 'JSON: tasks and their states, failed tasks, rows per table, requests'
+)
+USING DELTA
+COMMENT 'One row per job run: opened by init_run_context, closed by finalize_run_log.'
+TBLPROPERTIES ('ytlake.layer' = 'bronze');

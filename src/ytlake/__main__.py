@@ -1,0 +1,3 @@
+from ytlake.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,275 @@
+"""The ``ytlake`` command: a thin layer over the library.
+
+Bad input gets one line on stderr naming the problem and the fix, and exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ytlake.settings import SettingsError, default_lakehouse, parse_date
+
+DEFAULT_LAKEHOUSE_PATH = default_lakehouse()
+
+app = typer.Typer(
+    name="ytlake",
+    help=(
+        "YouTube Analytics Lakehouse: YouTube APIs -> Bronze -> Silver (Lakeflow SQL) -> "
+        "Gold (dbt), locally on DuckDB or on Databricks.\n\n"
+        "Example: ytlake run   (the whole job on the built-in emulator, no account needed)"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+emulator_app = typer.Typer(
+    help="The offline Google (OAuth, Data API v3, Analytics API v2).\n\n"
+    "Example: ytlake emulator serve --port 8765",
+    no_args_is_help=True,
+)
+app.add_typer(emulator_app, name="emulator")
+
+console = Console(stderr=False)
+err_console = Console(stderr=True)
+
+
+class Source(StrEnum):
+    auto = "auto"
+    demo = "demo"
+    google = "google"
+
+
+class EngineName(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+def _date(flag: str):
+    def convert(value: str | None) -> date | None:
+        if value is None:
+            return None
+        try:
+            return parse_date(value, flag)
+        except SettingsError as err:
+            raise typer.BadParameter(str(err)) from None
+
+    return convert
+
+
+@app.command(epilog="Example: ytlake run --demo-videos 20 --lakehouse /tmp/yt.duckdb")
+def run(
+    source: Annotated[
+        Source, typer.Option(help="auto: google when YT_REFRESH_TOKEN is set, else demo")
+    ] = Source.auto,
+    api_root: Annotated[
+        str | None,
+        typer.Option(help="send every Google call to this base URL (e.g. a separately started emulator)"),
+    ] = None,
+    lakehouse: Annotated[Path, typer.Option(help="DuckDB lakehouse file")] = DEFAULT_LAKEHOUSE_PATH,
+    engine: Annotated[
+        EngineName, typer.Option(help="duckdb (default) or a local SparkSession")
+    ] = EngineName.duckdb,
+    catalog: Annotated[str, typer.Option(help="catalog name ([A-Za-z0-9_])")] = "youtube_analytics",
+    start_date: Annotated[
+        str | None, typer.Option(help="first Pacific day to pull (YYYY-MM-DD); default 90 days back")
+    ] = None,
+    end_date: Annotated[
+        str | None, typer.Option(help="last Pacific day to pull; default today - latency")
+    ] = None,
+    today: Annotated[
+        str | None, typer.Option(help="the pipeline's today, Pacific time (YYYY-MM-DD); default now")
+    ] = None,
+    lookback_days: Annotated[
+        int, typer.Option(help="days before the cursor pulled again (restatements)")
+    ] = 7,
+    latency_days: Annotated[int, typer.Option(help="days Google's Analytics data lags")] = 2,
+    chunk_days: Annotated[
+        int | None, typer.Option(help="days per Analytics request in backfills (bundle default 30)")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(help="concurrent Analytics requests")] = 8,
+    requests_per_second: Annotated[float | None, typer.Option(help="client-side request limit")] = None,
+    demo_seed: Annotated[int, typer.Option(help="demo world seed")] = 42,
+    demo_videos: Annotated[int, typer.Option(help="videos in the demo channel")] = 60,
+    demo_history_days: Annotated[int, typer.Option(help="days of demo channel history")] = 120,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="print the tasks' log lines")] = False,
+) -> None:
+    """Run the whole job locally: the bundle's eight tasks, in order.
+
+    With no arguments and no credentials it runs on the built-in emulator (demo mode)
+    into .lakehouse/youtube_analytics.duckdb.
+    """
+    from ytlake.runlocal import RunOptions, run_local
+
+    options = RunOptions(
+        source=source.value,
+        api_root=api_root,
+        lakehouse=lakehouse,
+        engine=engine.value,
+        catalog=catalog,
+        start_date=_date("--start-date")(start_date),
+        end_date=_date("--end-date")(end_date),
+        today=_date("--today")(today),
+        lookback_days=lookback_days,
+        latency_days=latency_days,
+        chunk_days=chunk_days,
+        concurrency=concurrency,
+        requests_per_second=requests_per_second,
+        demo_seed=demo_seed,
+        demo_videos=demo_videos,
+        demo_history_days=demo_history_days,
+    )
+    options.validate()
+    progress = _Progress(verbose)
+    result = run_local(options, on_event=progress.event)
+    progress.close()
+    _summary(result)
+    if not result.succeeded:
+        raise typer.Exit(1)
+
+
+class _Progress:
+    """One line per task (a spinner while it runs, on a terminal)."""
+
+    def __init__(self, verbose: bool) -> None:
+        self.verbose = verbose
+        self.status = None
+
+    def event(self, kind: str, result) -> None:
+        if kind == "started":
+            if console.is_terminal:
+                self.status = console.status(f"[bold]{result.task_key}[/] running...")
+                self.status.start()
+            return
+        if self.status is not None:
+            self.status.stop()
+            self.status = None
+        mark = {"SUCCESS": "[green]✔[/]", "FAILED": "[red]✘[/]"}.get(result.state, "[yellow]–[/]")
+        line = f"{mark} {result.task_key:<32} {result.state:<16}"
+        if kind == "finished":
+            line += f" {result.seconds:6.1f}s"
+        if result.error:
+            line += f"  {result.error}"
+        console.print(line, highlight=False)
+
+    def close(self) -> None:
+        if self.status is not None:
+            self.status.stop()
+
+
+def _summary(result) -> None:
+    table = Table(title=None, show_edge=False)
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, n in result.rows.items():
+        if not name.startswith("__"):
+            table.add_row(name, f"{n:,}")
+    console.print(table)
+    status = result.rows.get("__run_status__", "unknown")
+    total = sum(r.seconds for r in result.run.results.values())
+    where = f"emulator at {result.api_root}" if result.api_root and result.source == "demo" else result.source
+    console.print(
+        f"run {result.run.run_id}: [bold]{status}[/] in {total:.1f}s "
+        f"(source: {where}; lakehouse: {result.lakehouse}; log: {result.log_path})",
+        highlight=False,
+    )
+
+
+@emulator_app.command("serve", epilog="Example: ytlake emulator serve --port 8765 --videos 200 --seed 7")
+def emulator_serve(
+    host: Annotated[str, typer.Option(help="interface to bind (loopback by default)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8765,
+    seed: Annotated[int, typer.Option(help="world seed")] = 42,
+    channels: Annotated[int, typer.Option(help="channels in the world")] = 1,
+    videos: Annotated[int, typer.Option(help="videos per channel")] = 60,
+    history_days: Annotated[int, typer.Option(help="days of history")] = 120,
+    today: Annotated[
+        str | None, typer.Option(help="the world's today (YYYY-MM-DD, Pacific); default now")
+    ] = None,
+    token_ttl: Annotated[int, typer.Option(help="access token lifetime, seconds")] = 3600,
+    data_api_quota: Annotated[int, typer.Option(help="Data API units per Pacific day")] = 10_000,
+    analytics_quota: Annotated[
+        int | None, typer.Option(help="Analytics requests per day (default unlimited)")
+    ] = None,
+) -> None:
+    """Serve the emulator until stopped; prints its base URL and the demo credentials."""
+    from ytlake.emulator.server import serve_forever
+    from ytlake.emulator.service import EmulatorConfig
+    from ytlake.emulator.world import (
+        DEMO_CLIENT_ID,
+        DEMO_CLIENT_SECRET,
+        World,
+        WorldConfig,
+        demo_refresh_token,
+    )
+
+    for name, value, low in (
+        ("--port", port, 0),
+        ("--channels", channels, 1),
+        ("--videos", videos, 0),
+        ("--history-days", history_days, 1),
+        ("--token-ttl", token_ttl, 1),
+        ("--data-api-quota", data_api_quota, 0),
+    ):
+        if value < low:
+            raise SettingsError(f"{name} must be >= {low} (got {value})")
+    kwargs = {"today": _date("--today")(today)} if today else {}
+    world = World(
+        WorldConfig(seed=seed, channels=channels, videos=videos, history_days=history_days, **kwargs)
+    )
+    config = EmulatorConfig(
+        token_ttl=token_ttl, data_api_quota=data_api_quota, analytics_quota=analytics_quota
+    )
+    console.print(
+        f"ytlake emulator: http://{host}:{port}  (today {world.today}, seed {seed})", highlight=False
+    )
+    console.print(f"  YT_CLIENT_ID={DEMO_CLIENT_ID} YT_CLIENT_SECRET={DEMO_CLIENT_SECRET}", highlight=False)
+    for ch in world.channels:
+        console.print(
+            f"  channel {ch.index} {ch.channel_id}: YT_REFRESH_TOKEN={demo_refresh_token(ch.index)}",
+            highlight=False,
+        )
+    console.print(f"  use it with: ytlake run --api-root http://{host}:{port}", highlight=False)
+    serve_forever(world, config, host, port)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app, turning bad input into one line and exit code 2."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        code = app(args=args, prog_name="ytlake", standalone_mode=False)
+    except typer.TyperException as err:  # usage errors (typer's bundled click)
+        if type(err).__name__ == "NoArgsIsHelpError":
+            console.print(err.format_message(), highlight=False, markup=False)
+            return 0
+        _error(err.format_message())
+        return 2
+    except SettingsError as err:
+        _error(str(err))
+        return 2
+    except typer.Exit as err:
+        return int(err.exit_code)
+    except typer.Abort:
+        err_console.print("ytlake: aborted", highlight=False)
+        return 130
+    return code if isinstance(code, int) else 0
+
+
+def _error(text: str) -> None:
+    sys.stderr.write(f"ytlake: error: {_one_line(text)}\n")
+    sys.stderr.flush()
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,698 @@
+"""The emulator's request handling, independent of any web framework.
+
+``Emulator.handle`` takes a method, a path, the query as a multi-dict, the headers and the
+form body, and returns ``(status, json_body, headers)``. ``app.py`` puts it behind HTTP.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+import secrets
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from ytlake.emulator import errors
+from ytlake.emulator.world import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    PACIFIC,
+    Channel,
+    DayMetrics,
+    Video,
+    World,
+    demo_refresh_token,
+)
+
+Params = Mapping[str, list[str]]
+Answer = tuple[int, Any, dict[str, str]]
+
+SCOPES = (
+    "https://www.googleapis.com/auth/youtube.readonly https://www.googleapis.com/auth/yt-analytics.readonly"
+)
+
+CHANNEL_PARTS = {
+    "id",
+    "snippet",
+    "contentDetails",
+    "statistics",
+    "status",
+    "brandingSettings",
+    "topicDetails",
+    "localizations",
+    "auditDetails",
+    "contentOwnerDetails",
+}
+VIDEO_PARTS = {
+    "id",
+    "snippet",
+    "contentDetails",
+    "statistics",
+    "status",
+    "player",
+    "topicDetails",
+    "recordingDetails",
+    "localizations",
+    "liveStreamingDetails",
+    "fileDetails",
+    "processingDetails",
+    "suggestions",
+    "ageGating",
+    "brandPartner",
+    "monetizationDetails",
+    "paidProductPlacementDetails",
+    "projectDetails",
+}
+PLAYLIST_ITEM_PARTS = {"id", "snippet", "contentDetails", "status"}
+
+#: Analytics metric name -> attribute of DayMetrics (or a property).
+METRICS: dict[str, str] = {
+    "views": "views",
+    "estimatedMinutesWatched": "estimated_minutes_watched",
+    "averageViewDuration": "average_view_duration",
+    "likes": "likes",
+    "comments": "comments",
+    "shares": "shares",
+    "subscribersGained": "subscribers_gained",
+    "subscribersLost": "subscribers_lost",
+}
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass
+class EmulatorConfig:
+    token_ttl: int = 3600
+    data_api_quota: int = 10_000
+    analytics_quota: int | None = None
+
+
+@dataclass
+class _Token:
+    channel_index: int
+    expires_at: float
+
+
+@dataclass
+class Stats:
+    requests: Counter = field(default_factory=Counter)
+    statuses: Counter = field(default_factory=Counter)
+    data_api_units: Counter = field(default_factory=Counter)
+    analytics_requests: Counter = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests": dict(self.requests),
+            "statuses": {str(k): v for k, v in self.statuses.items()},
+            "data_api_units": dict(self.data_api_units),
+            "analytics_requests": dict(self.analytics_requests),
+        }
+
+
+def _etag(payload: Any) -> str:
+    digest = hashlib.blake2b(json.dumps(payload, sort_keys=True).encode(), digest_size=18).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _rfc3339(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _encode_page_token(kind: str, offset: int) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{offset}".encode()).decode().rstrip("=")
+
+
+def _decode_page_token(kind: str, token: str) -> int | None:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    prefix, _, num = raw.partition(":")
+    if prefix != kind or not num.isdigit():
+        return None
+    return int(num)
+
+
+def _values(params: Params, name: str) -> list[str]:
+    """All values of a repeated parameter, accepting repeated keys and comma lists."""
+    out: list[str] = []
+    for raw in params.get(name, []):
+        out.extend(v.strip() for v in raw.split(",") if v.strip())
+    return out
+
+
+def _one(params: Params, name: str) -> str | None:
+    vals = params.get(name)
+    return vals[-1] if vals else None
+
+
+class Emulator:
+    """Google, offline: OAuth token endpoint, Data API v3 list methods, Analytics v2."""
+
+    def __init__(
+        self, world: World, config: EmulatorConfig | None = None, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.world = world
+        self.config = config or EmulatorConfig()
+        self.clock = clock
+        self.stats = Stats()
+        self._tokens: dict[str, _Token] = {}
+        self._lock = threading.Lock()
+        self._refresh_tokens = {demo_refresh_token(c.index): c.index for c in world.channels}
+        self._routes: dict[tuple[str, str], Callable[..., Answer]] = {
+            ("POST", "/token"): self._token,
+            ("GET", "/youtube/v3/channels"): self._channels,
+            ("GET", "/youtube/v3/playlistItems"): self._playlist_items,
+            ("GET", "/youtube/v3/videos"): self._videos,
+            ("GET", "/v2/reports"): self._reports,
+            ("GET", "/emulator/stats"): self._stats,
+        }
+
+    # -- dispatch ------------------------------------------------------------------
+    def handle(
+        self, method: str, path: str, params: Params, headers: Mapping[str, str], form: Params | None = None
+    ) -> Answer:
+        path = "/" + path.strip("/")
+        route = self._routes.get((method.upper(), path))
+        with self._lock:
+            self.stats.requests[path] += 1
+        if route is None:
+            status, body = 404, errors.google_error(404, f"Not Found: {path}", "notFound")
+            answer: Answer = (status, body, {})
+        elif path == "/token":
+            answer = route(form or {}, headers)
+        elif path == "/emulator/stats":
+            answer = route()
+        else:
+            answer = route(params, headers)
+        with self._lock:
+            self.stats.statuses[answer[0]] += 1
+        return answer
+
+    def reset_stats(self) -> None:
+        with self._lock:
+            self.stats = Stats()
+
+    # -- OAuth -----------------------------------------------------------------------
+    def _token(self, form: Params, headers: Mapping[str, str]) -> Answer:
+        client_id = _one(form, "client_id")
+        client_secret = _one(form, "client_secret")
+        auth = headers.get("authorization", "")
+        if auth.lower().startswith("basic "):
+            try:
+                decoded = base64.b64decode(auth[6:]).decode()
+                client_id, _, client_secret = decoded.partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                return (*errors.oauth_error(401, "invalid_client", "Unauthorized"), {})
+        if client_id != DEMO_CLIENT_ID:
+            return (*errors.oauth_error(401, "invalid_client", "The OAuth client was not found."), {})
+        if client_secret != DEMO_CLIENT_SECRET:
+            return (*errors.oauth_error(401, "invalid_client", "Unauthorized"), {})
+        grant = _one(form, "grant_type")
+        if grant != "refresh_token":
+            return (
+                *errors.oauth_error(400, "unsupported_grant_type", f"Invalid grant_type: {grant or ''}"),
+                {},
+            )
+        refresh = _one(form, "refresh_token") or ""
+        channel_index = self._refresh_tokens.get(refresh)
+        if channel_index is None:
+            return (*errors.oauth_error(400, "invalid_grant", "Token has been expired or revoked."), {})
+        access = "ya29.emu-" + secrets.token_urlsafe(24)
+        with self._lock:
+            self._tokens[access] = _Token(channel_index, self.clock() + self.config.token_ttl)
+        scope = _one(form, "scope") or SCOPES
+        body = {
+            "access_token": access,
+            "expires_in": max(self.config.token_ttl - 1, 0),
+            "scope": scope,
+            "token_type": "Bearer",
+        }
+        return 200, body, {"Cache-Control": "no-store"}
+
+    def _caller(self, headers: Mapping[str, str]) -> int | None:
+        auth = headers.get("authorization", "")
+        if not auth.startswith("Bearer "):
+            return None
+        token = self._tokens.get(auth[7:].strip())
+        if token is None or token.expires_at <= self.clock():
+            return None
+        return token.channel_index
+
+    def pacific_day(self) -> date:
+        return datetime.fromtimestamp(self.clock(), PACIFIC).date()
+
+    # -- quota -----------------------------------------------------------------------
+    def _charge_data_api(self, endpoint: str, units: int = 1) -> bool:
+        """Charge units for today's Pacific day; False when the quota is spent."""
+        with self._lock:
+            spent = sum(self.stats.data_api_units.values())
+            if spent + units > self.config.data_api_quota:
+                return False
+            self.stats.data_api_units[endpoint] += units
+            return True
+
+    def _charge_analytics(self) -> bool:
+        with self._lock:
+            spent = sum(self.stats.analytics_requests.values())
+            if self.config.analytics_quota is not None and spent >= self.config.analytics_quota:
+                return False
+            self.stats.analytics_requests["reports.query"] += 1
+            return True
+
+    def _data_api_preamble(
+        self, endpoint: str, params: Params, headers: Mapping[str, str], allowed_parts: set[str]
+    ) -> tuple[int, list[str]] | Answer:
+        caller = self._caller(headers)
+        if caller is None:
+            return (*errors.unauthenticated(), {})
+        if not self._charge_data_api(endpoint):
+            return (*errors.quota_exceeded(), {})
+        parts = _values(params, "part")
+        if not parts:
+            return (
+                *errors.bad_request(
+                    "Required parameter: part", reason="required", domain="global", location="part"
+                ),
+                {},
+            )
+        for part in parts:
+            if part not in allowed_parts:
+                return (
+                    *errors.bad_request(
+                        f"'{part}'", reason="unknownPart", domain="youtube.part", location="part"
+                    ),
+                    {},
+                )
+        return caller, parts
+
+    def _max_results(self, params: Params, low: int, default: int) -> int | Answer:
+        raw = _one(params, "maxResults")
+        if raw is None:
+            return default
+        if not raw.lstrip("-").isdigit() or not low <= int(raw) <= 50:
+            msg = f"Invalid value '{raw}'. Values must be within the range: [{low}, 50]"
+            return (
+                *errors.bad_request(
+                    msg, reason="invalidValue", domain="youtube.parameter", location="maxResults"
+                ),
+                {},
+            )
+        return int(raw)
+
+    @staticmethod
+    def _envelope(
+        kind: str,
+        items: list[dict[str, Any]],
+        total: int,
+        per_page: int,
+        next_token: str | None = None,
+        prev_token: str | None = None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"kind": f"youtube#{kind}ListResponse", "etag": ""}
+        if next_token:
+            body["nextPageToken"] = next_token
+        if prev_token:
+            body["prevPageToken"] = prev_token
+        body["pageInfo"] = {"totalResults": total, "resultsPerPage": per_page}
+        if items:
+            body["items"] = items
+        body["etag"] = _etag(body)
+        return body
+
+    # -- Data API: channels.list -------------------------------------------------------
+    def _channels(self, params: Params, headers: Mapping[str, str]) -> Answer:
+        pre = self._data_api_preamble("channels.list", params, headers, CHANNEL_PARTS)
+        if len(pre) == 3:
+            return pre  # type: ignore[return-value]
+        caller, parts = pre  # type: ignore[misc]
+        per_page = self._max_results(params, 0, 5)
+        if isinstance(per_page, tuple):
+            return per_page
+        mine = (_one(params, "mine") or "").lower() == "true"
+        ids = _values(params, "id")
+        if mine == bool(ids):
+            msg = (
+                "No filter selected. Expected one of: forUsername, managedByMe, categoryId, mine, "
+                "mySubscribers, id, idParam, forHandle"
+            )
+            if mine and ids:
+                msg = "Incompatible parameters specified in the request: id, mine"
+                return (
+                    *errors.bad_request(msg, reason="incompatibleParameters", domain="youtube.parameter"),
+                    {},
+                )
+            return (
+                *errors.bad_request(
+                    msg, reason="missingRequiredParameter", domain="youtube.parameter", location=""
+                ),
+                {},
+            )
+        if mine:
+            channels = [self.world.channel(caller)]
+        else:
+            channels = [c for i in ids if (c := self.world.channel_by_id(i)) is not None]
+        items = [self._channel_item(c, parts) for c in channels[:per_page] if per_page]
+        return 200, self._envelope("channel", items, len(channels), per_page), {}
+
+    def _channel_item(self, ch: Channel, parts: list[str]) -> dict[str, Any]:
+        item: dict[str, Any] = {"kind": "youtube#channel", "etag": "", "id": ch.channel_id}
+        if "snippet" in parts:
+            item["snippet"] = {
+                "title": ch.title,
+                "description": ch.description,
+                "customUrl": ch.custom_url,
+                "publishedAt": _rfc3339(ch.published_at),
+                "thumbnails": {
+                    "default": {
+                        "url": f"https://yt3.emulator.invalid/{ch.channel_id}=s88",
+                        "width": 88,
+                        "height": 88,
+                    },
+                    "medium": {
+                        "url": f"https://yt3.emulator.invalid/{ch.channel_id}=s240",
+                        "width": 240,
+                        "height": 240,
+                    },
+                    "high": {
+                        "url": f"https://yt3.emulator.invalid/{ch.channel_id}=s800",
+                        "width": 800,
+                        "height": 800,
+                    },
+                },
+                "localized": {"title": ch.title, "description": ch.description},
+                "country": ch.country,
+            }
+        if "contentDetails" in parts:
+            item["contentDetails"] = {"relatedPlaylists": {"likes": "", "uploads": ch.uploads_playlist_id}}
+        if "statistics" in parts:
+            videos = self.world.videos_of(ch.index)
+            views = sum(
+                self.world.lifetime(v).views for v in self.world.videos if v.channel_index == ch.index
+            )
+            subs = sum(
+                self.world.lifetime(v).subscribers_gained - self.world.lifetime(v).subscribers_lost
+                for v in self.world.videos
+                if v.channel_index == ch.index
+            )
+            item["statistics"] = {
+                "viewCount": str(views),
+                "subscriberCount": str(_three_significant(max(subs, 0))),
+                "hiddenSubscriberCount": False,
+                "videoCount": str(len([v for v in videos if v.privacy_status == "public"])),
+            }
+        if "status" in parts:
+            item["status"] = {
+                "privacyStatus": "public",
+                "isLinked": True,
+                "longUploadsStatus": "allowed",
+                "madeForKids": False,
+            }
+        item["etag"] = _etag(item)
+        return item
+
+    # -- Data API: playlistItems.list ---------------------------------------------------
+    def _playlist_items(self, params: Params, headers: Mapping[str, str]) -> Answer:
+        pre = self._data_api_preamble("playlistItems.list", params, headers, PLAYLIST_ITEM_PARTS)
+        if len(pre) == 3:
+            return pre  # type: ignore[return-value]
+        caller, parts = pre  # type: ignore[misc]
+        per_page = self._max_results(params, 0, 5)
+        if isinstance(per_page, tuple):
+            return per_page
+        playlist_id = _one(params, "playlistId")
+        if not playlist_id:
+            msg = "No filter selected. Expected one of: id, playlistId"
+            return (
+                *errors.bad_request(
+                    msg, reason="missingRequiredParameter", domain="youtube.parameter", location=""
+                ),
+                {},
+            )
+        channel = next((c for c in self.world.channels if c.uploads_playlist_id == playlist_id), None)
+        if channel is None:
+            msg = (
+                "The playlist identified with the request's <code>playlistId</code> parameter "
+                "cannot be found."
+            )
+            return (
+                404,
+                errors.google_error(
+                    404, msg, "playlistNotFound", domain="youtube.playlistItem", location="playlistId"
+                ),
+                {},
+            )
+        videos = self.world.videos_of(channel.index)
+        if channel.index != caller:  # other viewers do not see private uploads
+            videos = [v for v in videos if v.privacy_status != "private"]
+        offset = 0
+        token = _one(params, "pageToken")
+        if token:
+            decoded = _decode_page_token("PI", token)
+            if decoded is None or decoded > len(videos):
+                return (
+                    *errors.bad_request(
+                        "The request specifies an invalid page token.",
+                        reason="invalidPageToken",
+                        domain="youtube.parameter",
+                        location="pageToken",
+                    ),
+                    {},
+                )
+            offset = decoded
+        page = videos[offset : offset + per_page] if per_page else []
+        nxt = (
+            _encode_page_token("PI", offset + per_page)
+            if per_page and offset + per_page < len(videos)
+            else None
+        )
+        prev = _encode_page_token("PI", max(offset - per_page, 0)) if offset > 0 else None
+        items = [self._playlist_item(channel, v, offset + i, parts) for i, v in enumerate(page)]
+        return 200, self._envelope("playlistItem", items, len(videos), per_page, nxt, prev), {}
+
+    def _playlist_item(self, ch: Channel, v: Video, position: int, parts: list[str]) -> dict[str, Any]:
+        item_id = (
+            base64.urlsafe_b64encode(f"{ch.uploads_playlist_id}.{v.video_id}".encode()).decode().rstrip("=")
+        )
+        item: dict[str, Any] = {"kind": "youtube#playlistItem", "etag": "", "id": item_id}
+        published = _rfc3339(v.published_at)
+        if "snippet" in parts:
+            item["snippet"] = {
+                "publishedAt": published,
+                "channelId": ch.channel_id,
+                "title": v.title,
+                "description": v.description,
+                "thumbnails": _video_thumbnails(v.video_id),
+                "channelTitle": ch.title,
+                "playlistId": ch.uploads_playlist_id,
+                "position": position,
+                "resourceId": {"kind": "youtube#video", "videoId": v.video_id},
+                "videoOwnerChannelTitle": ch.title,
+                "videoOwnerChannelId": ch.channel_id,
+            }
+        if "contentDetails" in parts:
+            item["contentDetails"] = {"videoId": v.video_id, "videoPublishedAt": published}
+        if "status" in parts:
+            item["status"] = {"privacyStatus": v.privacy_status}
+        item["etag"] = _etag(item)
+        return item
+
+    # -- Data API: videos.list -------------------------------------------------------
+    def _videos(self, params: Params, headers: Mapping[str, str]) -> Answer:
+        pre = self._data_api_preamble("videos.list", params, headers, VIDEO_PARTS)
+        if len(pre) == 3:
+            return pre  # type: ignore[return-value]
+        caller, parts = pre  # type: ignore[misc]
+        ids = _values(params, "id")
+        if not ids:
+            msg = "No filter selected. Expected one of: chart, id, myRated"
+            return (
+                *errors.bad_request(
+                    msg, reason="missingRequiredParameter", domain="youtube.parameter", location=""
+                ),
+                {},
+            )
+        if len(ids) > 50:
+            return (
+                *errors.bad_request(
+                    "The request specifies an invalid filter parameter.",
+                    reason="invalidFilters",
+                    domain="youtube.parameter",
+                ),
+                {},
+            )
+        today = self.world.today
+        found = []
+        for vid in ids:
+            v = self.world.video(vid)
+            if v is None or not v.exists_on(today):
+                continue  # deleted or unknown ids are silently omitted
+            if v.privacy_status == "private" and v.channel_index != caller:
+                continue
+            found.append(v)
+        items = [self._video_item(v, parts) for v in found]
+        return 200, self._envelope("video", items, len(items), len(items)), {}
+
+    def _video_item(self, v: Video, parts: list[str]) -> dict[str, Any]:
+        ch = self.world.channel(v.channel_index)
+        item: dict[str, Any] = {"kind": "youtube#video", "etag": "", "id": v.video_id}
+        if "snippet" in parts:
+            snippet: dict[str, Any] = {
+                "publishedAt": _rfc3339(v.published_at),
+                "channelId": ch.channel_id,
+                "title": v.title,
+                "description": v.description,
+                "thumbnails": _video_thumbnails(v.video_id),
+                "channelTitle": ch.title,
+            }
+            if v.tags:
+                snippet["tags"] = list(v.tags)
+            snippet.update(
+                {
+                    "categoryId": v.category_id,
+                    "liveBroadcastContent": "none",
+                    "defaultAudioLanguage": "en",
+                    "localized": {"title": v.title, "description": v.description},
+                }
+            )
+            item["snippet"] = snippet
+        if "contentDetails" in parts:
+            item["contentDetails"] = {
+                "duration": v.duration_iso,
+                "dimension": "2d",
+                "definition": "hd" if v.duration_seconds % 3 else "sd",
+                "caption": "false",
+                "licensedContent": True,
+                "contentRating": {},
+                "projection": "rectangular",
+            }
+        if "status" in parts:
+            item["status"] = {
+                "uploadStatus": "processed",
+                "privacyStatus": v.privacy_status,
+                "license": "youtube",
+                "embeddable": True,
+                "publicStatsViewable": True,
+                "madeForKids": False,
+            }
+        if "statistics" in parts:
+            life = self.world.lifetime(v)
+            stats = {"viewCount": str(life.views)}
+            if not v.likes_hidden:
+                stats["likeCount"] = str(life.likes)
+            stats["dislikeCount"] = str(life.likes // 30)
+            stats["favoriteCount"] = "0"
+            stats["commentCount"] = str(life.comments)
+            item["statistics"] = stats
+        item["etag"] = _etag(item)
+        return item
+
+    # -- Analytics v2: reports.query -----------------------------------------------------
+    def _reports(self, params: Params, headers: Mapping[str, str]) -> Answer:
+        caller = self._caller(headers)
+        if caller is None:
+            return (*errors.unauthenticated(), {})
+        if not self._charge_analytics():
+            return (*errors.quota_exceeded(), {})
+        for required in ("ids", "startDate", "endDate", "metrics"):
+            if not _one(params, required):
+                return 400, errors.google_error(400, "Required", "required", location=required), {}
+        ids = _one(params, "ids") or ""
+        channel = self.world.channel(caller)
+        if ids not in ("channel==MINE", f"channel=={channel.channel_id}"):
+            return 403, errors.google_error(403, "Forbidden", "forbidden"), {}
+        start_raw, end_raw = _one(params, "startDate") or "", _one(params, "endDate") or ""
+        for name, raw in (("startDate", start_raw), ("endDate", end_raw)):
+            if not _DATE.match(raw):
+                return (
+                    *errors.bad_request(
+                        f"Invalid value '{raw}' for {name}.", reason="invalid", location=name
+                    ),
+                    {},
+                )
+        try:
+            start, end = date.fromisoformat(start_raw), date.fromisoformat(end_raw)
+        except ValueError:
+            return (*errors.bad_request("Invalid date given.", reason="invalid"), {})
+        if start > end:
+            return (
+                *errors.bad_request("The start date must be on or before the end date.", reason="invalid"),
+                {},
+            )
+        metrics = _values(params, "metrics")
+        for m in metrics:
+            if m not in METRICS:
+                return (
+                    *errors.bad_request(f"Unknown identifier ({m}) given in field parameters.metrics."),
+                    {},
+                )
+        dimensions = _values(params, "dimensions")
+        filters = {}
+        for clause in (_one(params, "filters") or "").split(";"):
+            if clause:
+                key, sep, value = clause.partition("==")
+                if not sep:
+                    return (*errors.bad_request(f"Invalid filter: {clause}"), {})
+                filters[key] = value
+        if dimensions != ["day"] or set(filters) - {"video"}:
+            return (*errors.unsupported_query(), {})
+        video = None
+        if "video" in filters:
+            video = self.world.video(filters["video"])
+            if video is None or video.channel_index != caller or not video.exists_on(self.world.today):
+                return (
+                    *errors.bad_request(
+                        "The video identified by the filters parameter could not be found.",
+                        location="filters",
+                    ),
+                    {},
+                )
+        last = min(end, self.world.available_through)
+        rows = []
+        day = start
+        while day <= last:
+            if video is None:
+                m = self.world.observed_channel_day(caller, day)
+            else:
+                m = self.world.observed_video_day(video, day)
+            rows.append([day.isoformat(), *(_metric(m, name) for name in metrics)])
+            day += timedelta(days=1)
+        headers_out = [{"name": "day", "columnType": "DIMENSION", "dataType": "STRING"}]
+        headers_out += [{"name": m, "columnType": "METRIC", "dataType": "INTEGER"} for m in metrics]
+        body: dict[str, Any] = {"kind": "youtubeAnalytics#resultTable", "columnHeaders": headers_out}
+        if rows:
+            body["rows"] = rows
+        return 200, body, {}
+
+    def _stats(self) -> Answer:
+        with self._lock:
+            return 200, self.stats.as_dict(), {}
+
+
+def _metric(m: DayMetrics, name: str) -> int:
+    return int(getattr(m, METRICS[name]))
+
+
+def _three_significant(n: int) -> int:
+    if n < 1000:
+        return n
+    digits = len(str(n))
+    factor = 10 ** (digits - 3)
+    return (n // factor) * factor
+
+
+def _video_thumbnails(video_id: str) -> dict[str, Any]:
+    base = f"https://i.ytimg.emulator.invalid/vi/{video_id}"
+    return {
+        "default": {"url": f"{base}/default.jpg", "width": 120, "height": 90},
+        "medium": {"url": f"{base}/mqdefault.jpg", "width": 320, "height": 180},
+        "high": {"url": f"{base}/hqdefault.jpg", "width": 480, "height": 360},
+    }

@@ -1,0 +1,377 @@
+"""A deterministic synthetic YouTube world: channels, videos and their daily lives.
+
+Every figure is a pure function of (seed, parameters, entity, day), so the same seed gives
+the same bytes, and the world is the ground truth the tests compare against. Days are
+Pacific-time calendar days.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+
+DEMO_CLIENT_ID = "ytlake-demo-client"
+DEMO_CLIENT_SECRET = "ytlake-demo-secret"
+
+
+def demo_refresh_token(channel_index: int = 1) -> str:
+    """The demo refresh token of channel ``channel_index`` (1-based)."""
+    base = "ytlake-demo-refresh-token"
+    return base if channel_index == 1 else f"{base}-{channel_index}"
+
+
+def pacific_today() -> date:
+    return datetime.now(PACIFIC).date()
+
+
+def _h(*key: object) -> int:
+    """A stable 64-bit hash of ``key`` (Python's own hash is salted for strings)."""
+    digest = hashlib.blake2b(repr(key).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def _rng(*key: object) -> random.Random:
+    return random.Random(_h(*key))
+
+
+_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+_TOPICS = [
+    "Sourdough",
+    "Home espresso",
+    "Bike repair",
+    "Budget travel",
+    "Python tips",
+    "Houseplants",
+    "Trail running",
+    "Film photography",
+    "Synth patches",
+    "Chess openings",
+    "Woodworking",
+    "Street food",
+    "Guitar theory",
+    "Night sky",
+    "Pour-over",
+    "Data pipelines",
+]
+_FORMATS = [
+    "in 10 minutes",
+    "for beginners",
+    "- what nobody tells you",
+    "explained",
+    "vs the classics",
+    "on a budget",
+    "the honest review",
+    "mistakes to avoid",
+    "a week-long test",
+    "Q&A",
+]
+
+
+def _make_id(rng: random.Random, length: int) -> str:
+    return "".join(rng.choice(_ID_ALPHABET) for _ in range(length))
+
+
+@dataclass(frozen=True)
+class WorldConfig:
+    seed: int = 42
+    channels: int = 1
+    videos: int = 60
+    history_days: int = 120
+    today: date = field(default_factory=pacific_today)
+    latency_days: int = 2
+    final_after_days: int = 4
+
+    def __post_init__(self) -> None:
+        if self.channels < 1 or self.videos < 0 or self.history_days < 1:
+            raise ValueError("channels >= 1, videos >= 0 and history_days >= 1 are required")
+        if self.final_after_days < self.latency_days:
+            raise ValueError("final_after_days must be >= latency_days")
+
+
+@dataclass(frozen=True)
+class Video:
+    video_id: str
+    channel_index: int
+    index: int
+    title: str
+    description: str
+    tags: tuple[str, ...]
+    category_id: str
+    published_at: datetime  # UTC
+    published_date: date  # Pacific day of publication
+    duration_seconds: int
+    popularity: float  # expected day-1 views
+    decay_days: float
+    evergreen: float  # long-tail share of day-1 views
+    like_rate: float
+    comment_rate: float
+    sub_rate: float
+    watch_fraction: float
+    privacy_status: str
+    likes_hidden: bool
+    deleted_on: date | None
+    late_spike_day: int | None
+
+    @property
+    def duration_iso(self) -> str:
+        s = self.duration_seconds
+        h, rem = divmod(s, 3600)
+        m, sec = divmod(rem, 60)
+        out = "PT"
+        if h:
+            out += f"{h}H"
+        if m:
+            out += f"{m}M"
+        if sec or out == "PT":
+            out += f"{sec}S"
+        return out
+
+    def exists_on(self, day: date) -> bool:
+        return self.published_date <= day and (self.deleted_on is None or day < self.deleted_on)
+
+
+@dataclass(frozen=True)
+class Channel:
+    channel_id: str
+    index: int  # 1-based
+    title: str
+    description: str
+    custom_url: str
+    published_at: datetime
+    country: str
+
+    @property
+    def uploads_playlist_id(self) -> str:
+        return "UU" + self.channel_id[2:]
+
+
+@dataclass(frozen=True)
+class DayMetrics:
+    views: int
+    estimated_minutes_watched: int
+    likes: int
+    comments: int
+    shares: int
+    subscribers_gained: int
+    subscribers_lost: int
+
+    @property
+    def average_view_duration(self) -> int:
+        return round(self.estimated_minutes_watched * 60 / self.views) if self.views else 0
+
+    def __add__(self, other: DayMetrics) -> DayMetrics:
+        return DayMetrics(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
+
+    def as_tuple(self) -> tuple[int, ...]:
+        return (
+            self.views,
+            self.estimated_minutes_watched,
+            self.likes,
+            self.comments,
+            self.shares,
+            self.subscribers_gained,
+            self.subscribers_lost,
+        )
+
+
+ZERO = DayMetrics(0, 0, 0, 0, 0, 0, 0)
+
+
+class World:
+    """The ground truth of the emulator."""
+
+    def __init__(self, config: WorldConfig | None = None) -> None:
+        self.config = config or WorldConfig()
+
+    # -- entities ---------------------------------------------------------------
+    @property
+    def today(self) -> date:
+        return self.config.today
+
+    @property
+    def start(self) -> date:
+        """The first day of the world's history."""
+        return self.today - timedelta(days=self.config.history_days)
+
+    @cached_property
+    def channels(self) -> list[Channel]:
+        out = []
+        for i in range(1, self.config.channels + 1):
+            rng = _rng(self.config.seed, "channel", i)
+            topic = rng.choice(_TOPICS)
+            cid = "UC" + _make_id(rng, 22)
+            created = datetime.combine(
+                self.start - timedelta(days=rng.randint(30, 2000)),
+                time(rng.randint(0, 23), rng.randint(0, 59), rng.randint(0, 59)),
+                tzinfo=UTC,
+            )
+            out.append(
+                Channel(
+                    channel_id=cid,
+                    index=i,
+                    title=f"{topic} Lab {i}",
+                    description=f"Weekly videos about {topic.lower()}.",
+                    custom_url=f"@{topic.lower().replace(' ', '').replace('-', '')}lab{i}",
+                    published_at=created,
+                    country=rng.choice(["US", "GB", "DE", "CA", "AU", "IN"]),
+                )
+            )
+        return out
+
+    @cached_property
+    def videos(self) -> list[Video]:
+        out = []
+        for ch in self.channels:
+            for j in range(self.config.videos):
+                out.append(self._make_video(ch, j))
+        return out
+
+    def _make_video(self, ch: Channel, j: int) -> Video:
+        cfg = self.config
+        rng = _rng(cfg.seed, "video", ch.index, j)
+        # Spread publication over the history, oldest first, a little jitter.
+        span = cfg.history_days
+        offset = int((j + rng.random() * 0.8) * span / max(cfg.videos, 1))
+        published_date = self.start + timedelta(days=min(offset, span))
+        local = datetime.combine(
+            published_date,
+            time(rng.choice([9, 12, 15, 17]), rng.randint(0, 59), rng.randint(0, 59)),
+            tzinfo=PACIFIC,
+        )
+        topic = ch.title.split(" Lab")[0]
+        title = f"{topic} {rng.choice(_FORMATS)} #{j + 1}"
+        roll = rng.random()
+        privacy = "private" if roll < 0.04 else ("unlisted" if roll < 0.08 else "public")
+        deleted_on = None
+        if rng.random() < 0.05:
+            life = (self.today - published_date).days
+            if life > 3:
+                deleted_on = published_date + timedelta(days=rng.randint(2, life - 1))
+        return Video(
+            video_id=_make_id(rng, 11),
+            channel_index=ch.index,
+            index=j,
+            title=title,
+            description=f"{title}. Chapters, links and notes below.",
+            tags=tuple(
+                sorted(
+                    rng.sample(
+                        [topic.lower(), "tutorial", "howto", "review", "diy", "tips"], k=rng.randint(0, 4)
+                    )
+                )
+            ),
+            category_id=rng.choice(["22", "26", "27", "28"]),
+            published_at=local.astimezone(UTC),
+            published_date=published_date,
+            duration_seconds=rng.randint(90, 2400),
+            popularity=rng.lognormvariate(math.log(400), 0.9),
+            decay_days=rng.uniform(1.5, 5.0),
+            evergreen=rng.uniform(0.01, 0.06),
+            like_rate=rng.uniform(0.02, 0.06),
+            comment_rate=rng.uniform(0.002, 0.01),
+            sub_rate=rng.uniform(0.004, 0.02),
+            watch_fraction=rng.uniform(0.3, 0.65),
+            privacy_status=privacy,
+            likes_hidden=rng.random() < 0.08,
+            deleted_on=deleted_on,
+            late_spike_day=rng.randint(10, 80) if rng.random() < 0.15 else None,
+        )
+
+    def channel(self, index: int = 1) -> Channel:
+        return self.channels[index - 1]
+
+    def channel_by_id(self, channel_id: str) -> Channel | None:
+        return next((c for c in self.channels if c.channel_id == channel_id), None)
+
+    def videos_of(self, channel_index: int, on: date | None = None) -> list[Video]:
+        """The videos visible (published, not deleted) on ``on`` (default today), newest first."""
+        day = on or self.today
+        vids = [v for v in self.videos if v.channel_index == channel_index and v.exists_on(day)]
+        return sorted(vids, key=lambda v: (v.published_at, v.video_id), reverse=True)
+
+    @cached_property
+    def _videos_by_id(self) -> dict[str, Video]:
+        return {v.video_id: v for v in self.videos}
+
+    def video(self, video_id: str) -> Video | None:
+        return self._videos_by_id.get(video_id)
+
+    # -- daily figures (final values) -----------------------------------------------
+    def video_day(self, video: Video, day: date) -> DayMetrics:
+        """The final figures of ``video`` on Pacific day ``day``."""
+        if day < video.published_date or (video.deleted_on is not None and day >= video.deleted_on):
+            return ZERO
+        age = (day - video.published_date).days
+        rng = _rng(self.config.seed, "vday", video.video_id, day.toordinal())
+        curve = math.exp(-age / video.decay_days) + video.evergreen
+        if video.late_spike_day is not None and age >= video.late_spike_day:
+            curve += 0.4 * math.exp(-(age - video.late_spike_day) / 3.0)
+        weekly = (1.0, 0.95, 0.93, 0.97, 1.05, 1.22, 1.28)[day.weekday()]
+        expected = video.popularity * curve * weekly * rng.lognormvariate(0.0, 0.15)
+        if video.privacy_status == "private":
+            expected *= 0.02
+        views = int(expected + rng.random())
+        minutes = int(views * video.duration_seconds * video.watch_fraction * rng.uniform(0.85, 1.15) / 60)
+        likes = int(views * video.like_rate + rng.random())
+        comments = int(views * video.comment_rate + rng.random())
+        shares = int(views * 0.004 + rng.random())
+        gained = int(views * video.sub_rate + rng.random())
+        lost = int(gained * rng.uniform(0.05, 0.3) + rng.random() * 0.5)
+        return DayMetrics(views, minutes, likes, comments, shares, gained, lost)
+
+    def channel_day(self, channel_index: int, day: date) -> DayMetrics:
+        """Channel totals: every video, deleted ones included (their past views stay)."""
+        total = ZERO
+        for v in self.videos:
+            if v.channel_index == channel_index:
+                total = total + self.video_day(v, day)
+        return total
+
+    # -- what an API call sees on a given day --------------------------------------
+    @property
+    def available_through(self) -> date:
+        """The last Pacific day Analytics has data for (today minus the latency)."""
+        return self.today - timedelta(days=self.config.latency_days)
+
+    def restatement_factor(self, day: date) -> float:
+        """Provisional days report a share of their final figures; final days report 1.0."""
+        age = (self.today - day).days
+        if age >= self.config.final_after_days:
+            return 1.0
+        steps = self.config.final_after_days - age  # 1 .. final-latency
+        return 1.0 - 0.04 * steps
+
+    def observed(self, metrics: DayMetrics, day: date) -> DayMetrics:
+        """``metrics`` as reported today: provisional days are scaled down, final days exact."""
+        f = self.restatement_factor(day)
+        if f == 1.0:
+            return metrics
+        return DayMetrics(*(int(x * f) for x in metrics.as_tuple()))
+
+    def observed_video_day(self, video: Video, day: date) -> DayMetrics:
+        return self.observed(self.video_day(video, day), day)
+
+    def observed_channel_day(self, channel_index: int, day: date) -> DayMetrics:
+        """Channel totals as reported today: the sum of the videos' reported figures."""
+        total = ZERO
+        for v in self.videos:
+            if v.channel_index == channel_index:
+                total = total + self.observed_video_day(v, day)
+        return total
+
+    def lifetime(self, video: Video) -> DayMetrics:
+        """Lifetime counters as the Data API shows them today (includes today's partial day)."""
+        total = ZERO
+        day = video.published_date
+        while day <= self.today:
+            total = total + self.video_day(video, day)
+            day += timedelta(days=1)
+        return total

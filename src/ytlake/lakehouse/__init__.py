@@ -1,0 +1,29 @@
+"""Storage engines behind one small interface: DuckDB (local) and Spark.
+
+``lakehouse`` knows tables and SQL engines; it knows nothing of Google.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ytlake.lakehouse.base import Engine
+from ytlake.lakehouse.duckdb_engine import DEFAULT_LAKEHOUSE, DuckDBEngine, LakehouseError
+
+ENGINES = ("duckdb", "spark")
+
+__all__ = ["DEFAULT_LAKEHOUSE", "ENGINES", "DuckDBEngine", "Engine", "LakehouseError", "open_engine"]
+
+
+def open_engine(
+    engine: str = "duckdb", lakehouse: str | Path = DEFAULT_LAKEHOUSE, catalog: str = "youtube_analytics"
+) -> Engine:
+    """Open the named engine. For Spark locally, tables live beside the lakehouse file."""
+    if engine == "duckdb":
+        return DuckDBEngine(lakehouse, catalog)
+    if engine == "spark":
+        from ytlake.lakehouse.spark_engine import SparkEngine
+
+        warehouse = Path(lakehouse).with_suffix(".spark")
+        return SparkEngine(catalog, warehouse=warehouse)
+    raise ValueError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")

@@ -1,0 +1,89 @@
+"""The one small interface every task uses to reach storage."""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from typing import Any
+
+import pyarrow as pa
+
+from ytlake.lakehouse.bootstrap import bootstrap_statements
+from ytlake.lakehouse.identifiers import validate_identifier, validate_table_name
+
+log = logging.getLogger(__name__)
+
+
+class Engine(ABC):
+    """Run Databricks SQL, query to Arrow, append Arrow rows, delete by predicate.
+
+    Statements are written once, in Databricks SQL. Table names passed to :meth:`append`,
+    :meth:`delete` and :meth:`table_exists` are two-part (``schema.table``); the engine
+    places them in its catalog.
+    """
+
+    name: str
+
+    def __init__(self, catalog: str) -> None:
+        self.catalog = validate_identifier(catalog, "catalog")
+
+    # -- the interface -------------------------------------------------------------
+    @abstractmethod
+    def execute(self, sql: str) -> None:
+        """Run one Databricks SQL statement (translated for this engine)."""
+
+    @abstractmethod
+    def query(self, sql: str) -> pa.Table:
+        """Run one Databricks SQL query and return its rows as Arrow."""
+
+    @abstractmethod
+    def append(self, table: str, rows: pa.Table) -> int:
+        """Append ``rows`` (matched by column name) to ``schema.table``; returns the count."""
+
+    @abstractmethod
+    def delete(self, table: str, predicate: str) -> int:
+        """Delete the rows of ``schema.table`` where ``predicate`` (Databricks SQL) holds."""
+
+    @abstractmethod
+    def table_exists(self, table: str) -> bool:
+        """Whether ``schema.table`` exists."""
+
+    @abstractmethod
+    def optimize(self, table: str, cluster_by: list[str] | None = None) -> str:
+        """Optimize a table's physical layout; returns what was done, for the log."""
+
+    def replace_table(self, table: str, select_sql: str) -> None:
+        """Create or replace ``schema.table`` from a Databricks SQL query."""
+        self.execute(f"CREATE OR REPLACE TABLE {self.qualify(table)} AS {select_sql}")
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""
+
+    # -- helpers built on the interface ---------------------------------------------
+    def bootstrap(self) -> None:
+        """Create the catalog's schemas and Bronze tables from the bootstrap SQL."""
+        for statement in bootstrap_statements(self.catalog):
+            self.execute(statement)
+
+    def scalar(self, sql: str) -> Any:
+        """The first column of the first row of a query, or None."""
+        table = self.query(sql)
+        if table.num_rows == 0:
+            return None
+        return table.column(0)[0].as_py()
+
+    def count(self, table: str, predicate: str | None = None) -> int:
+        validate_table_name(table)
+        where = f" WHERE {predicate}" if predicate else ""
+        return int(self.scalar(f"SELECT count(*) FROM {self.qualify(table)}{where}") or 0)
+
+    def qualify(self, table: str) -> str:
+        """``catalog.schema.table`` for a two-part name."""
+        validate_table_name(table)
+        return f"{self.catalog}.{table}"
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,279 @@
+"""``ytlake run`` as a library function: validate the options, pick the source, start the
+emulator for demo runs, run the bundle's job graph locally, and report."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from ytlake.job import (
+    JobRun,
+    TaskResult,
+    TaskRunner,
+    default_task_runner,
+    new_local_run_id,
+    run_job,
+)
+from ytlake.lakehouse import ENGINES, open_engine
+from ytlake.lakehouse.bronze import RAW_TABLES
+from ytlake.lakehouse.duckdb_engine import check_lakehouse_path
+from ytlake.lakehouse.identifiers import InvalidIdentifierError, validate_identifier
+from ytlake.settings import Secrets, SettingsError, default_lakehouse, pacific_today
+from ytlake.taskvalues import JobContext, LocalTaskValues
+from ytlake.youtube.endpoints import ApiRoot, InvalidApiRootError
+from ytlake.youtube.oauth import ClientCredentials
+
+log = logging.getLogger(__name__)
+
+SOURCES = ("auto", "demo", "google")
+DEMO_CREDENTIALS = ClientCredentials("ytlake-demo-client", "ytlake-demo-secret", "ytlake-demo-refresh-token")
+
+
+@dataclass
+class RunOptions:
+    """Every ``ytlake run`` flag (see ARCHITECTURE "Contracts")."""
+
+    source: str = "auto"
+    api_root: str | None = None
+    lakehouse: Path = field(default_factory=default_lakehouse)
+    engine: str = "duckdb"
+    catalog: str = "youtube_analytics"
+    start_date: date | None = None
+    end_date: date | None = None
+    today: date | None = None
+    lookback_days: int = 7
+    latency_days: int = 2
+    chunk_days: int | None = None
+    concurrency: int = 8
+    requests_per_second: float | None = None
+    demo_seed: int = 42
+    demo_videos: int = 60
+    demo_history_days: int = 120
+
+    def validate(self) -> None:
+        """Raise :class:`SettingsError` naming the first bad option and the fix."""
+        if self.source not in SOURCES:
+            raise SettingsError(f"--source {self.source!r} is unknown; use one of {', '.join(SOURCES)}")
+        if self.engine not in ENGINES:
+            raise SettingsError(f"--engine {self.engine!r} is unknown; use one of {', '.join(ENGINES)}")
+        try:
+            validate_identifier(self.catalog, "catalog")
+        except InvalidIdentifierError as err:
+            raise SettingsError(f"--catalog: {err}") from None
+        for name in ("lookback_days", "latency_days", "demo_seed"):
+            if getattr(self, name) < 0:
+                raise SettingsError(f"--{name.replace('_', '-')} must be >= 0 (got {getattr(self, name)})")
+        for name in ("concurrency", "demo_history_days"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"--{name.replace('_', '-')} must be >= 1 (got {getattr(self, name)})")
+        if self.demo_videos < 1:
+            raise SettingsError(f"--demo-videos must be >= 1 (got {self.demo_videos})")
+        if self.chunk_days is not None and self.chunk_days < 1:
+            raise SettingsError(f"--chunk-days must be >= 1 (got {self.chunk_days})")
+        if self.requests_per_second is not None and self.requests_per_second <= 0:
+            raise SettingsError(f"--requests-per-second must be > 0 (got {self.requests_per_second})")
+        today = self.today or pacific_today()
+        if self.start_date and self.end_date and self.start_date > self.end_date:
+            raise SettingsError(
+                f"--start-date {self.start_date} is after --end-date {self.end_date}; swap them"
+            )
+        for flag, value in (("--start-date", self.start_date), ("--end-date", self.end_date)):
+            if value and value > today:
+                raise SettingsError(
+                    f"{flag} {value} is in the future (today is {today}, Pacific); use a past day"
+                )
+        if self.today and self.source == "google" and self.today > pacific_today() + timedelta(days=1):
+            raise SettingsError(f"--today {self.today} is in the future; Google has no data for it")
+        if self.api_root:
+            try:
+                ApiRoot.under(self.api_root)
+            except InvalidApiRootError as err:
+                raise SettingsError(str(err)) from None
+        try:
+            check_lakehouse_path(Path(self.lakehouse))
+        except Exception as err:
+            raise SettingsError(str(err)) from None
+
+    def resolved_source(self, secrets: Secrets | None = None) -> str:
+        """``demo`` or ``google``; ``auto`` is google when YT_REFRESH_TOKEN is set."""
+        if self.source != "auto":
+            return self.source
+        secrets = secrets or Secrets()
+        return "google" if secrets.yt_refresh_token else "demo"
+
+    def for_log(self) -> dict[str, Any]:
+        out = {k: (str(v) if isinstance(v, Path | date) else v) for k, v in asdict(self).items()}
+        return out
+
+
+@dataclass
+class LocalRunResult:
+    run: JobRun
+    source: str
+    api_root: str | None
+    lakehouse: Path
+    rows: dict[str, int]
+    log_path: Path | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.run.succeeded
+
+    @property
+    def run_status(self) -> str | None:
+        return self.rows.get("__run_status__")  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def _demo_emulator(options: RunOptions, today: date) -> Iterator[str]:
+    from ytlake.emulator.server import running_emulator  # the emulator only for demo runs
+    from ytlake.emulator.world import WorldConfig
+
+    world = WorldConfig(
+        seed=options.demo_seed,
+        videos=options.demo_videos,
+        history_days=options.demo_history_days,
+        today=today,
+        latency_days=options.latency_days,
+        final_after_days=max(options.latency_days, 4),
+    )
+    with running_emulator(world) as emu:
+        yield emu.base_url
+
+
+def variables_for(options: RunOptions) -> dict[str, Any]:
+    """The bundle variables ``ytlake run``'s flags override."""
+    out: dict[str, Any] = {
+        "catalog": options.catalog,
+        "analytics_start_date": options.start_date.isoformat() if options.start_date else "",
+        "analytics_end_date": options.end_date.isoformat() if options.end_date else "",
+        "lookback_days": options.lookback_days,
+        "latency_days": options.latency_days,
+        "concurrency": options.concurrency,
+        "requests_per_second": options.requests_per_second or 0,
+    }
+    if options.chunk_days is not None:
+        out["chunk_days"] = options.chunk_days
+    return out
+
+
+def table_rows(lakehouse: Path, engine: str, catalog: str, run_id: str) -> dict[str, int]:
+    """Rows per table after a run: Bronze rows of this run, Silver and Gold totals."""
+    rows: dict[str, int] = {}
+    with open_engine(engine, lakehouse, catalog) as eng:
+        for t in RAW_TABLES:
+            if eng.table_exists(f"bronze.{t}"):
+                rows[f"bronze.{t}"] = eng.count(f"bronze.{t}", f"run_id = '{run_id}'")
+        if engine == "duckdb":
+            listed = eng.query_native(  # type: ignore[attr-defined]
+                "SELECT table_schema, table_name FROM information_schema.tables "
+                "WHERE table_schema IN ('silver', 'gold') ORDER BY 1, 2"
+            ).to_pylist()
+            for r in listed:
+                name = f"{r['table_schema']}.{r['table_name']}"
+                rows[name] = eng.count(name)
+        status = eng.query(
+            f"SELECT run_status FROM {eng.qualify('bronze.run_context_log')} WHERE run_id = '{run_id}'"
+        )
+        if status.num_rows:
+            rows["__run_status__"] = status.column(0)[0].as_py()  # type: ignore[assignment]
+    return rows
+
+
+def run_local(
+    options: RunOptions,
+    *,
+    on_event: Callable[[str, TaskResult], None] | None = None,
+    runner: TaskRunner = default_task_runner,
+    log_dir: Path | None = None,
+) -> LocalRunResult:
+    """Run the whole job locally. Raises :class:`SettingsError` for bad options."""
+    options.validate()
+    source = options.resolved_source()
+    today = options.today or pacific_today()
+    run_id = new_local_run_id()
+    credentials = None
+    if source == "demo" and not options.api_root:
+        emulator_cm: contextlib.AbstractContextManager[str | None] = _demo_emulator(options, today)
+        credentials = DEMO_CREDENTIALS
+    else:
+        emulator_cm = contextlib.nullcontext(options.api_root)
+        if options.api_root and not Secrets().yt_refresh_token:
+            credentials = DEMO_CREDENTIALS
+    lakehouse = Path(options.lakehouse)
+    log_dir = log_dir or lakehouse.parent / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{run_id}.log"
+    with emulator_cm as base_url, log_path.open("w", encoding="utf-8") as log_file:
+        source_system = "emulator" if base_url else "google"
+        common = {"engine": options.engine, "lakehouse": str(lakehouse), "catalog": options.catalog}
+        google = {"api_root": base_url} if base_url else {}
+        overrides = {
+            "ingest_data_api_to_bronze": dict(google),
+            "ingest_analytics_api_to_bronze": dict(google),
+            "init_run_context": {
+                "source_system": source_system,
+                "today": today.isoformat(),
+                "params_json": json.dumps(
+                    {**options.for_log(), "source": source, "api_root": base_url}, sort_keys=True
+                ),
+            },
+            "dbt_run_gold": {"target": "local"},
+            "dbt_test": {"target": "local"},
+        }
+        ctx = JobContext(LocalTaskValues(), credentials=credentials)
+
+        def logged_runner(spec, argv):  # task output goes to the run's log file
+            handler = logging.StreamHandler(log_file)
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+            root = logging.getLogger()
+            root.addHandler(handler)
+            previous_level = root.level
+            root.setLevel(logging.INFO)
+            try:
+                with contextlib.redirect_stdout(_Tee(log_file)):
+                    log_file.write(f"--- {spec.task_key} {' '.join(argv)}\n")
+                    runner(spec, argv)
+            finally:
+                root.removeHandler(handler)
+                root.setLevel(previous_level)
+                log_file.flush()
+
+        run = run_job(
+            variables_for(options),
+            parameter_overrides=overrides,
+            common_parameters=common,
+            context=ctx,
+            runner=logged_runner,
+            on_event=on_event,
+            run_id=run_id,
+        )
+        for result in run.results.values():
+            if result.traceback:
+                log_file.write(f"--- {result.task_key} failed\n{result.traceback}\n")
+    try:
+        rows = table_rows(lakehouse, options.engine, options.catalog, run_id)
+    except Exception as err:
+        log.warning("could not count rows: %s", err)
+        rows = {}
+    return LocalRunResult(run, source, base_url, lakehouse, rows, log_path)
+
+
+class _Tee(io.TextIOBase):
+    """stdout of a task: into the run's log file."""
+
+    def __init__(self, target: io.TextIOBase) -> None:
+        self.target = target
+
+    def write(self, text: str) -> int:  # type: ignore[override]
+        return self.target.write(text)
+
+    def flush(self) -> None:
+        self.target.flush()

@@ -1,0 +1,69 @@
+"""Where every setting comes from.
+
+Secrets: the environment or ``.env`` locally (``YT_CLIENT_ID``, ``YT_CLIENT_SECRET``,
+``YT_REFRESH_TOKEN``, ``DBT_DATABRICKS_*``); on Databricks the secret scope (``yt_*``,
+``dbt_*`` keys). Run options: ``ytlake run`` flags over the bundle's variable defaults.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+
+#: Secret-scope key for each credential (Databricks).
+SECRET_SCOPE_KEYS = {
+    "yt_client_id": "YT_CLIENT_ID",
+    "yt_client_secret": "YT_CLIENT_SECRET",
+    "yt_refresh_token": "YT_REFRESH_TOKEN",
+    "dbt_host": "DBT_DATABRICKS_HOST",
+    "dbt_http_path": "DBT_DATABRICKS_HTTP_PATH",
+    "dbt_token": "DBT_DATABRICKS_TOKEN",
+}
+
+
+class Secrets(BaseSettings):
+    """Credentials from the environment, then ``.env`` in the working folder."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    yt_client_id: str | None = None
+    yt_client_secret: SecretStr | None = None
+    yt_refresh_token: SecretStr | None = None
+    dbt_databricks_host: str | None = None
+    dbt_databricks_http_path: str | None = None
+    dbt_databricks_token: SecretStr | None = None
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it and the fix."""
+
+
+def pacific_today() -> date:
+    return datetime.now(PACIFIC).date()
+
+
+def parse_date(value: str, flag: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{flag} {value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def default_lakehouse() -> Path:
+    return Path(".lakehouse") / "youtube_analytics.duckdb"
+
+
+def analytics_window(
+    today: date, start: date | None, end: date | None, latency_days: int, default_days: int = 90
+) -> tuple[date, date]:
+    """The Analytics window: ends at today - latency (or ``end``), starts at ``start`` or
+    ``default_days`` before today."""
+    last = end or (today - timedelta(days=latency_days))
+    first = start or (today - timedelta(days=default_days))
+    return first, last

@@ -1,0 +1,92 @@
+"""Run dbt in-process (``dbtRunner``) with the target and vars of the environment."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ytlake import paths
+from ytlake.tasks import common
+
+
+@dataclass
+class DbtOutcome:
+    success: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def add_dbt_args(p: argparse.ArgumentParser) -> None:
+    common.add(p, "target", default="local", help="dbt target: local, dev, prod")
+    common.add(p, "silver_schema", default="silver")
+    common.add(p, "secret_scope", type=common.optional_str, default=None)
+
+
+@contextmanager
+def _env(values: dict[str, str]) -> Iterator[None]:
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def run_dbt(command: str, args: argparse.Namespace, extra: list[str] | None = None) -> DbtOutcome:
+    from dbt.cli.main import dbtRunner
+
+    project = paths.dbt_project_dir()
+    env: dict[str, str] = {}
+    if args.target == "local":
+        lakehouse = Path(args.lakehouse).resolve()
+        env["YTLAKE_DUCKDB_PATH"] = str(lakehouse)
+        work = lakehouse.parent / "dbt"
+    else:
+        work = Path(tempfile.gettempdir()) / "ytlake-dbt"
+    variables = {"catalog": args.catalog, "silver_schema": args.silver_schema}
+    cli = [
+        command,
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+        "--target",
+        args.target,
+        "--vars",
+        json.dumps(variables),
+        "--target-path",
+        str(work / "target"),
+        "--log-path",
+        str(work / "logs"),
+        "--no-use-colors",
+        "--quiet",
+        *(extra or []),
+    ]
+    with _env(env):
+        res = dbtRunner().invoke(cli)
+    outcome = DbtOutcome(success=bool(res.success))
+    if res.exception is not None:
+        outcome.error = f"{type(res.exception).__name__}: {res.exception}".splitlines()[0]
+    results: Any = getattr(res.result, "results", None) or []
+    for r in results:
+        status = str(getattr(r.status, "value", r.status))
+        outcome.counts[status] = outcome.counts.get(status, 0) + 1
+        name = getattr(r.node, "name", "?")
+        if status in ("fail", "error"):
+            outcome.failures.append(f"{name}: {(r.message or status)}".splitlines()[0])
+        elif status == "warn":
+            outcome.warnings.append(name)
+    return outcome

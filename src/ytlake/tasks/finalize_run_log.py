@@ -1,0 +1,130 @@
+"""finalize_run_log: close the run in bronze.run_context_log (runs even after failures).
+
+Terminal status: FAILED when any task failed (or was skipped because one did), PARTIAL
+when a task reported missing data through task values, else SUCCEEDED. On Databricks the
+task states come from the Jobs API (``jobs.get_run``); locally from the local runner.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+
+from ytlake.lakehouse.bronze import RAW_TABLES
+from ytlake.tasks import common
+from ytlake.tasks.init_run_context import RUN_LOG_SCHEMA
+from ytlake.taskvalues import JobContext, TaskState, current
+
+TASK_KEY = "finalize_run_log"
+FAILED_STATES = {"FAILED", "UPSTREAM_FAILED", "TIMEDOUT", "CANCELED", "INTERNAL_ERROR"}
+
+
+def databricks_task_states(job_run_id: str) -> list[TaskState]:
+    """The job run's task states from the Jobs API."""
+    from databricks.sdk import WorkspaceClient
+
+    run = WorkspaceClient().jobs.get_run(int(job_run_id))
+    out = []
+    for task in run.tasks or []:
+        state = task.state
+        result = getattr(getattr(state, "result_state", None), "value", None)
+        life = getattr(getattr(state, "life_cycle_state", None), "value", None)
+        out.append(
+            TaskState(
+                task.task_key,
+                result or life or "UNKNOWN",
+                (task.execution_duration or 0) / 1000 or None,
+                getattr(state, "state_message", None) or None,
+            )
+        )
+    return out
+
+
+def task_states(ctx: JobContext, job_run_id: str | None) -> list[TaskState]:
+    states = ctx.states()
+    if not states and job_run_id and job_run_id.isdigit():
+        states = databricks_task_states(job_run_id)
+    return [s for s in states if s.task_key != TASK_KEY]
+
+
+def terminal_status(states: list[TaskState], partial: bool) -> str:
+    if any(s.state in FAILED_STATES for s in states):
+        return "FAILED"
+    return "PARTIAL" if partial else "SUCCEEDED"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = common.parser(TASK_KEY, "Write the run's terminal status and summary to the run log.")
+    common.add(p, "job_run_id", default=None)
+    common.add(p, "task_run_id", default=None)
+    args = p.parse_args(argv)
+    common.setup_logging()
+    ctx = current()
+    tv = ctx.task_values
+    run_id = tv.get("init_run_context", "run_id") or args.job_run_id
+    if not run_id:
+        raise RuntimeError("no run id: init_run_context did not run and --job-run-id is not set")
+    states = task_states(ctx, args.job_run_id)
+    partial_reasons = [
+        r
+        for key in ("ingest_data_api_to_bronze", "ingest_analytics_api_to_bronze")
+        if (r := tv.get(key, "partial"))
+    ]
+    status = terminal_status(states, bool(partial_reasons))
+    now = datetime.now(UTC)
+    with common.engine_from(args) as engine:
+        where = f"run_id = {common.sql_string(run_id)}"
+        rows = {t: engine.count(f"bronze.{t}", where) for t in RAW_TABLES}
+        existing = engine.query(f"SELECT * FROM {engine.qualify('bronze.run_context_log')} WHERE {where}")
+        row: dict[str, Any]
+        if existing.num_rows:
+            row = existing.to_pylist()[0]
+        else:  # init_run_context never wrote the run: record it now
+            row = {
+                "run_id": run_id,
+                "job_id": None,
+                "job_run_id": args.job_run_id,
+                "snapshot_date": now.date(),
+                "source_system": "unknown",
+                "started_ts_utc": now,
+                "params": "{}",
+            }
+        summary = {
+            "tasks": [
+                {
+                    "task_key": s.task_key,
+                    "state": s.state,
+                    "seconds": round(s.seconds, 3) if s.seconds is not None else None,
+                    **({"error": s.error} if s.error else {}),
+                }
+                for s in states
+            ],
+            "failed_tasks": [s.task_key for s in states if s.state == "FAILED"],
+            "skipped_tasks": [s.task_key for s in states if s.state in ("UPSTREAM_FAILED", "SKIPPED")],
+            "bronze_rows": rows,
+            "requests": {
+                k: tv.get(k, "requests")
+                for k in ("ingest_data_api_to_bronze", "ingest_analytics_api_to_bronze")
+            },
+            "silver_rows": tv.get("run_lakeflow_pipeline", "datasets"),
+            "dbt_test": tv.get("dbt_test", "dbt_test"),
+            "partial": partial_reasons,
+        }
+        row.update(
+            {
+                "run_status": status,
+                "finished_ts_utc": now,
+                "finalized_ts_utc": now,
+                "finalize_task_run_id": args.task_run_id,
+                "summary": json.dumps(summary, default=str),
+            }
+        )
+        engine.delete("bronze.run_context_log", where)
+        engine.append("bronze.run_context_log", pa.Table.from_pylist([row], schema=RUN_LOG_SCHEMA))
+    common.emit_summary(
+        TASK_KEY, {"run_id": run_id, "run_status": status, "failed_tasks": summary["failed_tasks"]}
+    )
+    return 0

@@ -1,0 +1,24 @@
+"""Build the Google client objects for a task (credentials, OAuth, HTTP)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from ytlake.tasks import common
+from ytlake.youtube.endpoints import ApiRoot
+from ytlake.youtube.http import GoogleHttp
+from ytlake.youtube.oauth import OAuthSession
+
+
+@contextmanager
+def google_http(args: argparse.Namespace) -> Iterator[tuple[GoogleHttp, ApiRoot]]:
+    root = common.api_root(args)
+    oauth = OAuthSession(common.credentials(args), root.token_uri)
+    http = GoogleHttp(oauth, requests_per_second=args.requests_per_second, pool_size=max(args.concurrency, 4))
+    try:
+        yield http, root
+    finally:
+        http.close()
+        oauth.close()
