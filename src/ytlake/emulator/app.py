@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from urllib.parse import parse_qs
 
@@ -23,6 +24,8 @@ def create_app(emulator: Emulator) -> Starlette:
             raw = (await request.body()).decode("utf-8", "replace")
             form = parse_qs(raw, keep_blank_values=True)
         headers = {k.lower(): v for k, v in request.headers.items()}
+        if emulator.config.latency_ms:
+            await asyncio.sleep(emulator.config.latency_ms / 1000)
         status, body, extra = emulator.handle(request.method, request.url.path, params, headers, form)
         content = (
             json.dumps(body, separators=(",", ":"), ensure_ascii=False)

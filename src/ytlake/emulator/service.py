@@ -10,6 +10,7 @@ import base64
 import binascii
 import hashlib
 import json
+import random
 import re
 import secrets
 import threading
@@ -93,6 +94,18 @@ class EmulatorConfig:
     token_ttl: int = 3600
     data_api_quota: int = 10_000
     analytics_quota: int | None = None
+    fault_rate: float = 0.0  # share of API calls answered with a transient error
+    latency_ms: int = 0  # added to every answer
+    seed: int = 0  # drives the fault sequence
+
+
+#: The transient errors --fault-rate injects, in rotation picked from the seed.
+FAULTS: tuple[Callable[[], tuple[int, dict[str, Any]]], ...] = (
+    lambda: errors.backend_error(500),
+    lambda: errors.backend_error(503),
+    errors.too_many_requests,
+    errors.rate_limited_403,
+)
 
 
 @dataclass
@@ -107,6 +120,7 @@ class Stats:
     statuses: Counter = field(default_factory=Counter)
     data_api_units: Counter = field(default_factory=Counter)
     analytics_requests: Counter = field(default_factory=Counter)
+    faults: Counter = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +128,7 @@ class Stats:
             "statuses": {str(k): v for k, v in self.statuses.items()},
             "data_api_units": dict(self.data_api_units),
             "analytics_requests": dict(self.analytics_requests),
+            "faults": dict(self.faults),
         }
 
 
@@ -184,6 +199,14 @@ class Emulator:
         route = self._routes.get((method.upper(), path))
         with self._lock:
             self.stats.requests[path] += 1
+            number = sum(self.stats.requests.values())
+        fault = self._fault(path, number)
+        if fault is not None:
+            answer = (*fault, {})
+            with self._lock:
+                self.stats.statuses[answer[0]] += 1
+                self.stats.faults[path] += 1
+            return answer
         if route is None:
             status, body = 404, errors.google_error(404, f"Not Found: {path}", "notFound")
             answer: Answer = (status, body, {})
@@ -196,6 +219,15 @@ class Emulator:
         with self._lock:
             self.stats.statuses[answer[0]] += 1
         return answer
+
+    def _fault(self, path: str, number: int) -> tuple[int, dict[str, Any]] | None:
+        """A deterministic transient error for API call ``number``, at ``fault_rate``."""
+        if self.config.fault_rate <= 0 or not (path.startswith("/youtube/") or path.startswith("/v2/")):
+            return None
+        rng = random.Random(f"{self.config.seed}:fault:{number}")
+        if rng.random() >= self.config.fault_rate:
+            return None
+        return rng.choice(FAULTS)()
 
     def reset_stats(self) -> None:
         with self._lock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,20 +76,20 @@ class DuckDBEngine(Engine):
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as err:
+        except duckdb.Error as err:
             text = str(err)
-            if "lock" in text.lower():
+            if "not a valid DuckDB database file" in text or "Could not read enough bytes" in text:
                 raise LakehouseError(
-                    f"lakehouse {self.path} is in use by another writer "
-                    f"({text.split('(')[-1].rstrip(')') if 'PID' in text else 'another process'}); "
+                    f"{self.path} is not a DuckDB lakehouse; point --lakehouse at a DuckDB file or a new path"
+                ) from None
+            if "lock" in text.lower():
+                pid = re.search(r"PID (\d+)", text)
+                holder = f"PID {pid.group(1)}" if pid else "another process"
+                raise LakehouseError(
+                    f"lakehouse {self.path} is in use by another writer ({holder}); "
                     "wait for it to finish or use another --lakehouse"
                 ) from None
             raise LakehouseError(f"cannot open lakehouse {self.path}: {text.splitlines()[0]}") from None
-        except duckdb.Error as err:
-            raise LakehouseError(
-                f"{self.path} is not a DuckDB lakehouse ({str(err).splitlines()[0]}); "
-                "point --lakehouse at a DuckDB file or a new path"
-            ) from None
         self.con.execute("SET enable_progress_bar = false")
         self.con.execute("SET TimeZone = 'UTC'")
 

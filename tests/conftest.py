@@ -1,0 +1,36 @@
+"""Shared fixtures: a tiny emulator world, lakehouse paths, one demo run for e2e tests."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ytlake.emulator.server import running_emulator
+from ytlake.emulator.world import World, WorldConfig
+
+TODAY = date(2026, 3, 10)
+
+
+def tiny_world_config(**overrides) -> WorldConfig:
+    """A few videos and two weeks of history: fast, but every code path is exercised."""
+    values = {"seed": 7, "videos": 6, "history_days": 21, "today": TODAY}
+    values.update(overrides)
+    return WorldConfig(**values)
+
+
+@pytest.fixture(scope="session")
+def tiny_world() -> World:
+    return World(tiny_world_config())
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    with running_emulator(tiny_world_config()) as emu:
+        yield emu
+
+
+@pytest.fixture
+def lakehouse(tmp_path: Path) -> Path:
+    return tmp_path / "lake" / "yt.duckdb"

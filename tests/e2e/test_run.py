@@ -1,0 +1,186 @@
+"""Whole runs: the bundle's job on the emulator into a temporary DuckDB lakehouse."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import duckdb
+import pytest
+
+from ytlake.cli import main
+from ytlake.emulator.world import World
+from ytlake.job import default_task_runner
+from ytlake.runlocal import RunOptions, run_local
+
+from ..conftest import TODAY, tiny_world_config
+
+pytestmark = pytest.mark.slow
+
+
+def _options(lakehouse, **kw) -> RunOptions:
+    values = {
+        "source": "demo",
+        "lakehouse": lakehouse,
+        "today": TODAY,
+        "demo_seed": 7,
+        "demo_videos": 6,
+        "demo_history_days": 21,
+    }
+    values.update(kw)
+    return RunOptions(**values)
+
+
+def _sql(path, sql):
+    con = duckdb.connect(str(path))  # same config as the run's (in-process instance cache)
+    try:
+        return con.sql(sql).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    lakehouse = tmp_path_factory.mktemp("e2e") / "yt.duckdb"
+    first = run_local(_options(lakehouse))
+    after_first = {
+        t: _sql(lakehouse, f"SELECT count(*) FROM {t}")[0][0]
+        for t in (
+            "silver.fact_channel_daily_metrics",
+            "silver.silver_videos",
+            "silver.silver_channels",
+            "gold.gold_channel_daily_summary",
+        )
+    }
+    second = run_local(_options(lakehouse))
+    return lakehouse, first, second, after_first
+
+
+def test_every_task_succeeds_and_the_run_log_says_so(two_runs):
+    lakehouse, first, second, _ = two_runs
+    for run in (first, second):
+        assert {r.state for r in run.run.results.values()} == {"SUCCESS"}, run.run.results
+    log = _sql(
+        lakehouse,
+        "SELECT run_id, run_status, finalized_ts_utc IS NOT NULL, summary "
+        "FROM bronze.run_context_log ORDER BY started_ts_utc",
+    )
+    assert [(r[0], r[1], r[2]) for r in log] == [
+        (first.run.run_id, "SUCCEEDED", True),
+        (second.run.run_id, "SUCCEEDED", True),
+    ]
+    summary = json.loads(log[0][3])
+    assert summary["failed_tasks"] == []
+    assert summary["bronze_rows"]["channels_raw"] == 1
+
+
+def test_gold_has_one_row_per_day_of_the_window(two_runs):
+    lakehouse, *_ = two_runs
+    start, end = TODAY - timedelta(days=90), TODAY - timedelta(days=2)
+    rows = _sql(
+        lakehouse,
+        "SELECT min(date), max(date), count(*), count(DISTINCT date) FROM gold.gold_channel_daily_summary",
+    )
+    assert rows == [(start, end, (end - start).days + 1, (end - start).days + 1)]
+
+
+def test_gold_equals_the_emulators_ground_truth(two_runs):
+    lakehouse, *_ = two_runs
+    world = World(tiny_world_config())
+    got = dict(_sql(lakehouse, "SELECT date, views FROM gold.gold_channel_daily_summary"))
+    expected = {}
+    day = TODAY - timedelta(days=90)
+    while day <= world.available_through:
+        expected[day] = world.observed_channel_day(1, day).views
+        day += timedelta(days=1)
+    assert got == expected
+    net = _sql(
+        lakehouse,
+        "SELECT sum(net_subscribers), sum(subscribers_gained - subscribers_lost) "
+        "FROM gold.gold_channel_daily_summary",
+    )[0]
+    assert net[0] == net[1]
+
+
+def test_a_second_run_duplicates_nothing_in_silver_or_gold(two_runs):
+    lakehouse, _, _, after_first = two_runs
+    for table, n in after_first.items():
+        assert _sql(lakehouse, f"SELECT count(*) FROM {table}")[0][0] == n, table
+    assert _sql(
+        lakehouse,
+        "SELECT count(*) - count(DISTINCT (channel_id, date)) FROM silver.fact_channel_daily_metrics",
+    ) == [(0,)]
+    assert _sql(lakehouse, "SELECT count(*) - count(DISTINCT video_id) FROM silver.silver_videos") == [(0,)]
+    # Bronze is append-only: both runs' rows are there, each run's once
+    assert _sql(lakehouse, "SELECT count(DISTINCT run_id), count(*) FROM bronze.channels_raw") == [(2, 2)]
+
+
+def test_silver_physical_holds_a_copy_of_silver(two_runs):
+    lakehouse, *_ = two_runs
+    for table in ("fact_channel_daily_metrics", "silver_videos", "silver_channels"):
+        assert _sql(lakehouse, f"SELECT count(*) FROM silver_physical.{table}") == _sql(
+            lakehouse, f"SELECT count(*) FROM silver.{table}"
+        )
+
+
+def test_no_credential_reaches_bronze_or_the_run_log(two_runs):
+    lakehouse, *_ = two_runs
+    for table in ("channels_raw", "playlist_items_raw", "videos_raw", "analytics_channel_daily_raw"):
+        leaked = _sql(
+            lakehouse,
+            f"SELECT count(*) FROM bronze.{table} WHERE payload LIKE '%ytlake-demo-secret%' "
+            "OR payload LIKE '%refresh-token%' OR payload LIKE '%ya29.%'",
+        )
+        assert leaked == [(0,)], table
+    assert _sql(
+        lakehouse,
+        "SELECT count(*) FROM bronze.run_context_log WHERE params LIKE '%secret%' OR summary LIKE '%ya29.%'",
+    ) == [(0,)]
+
+
+def test_a_failing_middle_task_skips_dependants_and_the_run_log_says_failed(tmp_path):
+    def failing(spec, argv):
+        if spec.task_key == "run_lakeflow_pipeline":
+            raise RuntimeError("injected failure in the Silver build")
+        default_task_runner(spec, argv)
+
+    lakehouse = tmp_path / "yt.duckdb"
+    result = run_local(_options(lakehouse), runner=failing)
+    states = {k: r.state for k, r in result.run.results.items()}
+    assert states["run_lakeflow_pipeline"] == "FAILED"
+    assert states["dbt_run_gold"] == states["dbt_test"] == states["optimize_tables"] == "UPSTREAM_FAILED"
+    assert states["finalize_run_log"] == "SUCCESS"
+    [(status, summary)] = _sql(lakehouse, "SELECT run_status, summary FROM bronze.run_context_log")
+    assert status == "FAILED"
+    summary = json.loads(summary)
+    assert summary["failed_tasks"] == ["run_lakeflow_pipeline"]
+    assert "injected failure" in next(
+        t["error"] for t in summary["tasks"] if t["task_key"] == "run_lakeflow_pipeline"
+    )
+    assert summary["skipped_tasks"] == ["dbt_run_gold", "dbt_test", "optimize_tables"]
+
+
+def test_the_cli_runs_the_job_and_prints_a_summary(tmp_path, capsys):
+    lakehouse = tmp_path / "cli" / "yt.duckdb"
+    code = main(
+        [
+            "run",
+            "--source",
+            "demo",
+            "--lakehouse",
+            str(lakehouse),
+            "--today",
+            TODAY.isoformat(),
+            "--demo-videos",
+            "4",
+            "--demo-history-days",
+            "14",
+            "--start-date",
+            "2026-02-20",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "SUCCEEDED" in out
+    assert "gold.gold_channel_daily_summary" in out
+    assert _sql(lakehouse, "SELECT count(*) FROM gold.gold_channel_daily_summary") == [(17,)]
