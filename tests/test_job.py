@@ -119,7 +119,7 @@ def test_a_failed_task_skips_its_dependants_but_not_all_done_tasks():
 
     ctx = JobContext(LocalTaskValues())
     run = run_job(context=ctx, runner=runner)
-    assert ran == TASKS[:4] + ["finalize_run_log"]
+    assert ran == [*TASKS[:4], "finalize_run_log"]
     states = {k: r.state for k, r in run.results.items()}
     assert states["run_lakeflow_pipeline"] == "FAILED"
     assert [states[k] for k in ("dbt_run_gold", "dbt_test", "optimize_tables")] == ["UPSTREAM_FAILED"] * 3
