@@ -198,6 +198,11 @@ def emulator_serve(
     analytics_quota: Annotated[
         int | None, typer.Option(help="Analytics requests per day (default unlimited)")
     ] = None,
+    max_rps: Annotated[float | None, typer.Option(help="server-side rate limit, requests/s")] = None,
+    latency_ms: Annotated[int, typer.Option(help="added to every answer, milliseconds")] = 0,
+    fault_rate: Annotated[
+        float, typer.Option(help="share of API calls answered 500/503/429/403 rateLimitExceeded")
+    ] = 0.0,
 ) -> None:
     """Serve the emulator until stopped; prints its base URL and the demo credentials."""
     from ytlake.emulator.server import serve_forever
@@ -217,15 +222,26 @@ def emulator_serve(
         ("--history-days", history_days, 1),
         ("--token-ttl", token_ttl, 1),
         ("--data-api-quota", data_api_quota, 0),
+        ("--latency-ms", latency_ms, 0),
     ):
         if value < low:
             raise SettingsError(f"{name} must be >= {low} (got {value})")
+    if not 0.0 <= fault_rate < 1.0:
+        raise SettingsError(f"--fault-rate must be in [0, 1) (got {fault_rate})")
+    if max_rps is not None and max_rps <= 0:
+        raise SettingsError(f"--max-rps must be > 0 (got {max_rps})")
     kwargs = {"today": _date("--today")(today)} if today else {}
     world = World(
         WorldConfig(seed=seed, channels=channels, videos=videos, history_days=history_days, **kwargs)
     )
     config = EmulatorConfig(
-        token_ttl=token_ttl, data_api_quota=data_api_quota, analytics_quota=analytics_quota
+        token_ttl=token_ttl,
+        data_api_quota=data_api_quota,
+        analytics_quota=analytics_quota,
+        max_rps=max_rps,
+        latency_ms=latency_ms,
+        fault_rate=fault_rate,
+        seed=seed,
     )
     console.print(
         f"ytlake emulator: http://{host}:{port}  (today {world.today}, seed {seed})", highlight=False

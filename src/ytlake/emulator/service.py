@@ -18,16 +18,15 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from ytlake.emulator import errors
+from ytlake.emulator import errors, rules
 from ytlake.emulator.world import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     PACIFIC,
     Channel,
-    DayMetrics,
     Video,
     World,
     demo_refresh_token,
@@ -74,17 +73,13 @@ VIDEO_PARTS = {
 }
 PLAYLIST_ITEM_PARTS = {"id", "snippet", "contentDetails", "status"}
 
-#: Analytics metric name -> attribute of DayMetrics (or a property).
-METRICS: dict[str, str] = {
-    "views": "views",
-    "estimatedMinutesWatched": "estimated_minutes_watched",
-    "averageViewDuration": "average_view_duration",
-    "likes": "likes",
-    "comments": "comments",
-    "shares": "shares",
-    "subscribersGained": "subscribers_gained",
-    "subscribersLost": "subscribers_lost",
+_ENDPOINT_NAMES = {
+    "/youtube/v3/channels": "channels.list",
+    "/youtube/v3/playlistItems": "playlistItems.list",
+    "/youtube/v3/videos": "videos.list",
 }
+#: Standard parameters that do not change an answer.
+_IGNORED_PARAMS = frozenset({"alt", "prettyPrint", "fields", "quotaUser", "key", "access_token", "$.xgafv"})
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -94,6 +89,7 @@ class EmulatorConfig:
     token_ttl: int = 3600
     data_api_quota: int = 10_000
     analytics_quota: int | None = None
+    max_rps: float | None = None  # server-side rate limit (requests per second)
     fault_rate: float = 0.0  # share of API calls answered with a transient error
     latency_ms: int = 0  # added to every answer
     seed: int = 0  # drives the fault sequence
@@ -181,6 +177,10 @@ class Emulator:
         self.stats = Stats()
         self._tokens: dict[str, _Token] = {}
         self._lock = threading.Lock()
+        self._units_by_day: dict[date, Counter] = {}
+        self._analytics_by_day: dict[date, int] = {}
+        self._rate_second, self._rate_count = 0, 0
+        self._answers: dict[tuple[Any, ...], bytes] = {}
         self._refresh_tokens = {demo_refresh_token(c.index): c.index for c in world.channels}
         self._routes: dict[tuple[str, str], Callable[..., Answer]] = {
             ("POST", "/token"): self._token,
@@ -201,6 +201,8 @@ class Emulator:
             self.stats.requests[path] += 1
             number = sum(self.stats.requests.values())
         fault = self._fault(path, number)
+        if fault is None and (path.startswith("/youtube/") or path.startswith("/v2/")):
+            fault = self._rate_limited(number)
         if fault is not None:
             answer = (*fault, {})
             with self._lock:
@@ -215,10 +217,46 @@ class Emulator:
         elif path == "/emulator/stats":
             answer = route()
         else:
-            answer = route(params, headers)
+            answer = self._api_call(path, route, params, headers)
         with self._lock:
             self.stats.statuses[answer[0]] += 1
         return answer
+
+    def _api_call(
+        self, path: str, route: Callable[..., Answer], params: Params, headers: Mapping[str, str]
+    ) -> Answer:
+        """Authenticate, charge the quota, then answer (from the cache when asked before).
+
+        The world does not change while the emulator runs, so a 200 answer to the same
+        caller and parameters is always the same bytes.
+        """
+        caller = self._caller(headers)
+        if caller is None:
+            return (*errors.unauthenticated(), {})
+        charged = (
+            self._charge_analytics()
+            if path == "/v2/reports"
+            else self._charge_data_api(_ENDPOINT_NAMES[path])
+        )
+        if not charged:
+            return (*errors.quota_exceeded(), {})
+        key = (
+            path,
+            caller,
+            tuple(sorted((k, tuple(v)) for k, v in params.items() if k not in _IGNORED_PARAMS)),
+        )
+        cached = self._answers.get(key)
+        if cached is not None:
+            return 200, cached, {}
+        status, body, extra = route(params, caller)
+        if status == 200:
+            data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+            with self._lock:
+                if len(self._answers) > 50_000:
+                    self._answers.clear()
+                self._answers[key] = data
+            return 200, data, extra
+        return status, body, extra
 
     def _fault(self, path: str, number: int) -> tuple[int, dict[str, Any]] | None:
         """A deterministic transient error for API call ``number``, at ``fault_rate``."""
@@ -282,32 +320,45 @@ class Emulator:
     def pacific_day(self) -> date:
         return datetime.fromtimestamp(self.clock(), PACIFIC).date()
 
-    # -- quota -----------------------------------------------------------------------
+    # -- quota (per Pacific day, reset at Pacific midnight) and rate ----------------------
     def _charge_data_api(self, endpoint: str, units: int = 1) -> bool:
-        """Charge units for today's Pacific day; False when the quota is spent."""
+        """Charge units to today's Pacific day; False when the day's quota is spent."""
+        day = self.pacific_day()
         with self._lock:
-            spent = sum(self.stats.data_api_units.values())
-            if spent + units > self.config.data_api_quota:
+            spent = self._units_by_day.setdefault(day, Counter())
+            if sum(spent.values()) + units > self.config.data_api_quota:
                 return False
+            spent[endpoint] += units
             self.stats.data_api_units[endpoint] += units
             return True
 
     def _charge_analytics(self) -> bool:
+        day = self.pacific_day()
         with self._lock:
-            spent = sum(self.stats.analytics_requests.values())
+            spent = self._analytics_by_day.get(day, 0)
             if self.config.analytics_quota is not None and spent >= self.config.analytics_quota:
                 return False
+            self._analytics_by_day[day] = spent + 1
             self.stats.analytics_requests["reports.query"] += 1
             return True
 
+    def _rate_limited(self, number: int) -> tuple[int, dict[str, Any]] | None:
+        """Google's answer when more than ``max_rps`` calls arrive within one second."""
+        if not self.config.max_rps:
+            return None
+        now = self.clock()
+        with self._lock:
+            second = int(now)
+            if second != self._rate_second:
+                self._rate_second, self._rate_count = second, 0
+            self._rate_count += 1
+            if self._rate_count <= self.config.max_rps:
+                return None
+        return errors.too_many_requests() if number % 2 else errors.rate_limited_403()
+
     def _data_api_preamble(
-        self, endpoint: str, params: Params, headers: Mapping[str, str], allowed_parts: set[str]
+        self, endpoint: str, params: Params, caller: int, allowed_parts: set[str]
     ) -> tuple[int, list[str]] | Answer:
-        caller = self._caller(headers)
-        if caller is None:
-            return (*errors.unauthenticated(), {})
-        if not self._charge_data_api(endpoint):
-            return (*errors.quota_exceeded(), {})
         parts = _values(params, "part")
         if not parts:
             return (
@@ -361,8 +412,8 @@ class Emulator:
         return body
 
     # -- Data API: channels.list -------------------------------------------------------
-    def _channels(self, params: Params, headers: Mapping[str, str]) -> Answer:
-        pre = self._data_api_preamble("channels.list", params, headers, CHANNEL_PARTS)
+    def _channels(self, params: Params, caller: int) -> Answer:
+        pre = self._data_api_preamble("channels.list", params, caller, CHANNEL_PARTS)
         if len(pre) == 3:
             return pre  # type: ignore[return-value]
         caller, parts = pre  # type: ignore[misc]
@@ -452,8 +503,8 @@ class Emulator:
         return item
 
     # -- Data API: playlistItems.list ---------------------------------------------------
-    def _playlist_items(self, params: Params, headers: Mapping[str, str]) -> Answer:
-        pre = self._data_api_preamble("playlistItems.list", params, headers, PLAYLIST_ITEM_PARTS)
+    def _playlist_items(self, params: Params, caller: int) -> Answer:
+        pre = self._data_api_preamble("playlistItems.list", params, caller, PLAYLIST_ITEM_PARTS)
         if len(pre) == 3:
             return pre  # type: ignore[return-value]
         caller, parts = pre  # type: ignore[misc]
@@ -538,8 +589,8 @@ class Emulator:
         return item
 
     # -- Data API: videos.list -------------------------------------------------------
-    def _videos(self, params: Params, headers: Mapping[str, str]) -> Answer:
-        pre = self._data_api_preamble("videos.list", params, headers, VIDEO_PARTS)
+    def _videos(self, params: Params, caller: int) -> Answer:
+        pre = self._data_api_preamble("videos.list", params, caller, VIDEO_PARTS)
         if len(pre) == 3:
             return pre  # type: ignore[return-value]
         caller, parts = pre  # type: ignore[misc]
@@ -628,12 +679,7 @@ class Emulator:
         return item
 
     # -- Analytics v2: reports.query -----------------------------------------------------
-    def _reports(self, params: Params, headers: Mapping[str, str]) -> Answer:
-        caller = self._caller(headers)
-        if caller is None:
-            return (*errors.unauthenticated(), {})
-        if not self._charge_analytics():
-            return (*errors.quota_exceeded(), {})
+    def _reports(self, params: Params, caller: int) -> Answer:
         for required in ("ids", "startDate", "endDate", "metrics"):
             if not _one(params, required):
                 return 400, errors.google_error(400, "Required", "required", location=required), {}
@@ -642,75 +688,95 @@ class Emulator:
         if ids not in ("channel==MINE", f"channel=={channel.channel_id}"):
             return 403, errors.google_error(403, "Forbidden", "forbidden"), {}
         start_raw, end_raw = _one(params, "startDate") or "", _one(params, "endDate") or ""
+        dates = []
         for name, raw in (("startDate", start_raw), ("endDate", end_raw)):
-            if not _DATE.match(raw):
+            try:
+                if not _DATE.match(raw):
+                    raise ValueError(raw)
+                dates.append(date.fromisoformat(raw))
+            except ValueError:
                 return (
                     *errors.bad_request(
-                        f"Invalid value '{raw}' for {name}.", reason="invalid", location=name
+                        f"Invalid value '{raw}'. Values must match the following "
+                        "regular expression: '[0-9]{4}-[0-9]{2}-[0-9]{2}'",
+                        reason="invalidParameter",
+                        location=name,
                     ),
                     {},
                 )
-        try:
-            start, end = date.fromisoformat(start_raw), date.fromisoformat(end_raw)
-        except ValueError:
-            return (*errors.bad_request("Invalid date given.", reason="invalid"), {})
+        start, end = dates
         if start > end:
             return (
-                *errors.bad_request("The start date must be on or before the end date.", reason="invalid"),
+                *errors.bad_request(
+                    "The start date must be before or equal to the end date.", reason="badRequest"
+                ),
                 {},
             )
-        metrics = _values(params, "metrics")
-        for m in metrics:
-            if m not in METRICS:
-                return (
-                    *errors.bad_request(f"Unknown identifier ({m}) given in field parameters.metrics."),
-                    {},
-                )
-        dimensions = _values(params, "dimensions")
-        filters = {}
+        filters: dict[str, str] = {}
         for clause in (_one(params, "filters") or "").split(";"):
             if clause:
                 key, sep, value = clause.partition("==")
-                if not sep:
+                if not sep or not value:
                     return (*errors.bad_request(f"Invalid filter: {clause}"), {})
                 filters[key] = value
-        if dimensions != ["day"] or set(filters) - {"video"}:
+        if set(filters) - {"video"}:
             return (*errors.unsupported_query(), {})
-        video = None
+        videos = None
         if "video" in filters:
-            video = self.world.video(filters["video"])
-            if video is None or video.channel_index != caller or not video.exists_on(self.world.today):
-                return (
-                    *errors.bad_request(
-                        "The video identified by the filters parameter could not be found.",
-                        location="filters",
-                    ),
-                    {},
-                )
-        last = min(end, self.world.available_through)
-        rows = []
-        day = start
-        while day <= last:
-            if video is None:
-                m = self.world.observed_channel_day(caller, day)
-            else:
-                m = self.world.observed_video_day(video, day)
-            rows.append([day.isoformat(), *(_metric(m, name) for name in metrics)])
-            day += timedelta(days=1)
-        headers_out = [{"name": "day", "columnType": "DIMENSION", "dataType": "STRING"}]
-        headers_out += [{"name": m, "columnType": "METRIC", "dataType": "INTEGER"} for m in metrics]
-        body: dict[str, Any] = {"kind": "youtubeAnalytics#resultTable", "columnHeaders": headers_out}
+            videos = []
+            for vid in filters["video"].split(","):
+                video = self.world.video(vid)
+                if video is None or video.channel_index != caller or not video.exists_on(self.world.today):
+                    return (
+                        *errors.bad_request(
+                            f"The video identified by the filters parameter ({vid}) could not be found.",
+                            reason="badRequest",
+                            location="filters",
+                        ),
+                        {},
+                    )
+                videos.append(video)
+        numbers = {}
+        for name in ("maxResults", "startIndex"):
+            raw = _one(params, name)
+            if raw is not None:
+                if not raw.isdigit() or int(raw) < 1:
+                    return (
+                        *errors.bad_request(
+                            f"Invalid value '{raw}' for {name}.", reason="invalidParameter", location=name
+                        ),
+                        {},
+                    )
+                numbers[name] = int(raw)
+        query = rules.Query(
+            start,
+            end,
+            _values(params, "metrics"),
+            _values(params, "dimensions"),
+            videos,
+            _values(params, "sort"),
+            numbers.get("maxResults"),
+            numbers.get("startIndex", 1),
+        )
+        try:
+            column_headers, rows = rules.answer(self.world, caller, query)
+        except rules.QueryError as err:
+            if err.kind == "unknown":
+                return (*errors.bad_request(str(err)), {})
+            return (*errors.unsupported_query(), {})
+        body: dict[str, Any] = {"kind": "youtubeAnalytics#resultTable", "columnHeaders": column_headers}
         if rows:
             body["rows"] = rows
         return 200, body, {}
 
     def _stats(self) -> Answer:
+        day = self.pacific_day()
         with self._lock:
-            return 200, self.stats.as_dict(), {}
-
-
-def _metric(m: DayMetrics, name: str) -> int:
-    return int(getattr(m, METRICS[name]))
+            body = self.stats.as_dict()
+            body["quota_day"] = day.isoformat()
+            body["data_api_units_today"] = sum(self._units_by_day.get(day, Counter()).values())
+            body["analytics_requests_today"] = self._analytics_by_day.get(day, 0)
+            return 200, body, {}
 
 
 def _three_significant(n: int) -> int:

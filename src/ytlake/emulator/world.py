@@ -75,6 +75,97 @@ _FORMATS = [
 ]
 
 
+#: insightTrafficSourceType values a channel's videos get, with their base share of views.
+TRAFFIC_SOURCES: dict[str, float] = {
+    "RELATED_VIDEO": 0.26,
+    "YT_SEARCH": 0.22,
+    "YT_OTHER_PAGE": 0.14,
+    "SUBSCRIBER": 0.09,
+    "EXT_URL": 0.06,
+    "PLAYLIST": 0.05,
+    "NO_LINK_OTHER": 0.05,
+    "YT_CHANNEL": 0.04,
+    "NOTIFICATION": 0.03,
+    "END_SCREEN": 0.02,
+    "SHORTS": 0.02,
+    "HASHTAGS": 0.008,
+    "YT_PLAYLIST_PAGE": 0.006,
+    "NO_LINK_EMBEDDED": 0.004,
+    "ADVERTISING": 0.002,
+}
+#: deviceType values with their base share of views.
+DEVICE_TYPES: dict[str, float] = {
+    "MOBILE": 0.56,
+    "DESKTOP": 0.24,
+    "TV": 0.13,
+    "TABLET": 0.06,
+    "GAME_CONSOLE": 0.007,
+    "UNKNOWN_PLATFORM": 0.003,
+}
+#: Real ISO 3166-1 alpha-2 codes, most-watching first; shares fall off as a power law.
+COUNTRIES: tuple[str, ...] = (
+    "US",
+    "IN",
+    "GB",
+    "DE",
+    "CA",
+    "BR",
+    "AU",
+    "FR",
+    "PH",
+    "ID",
+    "MX",
+    "NL",
+    "ES",
+    "IT",
+    "PL",
+    "SE",
+    "JP",
+    "KR",
+    "TR",
+    "ZA",
+    "NG",
+    "PK",
+    "AR",
+    "CO",
+    "VN",
+    "EG",
+    "IE",
+    "NZ",
+    "SG",
+    "MY",
+    "CH",
+    "AT",
+    "BE",
+    "DK",
+    "NO",
+    "FI",
+    "PT",
+    "CZ",
+    "RO",
+    "GR",
+    "IL",
+    "AE",
+    "SA",
+    "TH",
+    "KE",
+)
+
+
+def allocate(total: int, weights: dict[str, float]) -> dict[str, int]:
+    """Split ``total`` into integers proportional to ``weights`` that sum to ``total``
+    exactly (largest remainder; ties broken by key, so the result is deterministic)."""
+    if total <= 0 or not weights:
+        return {k: 0 for k in weights}
+    norm = sum(weights.values())
+    raw = {k: total * w / norm for k, w in weights.items()}
+    out = {k: int(v) for k, v in raw.items()}
+    rest = total - sum(out.values())
+    for k in sorted(raw, key=lambda k: (-(raw[k] - out[k]), k))[:rest]:
+        out[k] += 1
+    return out
+
+
 def _make_id(rng: random.Random, length: int) -> str:
     return "".join(rng.choice(_ID_ALPHABET) for _ in range(length))
 
@@ -307,6 +398,20 @@ class World:
     # -- daily figures (final values) -----------------------------------------------
     def video_day(self, video: Video, day: date) -> DayMetrics:
         """The final figures of ``video`` on Pacific day ``day``."""
+        key = (video.video_id, day)
+        cached = self._day_cache.get(key)
+        if cached is None:
+            cached = self._video_day(video, day)
+            if len(self._day_cache) > 500_000:
+                self._day_cache.clear()
+            self._day_cache[key] = cached
+        return cached
+
+    @cached_property
+    def _day_cache(self) -> dict[tuple[str, date], DayMetrics]:
+        return {}
+
+    def _video_day(self, video: Video, day: date) -> DayMetrics:
         if day < video.published_date or (video.deleted_on is not None and day >= video.deleted_on):
             return ZERO
         age = (day - video.published_date).days
@@ -361,17 +466,83 @@ class World:
 
     def observed_channel_day(self, channel_index: int, day: date) -> DayMetrics:
         """Channel totals as reported today: the sum of the videos' reported figures."""
-        total = ZERO
-        for v in self.videos:
-            if v.channel_index == channel_index:
-                total = total + self.observed_video_day(v, day)
-        return total
+        key = ("channel", channel_index, day)
+        cached = self._agg_cache.get(key)
+        if cached is None:
+            cached = ZERO
+            for v in self.videos:
+                if v.channel_index == channel_index:
+                    cached = cached + self.observed_video_day(v, day)
+            self._agg_cache[key] = cached
+        return cached
+
+    def channel_breakdown(self, kind: str, channel_index: int, day: date) -> dict[str, DayMetrics]:
+        """The channel's reported figures on ``day`` split by ``kind``: the sum over its videos."""
+        key = (kind, channel_index, day)
+        cached = self._agg_cache.get(key)
+        if cached is None:
+            cached = {}
+            for v in self.videos:
+                if v.channel_index == channel_index:
+                    for category, m in self.breakdown(kind, v, day).items():
+                        cached[category] = cached.get(category, ZERO) + m
+            self._agg_cache[key] = cached
+        return cached
+
+    @cached_property
+    def _agg_cache(self) -> dict[tuple[object, ...], object]:
+        return {}
 
     def lifetime(self, video: Video) -> DayMetrics:
         """Lifetime counters as the Data API shows them today (includes today's partial day)."""
+        cached = self._lifetimes.get(video.video_id)
+        if cached is not None:
+            return cached
         total = ZERO
         day = video.published_date
         while day <= self.today:
             total = total + self.video_day(video, day)
             day += timedelta(days=1)
+        self._lifetimes[video.video_id] = total
         return total
+
+    @cached_property
+    def _lifetimes(self) -> dict[str, DayMetrics]:
+        return {}
+
+    # -- breakdowns ------------------------------------------------------------------
+    def _mix(self, kind: str, video: Video, day: date) -> dict[str, float]:
+        """Today's weights of a breakdown for a video: a stable per-video mix with daily noise."""
+        vrng = _rng(self.config.seed, "mix", kind, video.video_id)
+        drng = _rng(self.config.seed, "mixday", kind, video.video_id, day.toordinal())
+        if kind == "traffic":
+            age = (day - video.published_date).days
+            base = dict(TRAFFIC_SOURCES)
+            if age < 3:  # launch days: subscribers and notifications bring more
+                base["SUBSCRIBER"] *= 3.0
+                base["NOTIFICATION"] *= 3.0
+        elif kind == "device":
+            base = dict(DEVICE_TYPES)
+        else:
+            home = self.channel(video.channel_index).country
+            order = [home, *[c for c in COUNTRIES if c != home]]
+            base = {c: 1.0 / (rank + 1) ** 1.4 for rank, c in enumerate(order)}
+        return {k: w * vrng.lognormvariate(0, 0.35) * drng.lognormvariate(0, 0.1) for k, w in base.items()}
+
+    def breakdown(self, kind: str, video: Video, day: date, observed: bool = True) -> dict[str, DayMetrics]:
+        """A video's figures on ``day`` split by ``kind`` (traffic, device or country).
+
+        Every metric is allocated with the same weights, so each metric sums exactly to the
+        video's figure for the day; categories with no views and no watch time are left out.
+        """
+        metrics = self.observed_video_day(video, day) if observed else self.video_day(video, day)
+        if metrics.views == 0 and metrics.estimated_minutes_watched == 0:
+            return {}
+        weights = self._mix(kind, video, day)
+        columns = [allocate(value, weights) for value in metrics.as_tuple()]
+        out = {}
+        for key in weights:
+            values = tuple(col[key] for col in columns)
+            if values[0] or values[1]:
+                out[key] = DayMetrics(*values)
+        return out
