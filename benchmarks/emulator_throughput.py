@@ -53,8 +53,9 @@ def wait_up(base: str, timeout: float = 60) -> None:
 
 def distinct_paths(base: str, token: str, n: int) -> list[str]:
     headers = {"authorization": f"Bearer {token}"}
-    ch = httpx.get(f"{base}/youtube/v3/channels", params={"part": "contentDetails", "mine": "true"},
-                   headers=headers).json()["items"][0]
+    ch = httpx.get(
+        f"{base}/youtube/v3/channels", params={"part": "contentDetails", "mine": "true"}, headers=headers
+    ).json()["items"][0]
     uploads = ch["contentDetails"]["relatedPlaylists"]["uploads"]
     ids, token_page = [], None
     while True:
@@ -73,14 +74,18 @@ def distinct_paths(base: str, token: str, n: int) -> list[str]:
         kind = i % 10
         if kind < 6:  # country for one video-day: the most frequent ingestion call
             day = TODAY - timedelta(days=rng.randint(3, 300))
-            paths.append(f"/v2/reports?ids=channel==MINE&startDate={day}&endDate={day}&metrics=views,"
-                         f"estimatedMinutesWatched&dimensions=country&filters=video=={vid}")
+            paths.append(
+                f"/v2/reports?ids=channel==MINE&startDate={day}&endDate={day}&metrics=views,"
+                f"estimatedMinutesWatched&dimensions=country&filters=video=={vid}"
+            )
         elif kind < 9:
             start = TODAY - timedelta(days=rng.randint(30, 300))
             dims = rng.choice(["day", "insightTrafficSourceType,day", "deviceType,day"])
             metrics = "views,estimatedMinutesWatched" if "," in dims else "views,likes,comments"
-            paths.append(f"/v2/reports?ids=channel==MINE&startDate={start}&endDate={start + timedelta(days=29)}"
-                         f"&metrics={metrics}&dimensions={dims}&filters=video=={vid}")
+            paths.append(
+                f"/v2/reports?ids=channel==MINE&startDate={start}&endDate={start + timedelta(days=29)}"
+                f"&metrics={metrics}&dimensions={dims}&filters=video=={vid}"
+            )
         else:
             batch = ",".join(rng.sample(ids, 50))
             paths.append(f"/youtube/v3/videos?part=snippet,contentDetails,statistics,status&id={batch}")
@@ -95,8 +100,11 @@ def run_wrk(url: str, token: str, seconds: int, connections: int, lua: Path | No
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     latency = re.search(r"Latency\s+([\d.]+\w+)", out).group(1)
-    return {"requests_per_second": round(rps), "non_2xx": int(non2xx.group(1)) if non2xx else 0,
-            "avg_latency": latency}
+    return {
+        "requests_per_second": round(rps),
+        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+        "avg_latency": latency,
+    }
 
 
 def main() -> int:
@@ -112,25 +120,55 @@ def main() -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "ytlake", "emulator", "serve", "--port", str(port), "--videos", str(args.videos),
-         "--history-days", str(args.history_days), "--today", TODAY.isoformat(),
-         "--data-api-quota", "1000000000"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "ytlake",
+            "emulator",
+            "serve",
+            "--port",
+            str(port),
+            "--videos",
+            str(args.videos),
+            "--history-days",
+            str(args.history_days),
+            "--today",
+            TODAY.isoformat(),
+            "--data-api-quota",
+            "1000000000",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
     try:
         wait_up(base)
-        token = httpx.post(f"{base}/token", data={
-            "grant_type": "refresh_token", "client_id": "ytlake-demo-client",
-            "client_secret": "ytlake-demo-secret", "refresh_token": "ytlake-demo-refresh-token"}).json()[
-            "access_token"]
+        token = httpx.post(
+            f"{base}/token",
+            data={
+                "grant_type": "refresh_token",
+                "client_id": "ytlake-demo-client",
+                "client_secret": "ytlake-demo-secret",
+                "refresh_token": "ytlake-demo-refresh-token",
+            },
+        ).json()["access_token"]
         paths = distinct_paths(base, token, 200_000)
         with tempfile.TemporaryDirectory() as tmp:
             lua = Path(tmp) / "distinct.lua"
-            lua.write_text("paths = {\n" + ",\n".join(json.dumps(x) for x in paths) + "\n}\n"
-                           "counter = 0\n"
-                           "request = function()\n  counter = counter + 1\n"
-                           "  return wrk.format(nil, paths[(counter % #paths) + 1])\nend\n")
+            lua.write_text(
+                "paths = {\n" + ",\n".join(json.dumps(x) for x in paths) + "\n}\n"
+                "counter = 0\n"
+                "request = function()\n  counter = counter + 1\n"
+                "  return wrk.format(nil, paths[(counter % #paths) + 1])\nend\n"
+            )
             distinct = run_wrk(base, token, args.seconds, args.connections, lua)
-        repeated = run_wrk(f"{base}/youtube/v3/channels?part=snippet,contentDetails&mine=true", token,
-                           args.seconds, args.connections, None)
+        repeated = run_wrk(
+            f"{base}/youtube/v3/channels?part=snippet,contentDetails&mine=true",
+            token,
+            args.seconds,
+            args.connections,
+            None,
+        )
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -193,6 +193,9 @@ def emulator_serve(
     today: Annotated[
         str | None, typer.Option(help="the world's today (YYYY-MM-DD, Pacific); default now")
     ] = None,
+    world_start: Annotated[
+        str | None, typer.Option(help="pin the world's first day (default today - history days)")
+    ] = None,
     token_ttl: Annotated[int, typer.Option(help="access token lifetime, seconds")] = 3600,
     data_api_quota: Annotated[int, typer.Option(help="Data API units per Pacific day")] = 10_000,
     analytics_quota: Annotated[
@@ -231,9 +234,14 @@ def emulator_serve(
     if max_rps is not None and max_rps <= 0:
         raise SettingsError(f"--max-rps must be > 0 (got {max_rps})")
     kwargs = {"today": _date("--today")(today)} if today else {}
-    world = World(
-        WorldConfig(seed=seed, channels=channels, videos=videos, history_days=history_days, **kwargs)
-    )
+    if world_start:
+        kwargs["start"] = _date("--world-start")(world_start)
+    try:
+        world = World(
+            WorldConfig(seed=seed, channels=channels, videos=videos, history_days=history_days, **kwargs)
+        )
+    except ValueError as err:
+        raise SettingsError(str(err)) from None
     config = EmulatorConfig(
         token_ttl=token_ttl,
         data_api_quota=data_api_quota,
@@ -244,7 +252,9 @@ def emulator_serve(
         seed=seed,
     )
     console.print(
-        f"ytlake emulator: http://{host}:{port}  (today {world.today}, seed {seed})", highlight=False
+        f"ytlake emulator: http://{host}:{port}  (today {world.today}, seed {seed}, "
+        f"world start {world.start}: pass --world-start {world.start} to see this world on a later --today)",
+        highlight=False,
     )
     console.print(f"  YT_CLIENT_ID={DEMO_CLIENT_ID} YT_CLIENT_SECRET={DEMO_CLIENT_SECRET}", highlight=False)
     for ch in world.channels:

@@ -131,8 +131,35 @@ class LocalRunResult:
         return self.rows.get("__run_status__")  # type: ignore[return-value]
 
 
+def demo_world_start(options: RunOptions, today: date) -> date:
+    """The demo world's first day: pinned by the first demo run of the same world in this
+    lakehouse, so that daily runs see one channel growing older (restatements included)."""
+    default = today - timedelta(days=options.demo_history_days)
+    if options.engine != "duckdb" or not Path(options.lakehouse).is_file():
+        return default
+    try:
+        from ytlake.lakehouse import DuckDBEngine
+
+        with DuckDBEngine(options.lakehouse, options.catalog) as engine:
+            if not engine.table_exists("bronze.run_context_log"):
+                return default
+            rows = engine.query_native(
+                "SELECT params FROM bronze.run_context_log ORDER BY started_ts_utc"
+            ).to_pylist()
+    except Exception:
+        return default
+    for row in rows:
+        params = json.loads(row["params"] or "{}")
+        keys = ("demo_seed", "demo_videos", "demo_history_days")
+        if all(params.get(k) == getattr(options, k) for k in keys) and params.get("demo_world_start"):
+            pinned = date.fromisoformat(params["demo_world_start"])
+            if pinned <= today:
+                return pinned
+    return default
+
+
 @contextlib.contextmanager
-def _demo_emulator(options: RunOptions, today: date) -> Iterator[str]:
+def _demo_emulator(options: RunOptions, today: date, start: date) -> Iterator[str]:
     from ytlake.emulator.server import running_emulator  # the emulator only for demo runs
     from ytlake.emulator.world import WorldConfig
 
@@ -141,6 +168,7 @@ def _demo_emulator(options: RunOptions, today: date) -> Iterator[str]:
         videos=options.demo_videos,
         history_days=options.demo_history_days,
         today=today,
+        start=start,
         latency_days=options.latency_days,
         final_after_days=max(options.latency_days, 4),
     )
@@ -200,8 +228,12 @@ def run_local(
     today = options.today or pacific_today()
     run_id = new_local_run_id()
     credentials = None
+    world_start = None
     if source == "demo" and not options.api_root:
-        emulator_cm: contextlib.AbstractContextManager[str | None] = _demo_emulator(options, today)
+        world_start = demo_world_start(options, today)
+        emulator_cm: contextlib.AbstractContextManager[str | None] = _demo_emulator(
+            options, today, world_start
+        )
         credentials = DEMO_CREDENTIALS
     else:
         emulator_cm = contextlib.nullcontext(options.api_root)
@@ -222,7 +254,13 @@ def run_local(
                 "source_system": source_system,
                 "today": today.isoformat(),
                 "params_json": json.dumps(
-                    {**options.for_log(), "source": source, "api_root": base_url}, sort_keys=True
+                    {
+                        **options.for_log(),
+                        "source": source,
+                        "api_root": base_url,
+                        "demo_world_start": world_start.isoformat() if world_start else None,
+                    },
+                    sort_keys=True,
                 ),
             },
             "dbt_run_gold": {"target": "local"},

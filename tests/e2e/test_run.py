@@ -184,3 +184,27 @@ def test_the_cli_runs_the_job_and_prints_a_summary(tmp_path, capsys):
     assert "SUCCEEDED" in out
     assert "gold.gold_channel_daily_summary" in out
     assert _sql(lakehouse, "SELECT count(*) FROM gold.gold_channel_daily_summary") == [(17,)]
+
+
+def test_daily_demo_runs_see_the_same_world_one_day_older(tmp_path):
+    """The demo world is pinned by the lakehouse's first demo run, so the next day's run
+    sees yesterday's provisional days restated (and nothing else changed)."""
+    lakehouse = tmp_path / "yt.duckdb"
+    first = run_local(_options(lakehouse, start_date=TODAY - timedelta(days=12)))
+    day_before = _sql(lakehouse, "SELECT date, views FROM gold.gold_channel_daily_summary ORDER BY date")
+    second = run_local(
+        _options(lakehouse, today=TODAY + timedelta(days=1), start_date=TODAY - timedelta(days=12))
+    )
+    assert first.succeeded and second.succeeded
+    params = [
+        json.loads(p)
+        for (p,) in _sql(lakehouse, "SELECT params FROM bronze.run_context_log ORDER BY started_ts_utc")
+    ]
+    assert params[0]["demo_world_start"] == params[1]["demo_world_start"]
+    after = dict(_sql(lakehouse, "SELECT date, views FROM gold.gold_channel_daily_summary"))
+    before = dict(day_before)
+    recent = TODAY - timedelta(days=2)
+    old = TODAY - timedelta(days=10)
+    assert after[recent] > before[recent]  # restated upwards, the latest version wins
+    assert after[old] == before[old]
+    assert TODAY - timedelta(days=1) in after and TODAY - timedelta(days=1) not in before

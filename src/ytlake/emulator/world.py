@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -177,6 +177,9 @@ class WorldConfig:
     videos: int = 60
     history_days: int = 120
     today: date = field(default_factory=pacific_today)
+    #: The world's first day. Default: today - history_days. Pin it to see the same world
+    #: on a later --today (the uploads and every daily figure are tied to absolute days).
+    start: date | None = None
     latency_days: int = 2
     final_after_days: int = 4
 
@@ -185,6 +188,8 @@ class WorldConfig:
             raise ValueError("channels >= 1, videos >= 0 and history_days >= 1 are required")
         if self.final_after_days < self.latency_days:
             raise ValueError("final_after_days must be >= latency_days")
+        if self.start is not None and self.start > self.today:
+            raise ValueError(f"the world's start {self.start} is after its today {self.today}")
 
 
 @dataclass(frozen=True)
@@ -289,8 +294,13 @@ class World:
 
     @property
     def start(self) -> date:
-        """The first day of the world's history."""
-        return self.today - timedelta(days=self.config.history_days)
+        """The first day of the world's history (pinned, or today - history_days)."""
+        return self.config.start or self.config.today - timedelta(days=self.config.history_days)
+
+    @property
+    def history_end(self) -> date:
+        """The last day of the upload schedule (uploads stop there when --today is later)."""
+        return self.start + timedelta(days=self.config.history_days)
 
     @cached_property
     def channels(self) -> list[Channel]:
@@ -321,9 +331,34 @@ class World:
     def videos(self) -> list[Video]:
         out = []
         for ch in self.channels:
-            for j in range(self.config.videos):
-                out.append(self._make_video(ch, j))
+            made = [self._make_video(ch, j) for j in range(self.config.videos)]
+            out.extend(self._with_every_case(made))
         return out
+
+    def _with_every_case(self, videos: list[Video]) -> list[Video]:
+        """Make sure a channel of 5+ videos has a private one, one with hidden likes and one
+        deleted (in its past), whatever the seed drew."""
+        if len(videos) < 5:
+            return videos
+        videos = list(videos)
+        old = [i for i, v in enumerate(videos) if (self.history_end - v.published_date).days > 6]
+        if old and not any(v.deleted_on for v in videos):
+            i = old[len(old) // 2]
+            life = (self.history_end - videos[i].published_date).days
+            videos[i] = replace(
+                videos[i], deleted_on=videos[i].published_date + timedelta(days=max(3, life // 2))
+            )
+        if not any(v.privacy_status == "private" and not v.deleted_on for v in videos):
+            i = next(i for i in range(len(videos) - 1, -1, -1) if not videos[i].deleted_on)
+            videos[i] = replace(videos[i], privacy_status="private")
+        if not any(v.likes_hidden and not v.deleted_on for v in videos):
+            i = next(
+                i
+                for i in range(len(videos))
+                if not videos[i].deleted_on and videos[i].privacy_status == "public"
+            )
+            videos[i] = replace(videos[i], likes_hidden=True)
+        return videos
 
     def _make_video(self, ch: Channel, j: int) -> Video:
         cfg = self.config
@@ -343,7 +378,7 @@ class World:
         privacy = "private" if roll < 0.04 else ("unlisted" if roll < 0.08 else "public")
         deleted_on = None
         if rng.random() < 0.05:
-            life = (self.today - published_date).days
+            life = (self.history_end - published_date).days
             if life > 3:
                 deleted_on = published_date + timedelta(days=rng.randint(2, life - 1))
         return Video(
