@@ -19,6 +19,7 @@ from ytlake.tasks.init_run_context import RUN_LOG_SCHEMA
 from ytlake.taskvalues import JobContext, TaskState, current
 
 TASK_KEY = "finalize_run_log"
+INGEST_TASKS = ("ingest_data_api_to_bronze", "ingest_analytics_api_to_bronze")
 FAILED_STATES = {"FAILED", "UPSTREAM_FAILED", "TIMEDOUT", "CANCELED", "INTERNAL_ERROR"}
 
 
@@ -105,10 +106,11 @@ def main(argv: list[str] | None = None) -> int:
             "failed_tasks": [s.task_key for s in states if s.state == "FAILED"],
             "skipped_tasks": [s.task_key for s in states if s.state in ("UPSTREAM_FAILED", "SKIPPED")],
             "bronze_rows": rows,
-            "requests": {
-                k: tv.get(k, "requests")
-                for k in ("ingest_data_api_to_bronze", "ingest_analytics_api_to_bronze")
-            },
+            "requests": {k: tv.get(k, "requests") for k in INGEST_TASKS},
+            "retries": {k: tv.get(k, "retries") or {} for k in INGEST_TASKS},
+            "data_api_units": sum((tv.get(INGEST_TASKS[0], "requests") or {}).values()),
+            "analytics_requests": sum((tv.get(INGEST_TASKS[1], "requests") or {}).values()),
+            "skipped_videos": tv.get(INGEST_TASKS[1], "skipped_videos") or {},
             "silver_rows": tv.get("run_lakeflow_pipeline", "datasets"),
             "dbt_test": tv.get("dbt_test", "dbt_test"),
             "partial": partial_reasons,

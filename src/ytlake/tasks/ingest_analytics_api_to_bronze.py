@@ -1,36 +1,83 @@
-"""ingest_analytics_api_to_bronze: the declared Analytics reports for the run's window.
+"""ingest_analytics_api_to_bronze: the declared Analytics reports, incrementally.
 
-The window ends at today (Pacific) minus ``--latency-days`` unless ``--end-date`` is given,
-and starts at ``--start-date`` (default 90 days back). Range reports are requested in
-chunks of ``--chunk-days``, ``--concurrency`` at a time.
+Plan (``ytlake.youtube.planning``): the window ends at today (Pacific) minus
+``--latency-days`` unless ``--end-date`` is given; per report and scope it starts at the
+cursor minus ``--lookback-days`` or, on a first run, at ``--start-date`` (default 90 days
+back), never before a video's publish day. Range reports are chunked (``--chunk-days``);
+the per-video country report is asked per day, only for days the daily report (fetched
+first, in the same run) shows views.
+
+Execution: ``--concurrency`` requests at a time, at most ``--requests-per-second``.
+Answers land in Bronze as they arrive (in batches), so a run killed half way resumes
+without asking again what had landed: requests this run already landed are skipped.
+A video that is gone or private (Google's 4xx for its filter) is recorded and skipped;
+``quotaExceeded`` stops the task cleanly (task value ``partial``; the run ends PARTIAL).
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any
 
+from ytlake.lakehouse.base import Engine
 from ytlake.lakehouse.bronze import BronzeBatch
-from ytlake.settings import analytics_window
 from ytlake.tasks import common
 from ytlake.tasks.google import google_http
+from ytlake.tasks.ingest_state import (
+    cursors,
+    days_with_views,
+    landed_keys,
+    request_key,
+    run_payloads,
+    videos_returned,
+)
 from ytlake.taskvalues import current
 from ytlake.youtube.analytics_api import AnalyticsApi
-from ytlake.youtube.http import ApiResponse
-from ytlake.youtube.reports import REPORTS, ReportSpec
+from ytlake.youtube.http import ApiResponse, GoogleApiError, QuotaExceededError
+from ytlake.youtube.planning import Request, range_requests, single_day_requests, window
+from ytlake.youtube.reports import REPORTS, REPORTS_BY_NAME
 
 TASK_KEY = "ingest_analytics_api_to_bronze"
+FLUSH_EVERY = 500
 
 
-def chunks(start: date, end: date, days: int) -> list[tuple[date, date]]:
-    """``[start, end]`` cut into consecutive ranges of at most ``days`` days."""
-    out = []
-    cursor = start
-    while cursor <= end:
-        last = min(cursor + timedelta(days=days - 1), end)
-        out.append((cursor, last))
-        cursor = last + timedelta(days=1)
-    return out
+class _Writer:
+    """Collects answers and appends them to Bronze in batches (one thread: the caller's)."""
+
+    def __init__(self, engine: Engine, run: common.RunInfo) -> None:
+        self.engine, self.run = engine, run
+        self.pending: dict[str, BronzeBatch] = {}
+        self.written: dict[str, int] = {}
+        self.size = 0
+
+    def add(self, req: Request, response: ApiResponse) -> None:
+        table = req.report.table
+        batch = self.pending.get(table)
+        if batch is None:
+            batch = self.pending[table] = BronzeBatch(
+                table, self.run.run_id, self.run.snapshot_date, self.run.source_system
+            )
+        batch.add("v2/reports", response.params, response.status, response.text)
+        self.size += 1
+        if self.size >= FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        for table, batch in self.pending.items():
+            self.written[table] = self.written.get(table, 0) + self.engine.append(table, batch.to_arrow())
+        self.pending, self.size = {}, 0
+
+
+def _channel_id(engine: Engine, run: common.RunInfo, ctx: Any) -> str | None:
+    channel_id = ctx.task_values.get("ingest_data_api_to_bronze", "channel_id")
+    if channel_id:
+        return channel_id
+    envelopes = run_payloads(engine, "bronze.channels_raw", run.run_id)
+    for env in reversed(envelopes):
+        items = (env.get("body") or {}).get("items") if isinstance(env.get("body"), dict) else None
+        if items:
+            return items[0].get("id")
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,38 +92,129 @@ def main(argv: list[str] | None = None) -> int:
     common.setup_logging()
     ctx = current()
     run = common.run_info(ctx)
-    channel_id = ctx.task_values.get("ingest_data_api_to_bronze", "channel_id")
-    ids = f"channel=={channel_id}" if channel_id else "channel==MINE"
-    start, end = analytics_window(run.today, args.start_date, args.end_date, args.latency_days)
-    batches = {
-        spec.table: BronzeBatch(spec.table, run.run_id, run.snapshot_date, run.source_system)
-        for spec in REPORTS
-    }
-    windows = chunks(start, end, args.chunk_days) if start <= end else []
-    with google_http(args) as (http, root):
-        api = AnalyticsApi(http, root.analytics_api)
-
-        def fetch(job: tuple[ReportSpec, date, date]) -> tuple[ReportSpec, ApiResponse]:
-            spec, first, last = job
-            if spec.scope != "channel" or spec.grain != "range":
-                raise NotImplementedError(f"report {spec.name}: only channel range reports are pulled so far")
-            return spec, api.query(
-                start=first, end=last, metrics=spec.metrics, dimensions=spec.dimensions, ids=ids
+    win = window(run.today, args.latency_days, args.start_date, args.end_date)
+    skipped: dict[str, str] = {}
+    partial = None
+    planned = 0
+    with common.engine_from(args) as engine, google_http(args) as (http, root):
+        channel_id = _channel_id(engine, run, ctx)
+        if not channel_id:
+            raise RuntimeError(
+                "no channel id: ingest_data_api_to_bronze landed no channels.list answer in this run"
             )
+        videos = videos_returned(run_payloads(engine, "bronze.videos_raw", run.run_id))
+        landed: dict[str, list[dict[str, Any]]] = {
+            r.table: run_payloads(engine, r.table, run.run_id) for r in REPORTS
+        }
+        done_keys = set().union(*(landed_keys(v) for v in landed.values()))
+        api = AnalyticsApi(http, root.analytics_api)
+        writer = _Writer(engine, run)
+        new_answers: dict[str, list[dict[str, Any]]] = {r.name: [] for r in REPORTS}
 
-        jobs = [(spec, a, b) for spec in REPORTS for a, b in windows]
-        with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
-            for spec, answer in pool.map(fetch, jobs):
-                batches[spec.table].add("v2/reports", answer.params, answer.status, answer.text)
+        def execute(requests: list[Request]) -> bool:
+            """Run requests concurrently; False when the quota ran out."""
+            nonlocal partial
+            todo = [
+                r for r in requests if request_key(r.params()) not in done_keys and r.scope not in skipped
+            ]
+            if not todo:
+                return True
+            pool = ThreadPoolExecutor(max_workers=args.concurrency)
+            futures: dict[Future[ApiResponse], Request] = {}
+            queue = iter(todo)
+            ok = True
+
+            def submit_next() -> None:
+                for req in queue:
+                    if req.scope in skipped:
+                        continue
+                    futures[pool.submit(api.request, req.params())] = req
+                    return
+
+            for _ in range(args.concurrency * 2):
+                submit_next()
+            try:
+                while futures:
+                    finished, _ = wait(list(futures), return_when=FIRST_COMPLETED)
+                    for fut in finished:
+                        req = futures.pop(fut)
+                        try:
+                            response = fut.result()
+                        except QuotaExceededError:
+                            ok = False
+                            continue
+                        except GoogleApiError as err:
+                            if req.video_id and err.status in (400, 403, 404) and err.response is not None:
+                                skipped[req.video_id] = f"{err.status} {err.message}"[:200]
+                                writer.add(req, err.response)  # recorded: Bronze keeps the answer
+                                continue
+                            raise
+                        writer.add(req, response)
+                        new_answers[req.report.name].append(
+                            {"request": {"params": response.params}, "status": 200, "body": response.json}
+                        )
+                        if ok:
+                            submit_next()
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+                writer.flush()
+            if not ok:
+                missing = sum(1 for r in todo if request_key(r.params()) not in done_keys) - sum(
+                    len(v) for v in new_answers.values()
+                )
+                partial = (
+                    f"Analytics quota exceeded: about {max(missing, 0)} request(s) not made; "
+                    "the next run makes them"
+                )
+            return ok
+
+        phase1 = []
+        for report in REPORTS:
+            if report.grain == "range":
+                phase1 += range_requests(
+                    report,
+                    channel_id,
+                    videos,
+                    win,
+                    cursors(engine, report, run.run_id),
+                    args.lookback_days,
+                    args.chunk_days,
+                )
+        planned += len(phase1)
+        if execute(phase1):
+            for report in REPORTS:
+                if report.grain != "single_day":
+                    continue
+                source = REPORTS_BY_NAME[report.days_from or ""]
+                envelopes = landed[source.table] + new_answers[source.name]
+                by_video = {v: d for v, d in days_with_views(envelopes).items() if v not in skipped}
+                phase2 = single_day_requests(report, channel_id, by_video)
+                planned += len(phase2)
+                if not execute(phase2):
+                    break
         stats = http.stats.as_dict()
-    with common.engine_from(args) as engine:
-        written = common.replace_run_rows(engine, list(batches.values()), run.run_id)
+        written = writer.written
+    if skipped and not partial:
+        partial = f"{len(skipped)} video(s) gone or private, skipped: {', '.join(sorted(skipped)[:10])}"
     tv = ctx.task_values
-    tv.set("window", [start.isoformat(), end.isoformat()])
+    tv.set("window", [win.default_start.isoformat(), win.end.isoformat()])
     tv.set("rows", written)
     tv.set("requests", stats["requests"])
+    tv.set("retries", stats["retries"])
+    tv.set("skipped_videos", skipped)
+    if partial:
+        tv.set("partial", partial)
     common.emit_summary(
         TASK_KEY,
-        {"window": [start, end], "rows": written, "requests": stats["requests"], "retries": stats["retries"]},
+        {
+            "window_end": win.end,
+            "videos": len(videos),
+            "planned_requests": planned,
+            "rows": written,
+            "requests": stats["requests"],
+            "retries": stats["retries"],
+            "skipped": skipped,
+            "partial": partial,
+        },
     )
     return 0

@@ -3,13 +3,28 @@
 Each spec names its Bronze table, the dimensions and metrics of its query (a shape Google
 supports), whether it is asked for the channel or per video, and its day grain: ``range``
 (one call covers a date range, ``day`` is a dimension) or ``single_day`` (one call per day,
-for reports that cannot have ``day`` as a dimension). Adding a report is adding an entry.
+for reports that cannot have ``day`` as a dimension — ``country,day`` is unsupported).
+A ``single_day`` report names the report whose answers say which days had views
+(``days_from``): it is asked only for those days. Adding a report is adding an entry.
+
+The order of ``metrics`` is the order of the values in each answer row after the
+dimensions; the Silver SQL reads the rows by position in this order.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+CORE_METRICS = (
+    "views",
+    "likes",
+    "comments",
+    "estimatedMinutesWatched",
+    "averageViewDuration",
+    "subscribersGained",
+    "subscribersLost",
+)
 
 
 @dataclass(frozen=True)
@@ -20,24 +35,54 @@ class ReportSpec:
     metrics: tuple[str, ...]
     scope: Literal["channel", "video"]
     grain: Literal["range", "single_day"]
+    days_from: str | None = None
+
+    def params(self, channel_id: str, start: str, end: str, video_id: str | None = None) -> dict[str, str]:
+        """The reports.query parameters of one request."""
+        out = {
+            "ids": f"channel=={channel_id}",
+            "startDate": start,
+            "endDate": end,
+            "metrics": ",".join(self.metrics),
+            "dimensions": ",".join(self.dimensions),
+        }
+        if self.scope == "video":
+            if not video_id:
+                raise ValueError(f"report {self.name} is asked per video")
+            out["filters"] = f"video=={video_id}"
+        return out
 
 
-CHANNEL_DAILY = ReportSpec(
-    name="channel_daily",
-    table="bronze.analytics_channel_daily_raw",
-    dimensions=("day",),
-    metrics=(
-        "views",
-        "likes",
-        "comments",
-        "estimatedMinutesWatched",
-        "averageViewDuration",
-        "subscribersGained",
-        "subscribersLost",
+REPORTS: tuple[ReportSpec, ...] = (
+    ReportSpec(
+        "channel_daily", "bronze.analytics_channel_daily_raw", ("day",), CORE_METRICS, "channel", "range"
     ),
-    scope="channel",
-    grain="range",
+    ReportSpec("video_daily", "bronze.analytics_video_daily_raw", ("day",), CORE_METRICS, "video", "range"),
+    ReportSpec(
+        "video_traffic_source",
+        "bronze.analytics_video_traffic_source_raw",
+        ("insightTrafficSourceType", "day"),
+        ("views", "estimatedMinutesWatched"),
+        "video",
+        "range",
+    ),
+    ReportSpec(
+        "video_device",
+        "bronze.analytics_video_device_raw",
+        ("deviceType", "day"),
+        ("views", "estimatedMinutesWatched"),
+        "video",
+        "range",
+    ),
+    ReportSpec(
+        "video_country",
+        "bronze.analytics_video_country_raw",
+        ("country",),
+        ("views", "estimatedMinutesWatched"),
+        "video",
+        "single_day",
+        days_from="video_daily",
+    ),
 )
 
-#: The reports pulled, in order. Per-video reports arrive with the ingestion issue.
-REPORTS: tuple[ReportSpec, ...] = (CHANNEL_DAILY,)
+REPORTS_BY_NAME = {r.name: r for r in REPORTS}

@@ -1,0 +1,112 @@
+"""Ingestion state, derived from Bronze.
+
+The cursor (the last day landed per report and scope) is not a separate table: it is read
+from the request parameters of the answers already in Bronze. One source of truth — it
+cannot disagree with what landed, it survives a task rerun that replaces its rows, and a
+backfill killed half way resumes from exactly what committed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ytlake.lakehouse.base import Engine
+from ytlake.tasks.common import sql_string
+from ytlake.youtube.planning import VideoInfo
+from ytlake.youtube.reports import ReportSpec
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+_OK = "get_json_object(payload, '$.status') = '200'"
+
+
+def request_key(params: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, str(v)) for k, v in params.items()))
+
+
+def cursors(engine: Engine, report: ReportSpec, run_id: str) -> dict[str, date]:
+    """The last day landed by earlier runs, per scope (the channel id or a video id)."""
+    scope = (
+        "regexp_extract(get_json_object(payload, '$.request.params.filters'), 'video==(.*)', 1)"
+        if report.scope == "video"
+        else "regexp_extract(get_json_object(payload, '$.request.params.ids'), 'channel==(.*)', 1)"
+    )
+    rows = engine.query(
+        f"SELECT {scope} AS scope, max(get_json_object(payload, '$.request.params.endDate')) AS last_day "
+        f"FROM {engine.qualify(report.table)} WHERE {_OK} AND run_id <> {sql_string(run_id)} GROUP BY 1"
+    ).to_pylist()
+    return {r["scope"]: date.fromisoformat(r["last_day"]) for r in rows if r["scope"] and r["last_day"]}
+
+
+def run_payloads(engine: Engine, table: str, run_id: str) -> list[dict[str, Any]]:
+    """This run's envelopes in ``table`` (for resuming and for reading this run's answers)."""
+    rows = (
+        engine.query(f"SELECT payload FROM {engine.qualify(table)} WHERE run_id = {sql_string(run_id)}")
+        .column("payload")
+        .to_pylist()
+    )
+    return [json.loads(p) for p in rows]
+
+
+def landed_keys(envelopes: Iterable[dict[str, Any]]) -> set[tuple[tuple[str, str], ...]]:
+    return {request_key(e["request"]["params"]) for e in envelopes}
+
+
+def _items(envelope: dict[str, Any]) -> list[dict[str, Any]]:
+    body = envelope.get("body")
+    if envelope.get("status") != 200 or not isinstance(body, dict):
+        return []
+    return [i for i in body.get("items") or [] if isinstance(i, dict)]
+
+
+def pacific_day(rfc3339: str) -> date:
+    return datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).astimezone(PACIFIC).date()
+
+
+def videos_returned(envelopes: Iterable[dict[str, Any]]) -> list[VideoInfo]:
+    """Videos that videos.list returned (alive), with their Pacific publish day."""
+    out: dict[str, VideoInfo] = {}
+    for env in envelopes:
+        for item in _items(env):
+            try:
+                out[item["id"]] = VideoInfo(item["id"], pacific_day(item["snippet"]["publishedAt"]))
+            except (KeyError, TypeError, ValueError):
+                continue  # malformed items are Silver's business; they are kept raw in Bronze
+    return list(out.values())
+
+
+def previously_returned_ids(engine: Engine, run_id: str) -> list[str]:
+    """Video ids the latest earlier run's videos.list returned (asked again once, so a video
+    that vanished is recorded as not returned)."""
+    last = engine.query(
+        f"SELECT run_id FROM {engine.qualify('bronze.videos_raw')} WHERE run_id <> {sql_string(run_id)} "
+        "ORDER BY ingest_ts_utc DESC LIMIT 1"
+    ).to_pylist()
+    if not last:
+        return []
+    return [v.video_id for v in videos_returned(run_payloads(engine, "bronze.videos_raw", last[0]["run_id"]))]
+
+
+def days_with_views(envelopes: Iterable[dict[str, Any]]) -> dict[str, set[date]]:
+    """Per video, the days a ``day`` report answered with views > 0 (views is the first metric)."""
+    out: dict[str, set[date]] = {}
+    for env in envelopes:
+        body = env.get("body")
+        if env.get("status") != 200 or not isinstance(body, dict):
+            continue
+        video = str(env["request"]["params"].get("filters", "")).removeprefix("video==")
+        names = [h.get("name") for h in body.get("columnHeaders") or []]
+        if "day" not in names or "views" not in names:
+            continue
+        i_day, i_views = names.index("day"), names.index("views")
+        days = out.setdefault(video, set())
+        for row in body.get("rows") or []:
+            try:
+                if float(row[i_views]) > 0:
+                    days.add(date.fromisoformat(row[i_day]))
+            except (TypeError, ValueError, IndexError):
+                continue
+    return out

@@ -1,0 +1,179 @@
+"""Ingestion against the emulator's request counter: complete, minimal, resilient."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, timedelta
+
+import duckdb
+import pytest
+
+from ytlake.emulator.server import running_emulator
+from ytlake.emulator.service import EmulatorConfig
+from ytlake.emulator.world import World
+from ytlake.runlocal import RunOptions, run_local
+
+from ..conftest import TODAY, tiny_world_config
+
+pytestmark = pytest.mark.slow
+
+CONFIG = tiny_world_config(videos=8, history_days=60, seed=5)
+START = World(CONFIG).start
+LATENCY, CHUNK, LOOKBACK = 2, 30, 7
+
+
+def _config(today: date, **kw):
+    return tiny_world_config(videos=8, history_days=60, seed=5, start=START, today=today, **kw)
+
+
+def _run(base_url, lakehouse, today, **kw):
+    options = RunOptions(source="demo", api_root=base_url, lakehouse=lakehouse, today=today, **kw)
+    return run_local(options)
+
+
+def _sql(path, sql):
+    con = duckdb.connect(str(path))
+    try:
+        return con.sql(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _minimal(world: World, today: date, previous_end: date | None, previous_alive: set[str]) -> dict[str, int]:
+    """The fewest legal requests for a run on ``today``, from the emulator's ground truth alone."""
+    end = today - timedelta(days=LATENCY)
+    default_start = today - timedelta(days=90)
+    alive = world.videos_of(1, today)
+    pages = max(1, math.ceil(len(alive) / 50))
+    asked = {v.video_id for v in alive} | previous_alive
+    out = {"channels": 1, "playlistItems": pages, "videos": math.ceil(len(asked) / 50), "reports": 0}
+
+    def n_chunks(first, last):
+        return math.ceil(((last - first).days + 1) / CHUNK) if first <= last else 0
+
+    channel_start = previous_end - timedelta(days=LOOKBACK) if previous_end else default_start
+    out["reports"] += n_chunks(channel_start, end)
+    for v in alive:
+        had_cursor = previous_end is not None and v.video_id in previous_alive and v.published_date <= previous_end
+        start = previous_end - timedelta(days=LOOKBACK) if had_cursor else default_start
+        start = max(start, v.published_date)
+        out["reports"] += 3 * n_chunks(start, end)
+        day = start
+        while day <= end:
+            out["reports"] += world.observed_video_day(v, day).views > 0
+            day += timedelta(days=1)
+    return out
+
+
+def _requests(emu) -> dict[str, int]:
+    stats = emu.emulator.stats
+    return {
+        "channels": stats.requests["/youtube/v3/channels"],
+        "playlistItems": stats.requests["/youtube/v3/playlistItems"],
+        "videos": stats.requests["/youtube/v3/videos"],
+        "reports": stats.requests["/v2/reports"],
+    }
+
+
+def test_first_and_next_day_runs_make_exactly_the_minimal_requests(tmp_path):
+    lakehouse = tmp_path / "yt.duckdb"
+    with running_emulator(_config(TODAY)) as emu:
+        result = _run(emu.base_url, lakehouse, TODAY)
+        assert result.run_status == "SUCCEEDED"
+        first = _requests(emu)
+        assert first == _minimal(emu.world, TODAY, None, set())
+        assert {int(s) for s in emu.emulator.stats.statuses} == {200}  # no unsupported query, no error
+        alive_first = {v.video_id for v in emu.world.videos_of(1, TODAY)}
+    tomorrow = TODAY + timedelta(days=1)
+    with running_emulator(_config(tomorrow)) as emu:
+        result = _run(emu.base_url, lakehouse, tomorrow)
+        assert result.run_status == "SUCCEEDED"
+        second = _requests(emu)
+        assert second == _minimal(emu.world, tomorrow, TODAY - timedelta(days=LATENCY), alive_first)
+        assert {int(s) for s in emu.emulator.stats.statuses} == {200}
+    print(f"first run requests {first}; next day {second}")  # figures for the issue note
+    assert second["reports"] < first["reports"] / 3
+
+
+def _bronze_content(path) -> set[tuple[str, str, str]]:
+    out = set()
+    for table in ("channels_raw", "playlist_items_raw", "videos_raw", "analytics_channel_daily_raw",
+                  "analytics_video_daily_raw", "analytics_video_traffic_source_raw",
+                  "analytics_video_country_raw", "analytics_video_device_raw"):
+        for (payload,) in _sql(path, f"SELECT payload FROM bronze.{table}"):
+            env = json.loads(payload)
+            if env["status"] == 200:
+                body = dict(env["body"])
+                body.pop("etag", None)
+                out.add((table, json.dumps(env["request"], sort_keys=True), json.dumps(body, sort_keys=True)))
+    return out
+
+
+def test_transient_faults_change_nothing_that_lands(tmp_path):
+    clean, faulty = tmp_path / "clean.duckdb", tmp_path / "faulty.duckdb"
+    with running_emulator(_config(TODAY)) as emu:
+        _run(emu.base_url, clean, TODAY)
+    with running_emulator(_config(TODAY), EmulatorConfig(fault_rate=0.1, seed=4)) as emu:
+        result = _run(emu.base_url, faulty, TODAY)
+        faults = sum(emu.emulator.stats.faults.values())
+    assert result.run_status == "SUCCEEDED"
+    assert faults > 10
+    assert _bronze_content(clean) == _bronze_content(faulty)
+    summary = json.loads(_sql(faulty, "SELECT summary FROM bronze.run_context_log")[0][0])
+    assert sum(summary["retries"]["ingest_analytics_api_to_bronze"].values()) + sum(
+        summary["retries"]["ingest_data_api_to_bronze"].values()) == faults
+
+
+@pytest.mark.parametrize("quota", [{"data_api_quota": 2}, {"analytics_quota": 40}])
+def test_quota_exceeded_ends_partial_and_the_next_day_completes(tmp_path, quota):
+    lakehouse = tmp_path / "yt.duckdb"
+    with running_emulator(_config(TODAY), EmulatorConfig(**quota)) as emu:
+        result = _run(emu.base_url, lakehouse, TODAY)
+    states = {k: r.state for k, r in result.run.results.items()}
+    assert set(states.values()) == {"SUCCESS"}, states  # later tasks build on what landed
+    status, summary = _sql(lakehouse, "SELECT run_status, summary FROM bronze.run_context_log")[0]
+    assert status == "PARTIAL"
+    assert "quota exceeded" in " ".join(json.loads(summary)["partial"])
+    tomorrow = TODAY + timedelta(days=1)
+    with running_emulator(_config(tomorrow)) as emu:
+        result = _run(emu.base_url, lakehouse, tomorrow)
+        world = emu.world
+    assert result.run_status == "SUCCEEDED"
+    # complete: every alive video has its daily rows up to the new window end, once
+    end = tomorrow - timedelta(days=LATENCY)
+    for v in world.videos_of(1, tomorrow):
+        days = _sql(lakehouse, f"""
+            SELECT count(DISTINCT r[1]) FROM (
+              SELECT unnest(from_json(payload ->> '$.body.rows', '[["VARCHAR"]]')) AS r
+              FROM bronze.analytics_video_daily_raw
+              WHERE payload ->> '$.request.params.filters' = 'video=={v.video_id}' AND payload ->> '$.status' = '200')""")[0][0]
+        expected = (end - max(v.published_date, tomorrow - timedelta(days=90))).days + 1
+        assert days == max(expected, 0), v.video_id
+    assert _sql(lakehouse, "SELECT count(*) - count(DISTINCT (channel_id, date)) FROM silver.fact_channel_daily_metrics") == [(0,)]
+
+
+def test_an_expiring_access_token_is_refreshed_without_failing(tmp_path):
+    with running_emulator(_config(TODAY), EmulatorConfig(token_ttl=2, latency_ms=5)) as emu:
+        result = _run(emu.base_url, tmp_path / "yt.duckdb", TODAY, concurrency=2)
+        refreshes = emu.emulator.stats.requests["/token"]
+    assert result.run_status == "SUCCEEDED"
+    assert refreshes > 2
+
+
+def test_a_revoked_refresh_token_fails_the_run_with_one_line_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("YT_CLIENT_ID", "ytlake-demo-client")
+    monkeypatch.setenv("YT_CLIENT_SECRET", "ytlake-demo-secret")
+    monkeypatch.setenv("YT_REFRESH_TOKEN", "revoked-refresh-token-123")
+    lakehouse = tmp_path / "yt.duckdb"
+    with running_emulator(_config(TODAY)) as emu:
+        result = run_local(RunOptions(source="google", api_root=emu.base_url, lakehouse=lakehouse, today=TODAY))
+    failed = result.run.results["ingest_data_api_to_bronze"]
+    assert failed.state == "FAILED"
+    assert "\n" not in failed.error and "invalid_grant" in failed.error and "ytlake auth" in failed.error
+    assert "revoked-refresh-token-123" not in failed.error
+    assert _sql(lakehouse, "SELECT run_status FROM bronze.run_context_log") == [("FAILED",)]
+    for table in ("channels_raw", "videos_raw", "analytics_channel_daily_raw"):
+        assert _sql(lakehouse, f"SELECT count(*) FROM bronze.{table}") == [(0,)]
+    log = result.log_path.read_text()
+    assert "revoked-refresh-token-123" not in log and "ytlake-demo-secret" not in log
