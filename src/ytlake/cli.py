@@ -99,6 +99,12 @@ def run(
     demo_seed: Annotated[int, typer.Option(help="demo world seed")] = 42,
     demo_videos: Annotated[int, typer.Option(help="videos in the demo channel")] = 60,
     demo_history_days: Annotated[int, typer.Option(help="days of demo channel history")] = 120,
+    quota_budget: Annotated[
+        int | None,
+        typer.Option(
+            help="refuse to start when the planned requests (Data API units + Analytics) exceed this"
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="print the tasks' log lines")] = False,
 ) -> None:
     """Run the whole job locally: the bundle's eight tasks, in order.
@@ -127,12 +133,131 @@ def run(
         demo_history_days=demo_history_days,
     )
     options.validate()
+    if quota_budget is not None:
+        _check_budget(options, quota_budget)
     progress = _Progress(verbose)
     result = run_local(options, on_event=progress.event)
     progress.close()
     _summary(result)
     if not result.succeeded:
         raise typer.Exit(1)
+
+
+def _plan_for(options):
+    from ytlake.plan import plan_next_run
+    from ytlake.settings import pacific_today
+
+    return plan_next_run(
+        options.lakehouse,
+        options.catalog,
+        options.today or pacific_today(),
+        options.start_date,
+        options.end_date,
+        options.lookback_days,
+        options.latency_days,
+        options.chunk_days or 30,
+    )
+
+
+def _check_budget(options, budget: int) -> None:
+    if budget < 0:
+        raise SettingsError(f"--quota-budget must be >= 0 (got {budget})")
+    plan = _plan_for(options)
+    if plan.total > budget:
+        raise SettingsError(
+            f"the plan needs {plan.total:,} requests ({sum(plan.data_api_units.values()):,} Data API units, "
+            f"{sum(plan.analytics_requests.values()):,} Analytics) > --quota-budget {budget:,}; "
+            "lower --lookback-days, pass a later --start-date or an earlier --end-date, or raise the budget"
+        )
+
+
+@app.command(epilog="Example: ytlake plan --requests-per-second 5")
+def plan(
+    lakehouse: Annotated[Path, typer.Option(help="DuckDB lakehouse file")] = DEFAULT_LAKEHOUSE_PATH,
+    catalog: Annotated[str, typer.Option(help="catalog name")] = "youtube_analytics",
+    start_date: Annotated[str | None, typer.Option(help="first Pacific day (first run)")] = None,
+    end_date: Annotated[str | None, typer.Option(help="last Pacific day")] = None,
+    today: Annotated[str | None, typer.Option(help="the pipeline's today (Pacific)")] = None,
+    lookback_days: Annotated[int, typer.Option(help="days before the cursor pulled again")] = 7,
+    latency_days: Annotated[int, typer.Option(help="days Google's data lags")] = 2,
+    chunk_days: Annotated[int, typer.Option(help="days per Analytics request")] = 30,
+    concurrency: Annotated[int, typer.Option(help="concurrent Analytics requests")] = 8,
+    requests_per_second: Annotated[float | None, typer.Option(help="client-side request limit")] = None,
+) -> None:
+    """Print the Data API units and Analytics requests the next run will make, before spending any."""
+    from ytlake.runlocal import RunOptions
+
+    options = RunOptions(
+        lakehouse=lakehouse,
+        catalog=catalog,
+        start_date=_date("--start-date")(start_date),
+        end_date=_date("--end-date")(end_date),
+        today=_date("--today")(today),
+        lookback_days=lookback_days,
+        latency_days=latency_days,
+        chunk_days=chunk_days,
+        concurrency=concurrency,
+        requests_per_second=requests_per_second,
+    )
+    options.validate()
+    result = _plan_for(options)
+    table = Table(show_edge=False)
+    table.add_column("what")
+    table.add_column("requests", justify="right")
+    for name, n in result.data_api_units.items():
+        table.add_row(f"Data API {name} (units)", f"{n:,}")
+    for name, n in result.analytics_requests.items():
+        table.add_row(f"Analytics {name}", f"{n:,}")
+    table.add_row("total", f"{result.total:,}")
+    console.print(table)
+    pace = f"{requests_per_second:g}/s" if requests_per_second else f"{concurrency} concurrent, ~0.25 s each"
+    console.print(
+        f"window ends {result.window_end}; videos known: "
+        f"{result.videos if result.videos is not None else 'unknown'}; about "
+        f"{result.seconds(requests_per_second, concurrency):,.0f} s at {pace}",
+        highlight=False,
+    )
+    for note in result.notes:
+        console.print(f"note: {note}", highlight=False)
+
+
+@app.command(epilog="Example: ytlake runs --limit 5")
+def runs(
+    lakehouse: Annotated[Path, typer.Option(help="DuckDB lakehouse file")] = DEFAULT_LAKEHOUSE_PATH,
+    limit: Annotated[int, typer.Option(help="how many recent runs")] = 10,
+) -> None:
+    """Print the recent runs from bronze.run_context_log."""
+    import json
+
+    from ytlake.lakehouse import DuckDBEngine
+
+    if not Path(lakehouse).is_file():
+        raise SettingsError(f"no lakehouse at {lakehouse}; run `ytlake run` first or pass --lakehouse")
+    with DuckDBEngine(lakehouse, read_only=True) as engine:
+        rows = engine.query_native(
+            "SELECT run_id, started_ts_utc, run_status, finished_ts_utc, source_system, summary "
+            f"FROM bronze.run_context_log ORDER BY started_ts_utc DESC LIMIT {max(limit, 1)}"
+        ).to_pylist()
+    table = Table(show_edge=False)
+    for col in ("run", "started (UTC)", "status", "seconds", "source", "requests", "failed / partial"):
+        table.add_column(col)
+    for r in rows:
+        summary = json.loads(r["summary"] or "{}")
+        seconds = (
+            (r["finished_ts_utc"] - r["started_ts_utc"]).total_seconds() if r["finished_ts_utc"] else None
+        )
+        requests = summary.get("data_api_units", 0) + summary.get("analytics_requests", 0)
+        why = ", ".join(summary.get("failed_tasks") or []) or "; ".join(summary.get("partial") or [])
+        table.add_row(
+            r["run_id"],
+            f"{r['started_ts_utc']:%Y-%m-%d %H:%M:%S}",
+            r["run_status"],
+            f"{seconds:.1f}" if seconds is not None else "",
+            r["source_system"],
+            f"{requests:,}",
+            why,
+        )
+    console.print(table)
 
 
 class _Progress:

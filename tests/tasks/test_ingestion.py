@@ -40,7 +40,9 @@ def _sql(path, sql):
         con.close()
 
 
-def _minimal(world: World, today: date, previous_end: date | None, previous_alive: set[str]) -> dict[str, int]:
+def _minimal(
+    world: World, today: date, previous_end: date | None, previous_alive: set[str]
+) -> dict[str, int]:
     """The fewest legal requests for a run on ``today``, from the emulator's ground truth alone."""
     end = today - timedelta(days=LATENCY)
     default_start = today - timedelta(days=90)
@@ -55,7 +57,9 @@ def _minimal(world: World, today: date, previous_end: date | None, previous_aliv
     channel_start = previous_end - timedelta(days=LOOKBACK) if previous_end else default_start
     out["reports"] += n_chunks(channel_start, end)
     for v in alive:
-        had_cursor = previous_end is not None and v.video_id in previous_alive and v.published_date <= previous_end
+        had_cursor = (
+            previous_end is not None and v.video_id in previous_alive and v.published_date <= previous_end
+        )
         start = previous_end - timedelta(days=LOOKBACK) if had_cursor else default_start
         start = max(start, v.published_date)
         out["reports"] += 3 * n_chunks(start, end)
@@ -98,9 +102,16 @@ def test_first_and_next_day_runs_make_exactly_the_minimal_requests(tmp_path):
 
 def _bronze_content(path) -> set[tuple[str, str, str]]:
     out = set()
-    for table in ("channels_raw", "playlist_items_raw", "videos_raw", "analytics_channel_daily_raw",
-                  "analytics_video_daily_raw", "analytics_video_traffic_source_raw",
-                  "analytics_video_country_raw", "analytics_video_device_raw"):
+    for table in (
+        "channels_raw",
+        "playlist_items_raw",
+        "videos_raw",
+        "analytics_channel_daily_raw",
+        "analytics_video_daily_raw",
+        "analytics_video_traffic_source_raw",
+        "analytics_video_country_raw",
+        "analytics_video_device_raw",
+    ):
         for (payload,) in _sql(path, f"SELECT payload FROM bronze.{table}"):
             env = json.loads(payload)
             if env["status"] == 200:
@@ -121,8 +132,11 @@ def test_transient_faults_change_nothing_that_lands(tmp_path):
     assert faults > 10
     assert _bronze_content(clean) == _bronze_content(faulty)
     summary = json.loads(_sql(faulty, "SELECT summary FROM bronze.run_context_log")[0][0])
-    assert sum(summary["retries"]["ingest_analytics_api_to_bronze"].values()) + sum(
-        summary["retries"]["ingest_data_api_to_bronze"].values()) == faults
+    assert (
+        sum(summary["retries"]["ingest_analytics_api_to_bronze"].values())
+        + sum(summary["retries"]["ingest_data_api_to_bronze"].values())
+        == faults
+    )
 
 
 @pytest.mark.parametrize("quota", [{"data_api_quota": 2}, {"analytics_quota": 40}])
@@ -143,14 +157,20 @@ def test_quota_exceeded_ends_partial_and_the_next_day_completes(tmp_path, quota)
     # complete: every alive video has its daily rows up to the new window end, once
     end = tomorrow - timedelta(days=LATENCY)
     for v in world.videos_of(1, tomorrow):
-        days = _sql(lakehouse, f"""
+        days = _sql(
+            lakehouse,
+            f"""
             SELECT count(DISTINCT r[1]) FROM (
               SELECT unnest(from_json(payload ->> '$.body.rows', '[["VARCHAR"]]')) AS r
               FROM bronze.analytics_video_daily_raw
-              WHERE payload ->> '$.request.params.filters' = 'video=={v.video_id}' AND payload ->> '$.status' = '200')""")[0][0]
+              WHERE payload ->> '$.request.params.filters' = 'video=={v.video_id}' AND payload ->> '$.status' = '200')""",
+        )[0][0]
         expected = (end - max(v.published_date, tomorrow - timedelta(days=90))).days + 1
         assert days == max(expected, 0), v.video_id
-    assert _sql(lakehouse, "SELECT count(*) - count(DISTINCT (channel_id, date)) FROM silver.fact_channel_daily_metrics") == [(0,)]
+    assert _sql(
+        lakehouse,
+        "SELECT count(*) - count(DISTINCT (channel_id, date)) FROM silver.fact_channel_daily_metrics",
+    ) == [(0,)]
 
 
 def test_an_expiring_access_token_is_refreshed_without_failing(tmp_path):
@@ -167,7 +187,9 @@ def test_a_revoked_refresh_token_fails_the_run_with_one_line_and_writes_nothing(
     monkeypatch.setenv("YT_REFRESH_TOKEN", "revoked-refresh-token-123")
     lakehouse = tmp_path / "yt.duckdb"
     with running_emulator(_config(TODAY)) as emu:
-        result = run_local(RunOptions(source="google", api_root=emu.base_url, lakehouse=lakehouse, today=TODAY))
+        result = run_local(
+            RunOptions(source="google", api_root=emu.base_url, lakehouse=lakehouse, today=TODAY)
+        )
     failed = result.run.results["ingest_data_api_to_bronze"]
     assert failed.state == "FAILED"
     assert "\n" not in failed.error and "invalid_grant" in failed.error and "ytlake auth" in failed.error
@@ -177,3 +199,49 @@ def test_a_revoked_refresh_token_fails_the_run_with_one_line_and_writes_nothing(
         assert _sql(lakehouse, f"SELECT count(*) FROM bronze.{table}") == [(0,)]
     log = result.log_path.read_text()
     assert "revoked-refresh-token-123" not in log and "ytlake-demo-secret" not in log
+
+
+def test_plan_predicts_the_next_run_and_the_budget_refuses_before_starting(tmp_path, capsys):
+    from ytlake.cli import main
+    from ytlake.plan import plan_next_run
+
+    lakehouse = tmp_path / "yt.duckdb"
+    with running_emulator(_config(TODAY)) as emu:
+        _run(emu.base_url, lakehouse, TODAY)
+    tomorrow = TODAY + timedelta(days=1)
+    plan = plan_next_run(lakehouse, "youtube_analytics", tomorrow, None, None, LOOKBACK, LATENCY, CHUNK)
+    with running_emulator(_config(tomorrow)) as emu:
+        _run(emu.base_url, lakehouse, tomorrow)
+        actual = _requests(emu)
+        by_report = {}
+        for (payload,) in _sql(
+            lakehouse,
+            "SELECT payload FROM bronze.analytics_video_country_raw "
+            "WHERE run_id = (SELECT max(run_id) FROM bronze.run_context_log)",
+        ):
+            by_report["video_country"] = by_report.get("video_country", 0) + 1
+    assert (
+        sum(plan.data_api_units.values()) == actual["channels"] + actual["playlistItems"] + actual["videos"]
+    )
+    range_planned = sum(v for k, v in plan.analytics_requests.items() if k != "video_country")
+    assert range_planned + by_report["video_country"] == actual["reports"]
+    assert plan.analytics_requests["video_country"] >= by_report["video_country"]  # an upper bound
+    before = _sql(lakehouse, "SELECT count(*) FROM bronze.run_context_log")
+    code = main(
+        [
+            "run",
+            "--source",
+            "demo",
+            "--lakehouse",
+            str(lakehouse),
+            "--today",
+            str(tomorrow),
+            "--quota-budget",
+            "10",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "> --quota-budget 10" in err and "lower --lookback-days" in err
+    assert _sql(lakehouse, "SELECT count(*) FROM bronze.run_context_log") == before
+    assert main(["runs", "--lakehouse", str(lakehouse)]) == 0
+    assert "SUCCEEDED" in capsys.readouterr().out

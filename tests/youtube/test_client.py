@@ -123,3 +123,30 @@ def test_api_root_puts_every_endpoint_under_one_url():
     )
     with pytest.raises(InvalidApiRootError):
         ApiRoot.under("127.0.0.1:8765")
+
+
+def test_rate_limiter_spaces_calls_across_threads():
+    import itertools
+    import threading
+
+    from ytlake.youtube.http import RateLimiter
+
+    limiter = RateLimiter(200)
+    stamps = []
+    lock = threading.Lock()
+
+    def worker():
+        for _ in range(5):
+            limiter.wait()
+            with lock:
+                stamps.append(time.monotonic())
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stamps.sort()
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
+    assert len(stamps) == 20
+    assert min(gaps) >= 1 / 200 * 0.99  # never faster than the limit

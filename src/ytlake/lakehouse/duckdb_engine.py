@@ -75,7 +75,14 @@ class DuckDBEngine(Engine):
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            try:
+                self.con = duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.ConnectionException as err:
+                # This process already has the file open read-write (DuckDB shares one instance
+                # per file and process): share it rather than fail.
+                if not (read_only and "different configuration" in str(err)):
+                    raise
+                self.con = duckdb.connect(str(self.path))
         except duckdb.Error as err:
             text = str(err)
             if "not a valid DuckDB database file" in text or "Could not read enough bytes" in text:

@@ -84,23 +84,28 @@ class ApiResponse:
 
 
 class RateLimiter:
-    """At most ``rate`` calls per second across threads (None: no limit)."""
+    """At most ``rate`` calls per second across threads (None: no limit).
+
+    Calls leave at least ``1 / rate`` seconds apart, measured when they leave (the wait is
+    serialised), with a 2 % margin so that scheduling jitter never puts ``rate + 1`` calls
+    in one second of a server's rate window.
+    """
+
+    MARGIN = 0.98
 
     def __init__(self, rate: float | None) -> None:
-        self.interval = 1.0 / rate if rate else 0.0
-        self._next = 0.0
+        self.interval = 1.0 / (rate * self.MARGIN) if rate else 0.0
+        self._last = float("-inf")
         self._lock = threading.Lock()
 
     def wait(self) -> None:
         if not self.interval:
             return
         with self._lock:
-            now = time.monotonic()
-            slot = max(self._next, now)
-            self._next = slot + self.interval
-        delay = slot - now
-        if delay > 0:
-            time.sleep(delay)
+            delay = self._last + self.interval - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            self._last = time.monotonic()
 
 
 @dataclass

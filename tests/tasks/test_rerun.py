@@ -1,0 +1,90 @@
+"""A task rerun in the same run replaces (Data API) or resumes (Analytics), never duplicates."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from ytlake.emulator.server import running_emulator
+from ytlake.emulator.service import EmulatorConfig
+from ytlake.runlocal import DEMO_CREDENTIALS
+from ytlake.tasks import ingest_analytics_api_to_bronze, ingest_data_api_to_bronze, init_run_context
+from ytlake.taskvalues import JobContext, LocalTaskValues, job_context
+
+from ..conftest import TODAY, tiny_world_config
+
+CONFIG = tiny_world_config(videos=8, history_days=60, seed=5)
+
+
+class Job:
+    """The tasks of one run, called directly with a shared local task-values store."""
+
+    def __init__(self, lakehouse, base_url):
+        self.values = LocalTaskValues()
+        self.ctx = JobContext(self.values, credentials=DEMO_CREDENTIALS)
+        self.common = [f"--lakehouse={lakehouse}", "--engine=duckdb"]
+        self.google = [f"--api_root={base_url}", "--concurrency=4"]
+
+    def task(self, module, *argv):
+        self.values.current_task = module.TASK_KEY
+        with job_context(self.ctx):
+            assert module.main([*self.common, *argv]) == 0
+
+
+def _count(path, table):
+    con = duckdb.connect(str(path))
+    try:
+        return con.sql(f"SELECT count(*), count(DISTINCT request_id) FROM bronze.{table}").fetchall()[0]
+    finally:
+        con.close()
+
+
+TABLES = (
+    "channels_raw",
+    "playlist_items_raw",
+    "videos_raw",
+    "analytics_video_daily_raw",
+    "analytics_video_country_raw",
+)
+
+
+def test_rerunning_tasks_of_the_same_run_never_duplicates(tmp_path):
+    lakehouse = tmp_path / "yt.duckdb"
+    with running_emulator(CONFIG) as emu:
+        job = Job(lakehouse, emu.base_url)
+        job.task(init_run_context, "--job_run_id=run-42", f"--today={TODAY}", "--source_system=emulator")
+        job.task(ingest_data_api_to_bronze, *job.google)
+        job.task(ingest_analytics_api_to_bronze, *job.google)
+        before = {t: _count(lakehouse, t) for t in TABLES}
+        reports_before = emu.emulator.stats.requests["/v2/reports"]
+        job.task(ingest_data_api_to_bronze, *job.google)  # replaces its rows
+        job.task(ingest_analytics_api_to_bronze, *job.google)  # everything landed: asks nothing
+        assert {t: _count(lakehouse, t) for t in TABLES} == before
+        assert emu.emulator.stats.requests["/v2/reports"] == reports_before
+
+
+@pytest.mark.slow
+def test_a_backfill_stopped_half_way_resumes_without_asking_again(tmp_path):
+    lakehouse = tmp_path / "yt.duckdb"
+    with running_emulator(CONFIG) as full:
+        job = Job(tmp_path / "reference.duckdb", full.base_url)
+        job.task(init_run_context, "--job_run_id=ref", f"--today={TODAY}", "--source_system=emulator")
+        job.task(ingest_data_api_to_bronze, *job.google)
+        job.task(ingest_analytics_api_to_bronze, *job.google, "--chunk_days=7")
+        needed = full.emulator.stats.requests["/v2/reports"]
+    with running_emulator(CONFIG, EmulatorConfig(analytics_quota=needed // 2)) as first:
+        job = Job(lakehouse, first.base_url)
+        job.task(init_run_context, "--job_run_id=run-7", f"--today={TODAY}", "--source_system=emulator")
+        job.task(ingest_data_api_to_bronze, *job.google)
+        job.task(ingest_analytics_api_to_bronze, *job.google, "--chunk_days=7")
+        assert "quota exceeded" in job.values.get("ingest_analytics_api_to_bronze", "partial")
+        landed = first.emulator.stats.analytics_requests["reports.query"]
+    with running_emulator(CONFIG) as second:
+        job.google[0] = f"--api_root={second.base_url}"
+        job.task(ingest_analytics_api_to_bronze, *job.google, "--chunk_days=7")
+        asked_again = second.emulator.stats.requests["/v2/reports"]
+    assert landed == needed // 2
+    assert asked_again == needed - landed  # no chunk that had landed is asked again
+    assert _count(lakehouse, "analytics_video_country_raw") == _count(
+        tmp_path / "reference.duckdb", "analytics_video_country_raw"
+    )
