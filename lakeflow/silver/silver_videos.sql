@@ -1,25 +1,46 @@
 -- One row per video: current metadata and latest statistics from videos.list.
+-- A video is deleted (or no longer visible) when a later videos.list call asked for it and
+-- did not return it: the ingestion asks once more for every video the previous run saw.
 CREATE OR REFRESH MATERIALIZED VIEW silver_videos (
   CONSTRAINT video_id_well_formed EXPECT (video_id IS NOT NULL AND length(video_id) = 11) ON VIOLATION DROP ROW,
   CONSTRAINT channel_id_present EXPECT (channel_id IS NOT NULL) ON VIOLATION DROP ROW,
   CONSTRAINT counts_non_negative EXPECT (coalesce(view_count, 0) >= 0 AND coalesce(like_count, 0) >= 0 AND coalesce(comment_count, 0) >= 0) ON VIOLATION DROP ROW
 )
-COMMENT 'One row per video: current metadata, latest lifetime statistics, privacy, and is_deleted (not returned by the latest videos.list fetch) with last_seen_date.'
-TBLPROPERTIES ('quality' = 'silver')
+COMMENT 'One row per video: current metadata, latest lifetime statistics, privacy, and is_deleted (asked for by a later videos.list call that did not return it) with last_seen_date.'
+TBLPROPERTIES ('quality' = 'silver', 'ytlake.cluster_by' = 'channel_id,video_id')
 AS
 WITH answers AS (
   SELECT
     snapshot_date,
     ingest_ts_utc,
     run_id,
-    explode(from_json(get_json_object(payload, '$.body.items'), 'ARRAY<STRING>')) AS item
+    payload
   FROM bronze.videos_raw
   WHERE get_json_object(payload, '$.status') = '200'
 ),
 
-latest_fetch AS (
-  SELECT max(snapshot_date) AS latest_snapshot_date
-  FROM bronze.videos_raw
+returned AS (
+  SELECT
+    snapshot_date,
+    ingest_ts_utc,
+    run_id,
+    explode(from_json(get_json_object(payload, '$.body.items'), 'ARRAY<STRING>')) AS item
+  FROM answers
+),
+
+asked AS (
+  SELECT
+    ingest_ts_utc,
+    explode(split(get_json_object(payload, '$.request.params.id'), ',')) AS video_id
+  FROM answers
+),
+
+last_asked AS (
+  SELECT
+    video_id,
+    max(ingest_ts_utc) AS last_asked_ts_utc
+  FROM asked
+  GROUP BY video_id
 ),
 
 videos AS (
@@ -38,13 +59,11 @@ videos AS (
     snapshot_date,
     ingest_ts_utc,
     run_id
-  FROM answers
+  FROM returned
 ),
 
 latest AS (
-  SELECT
-    *,
-    max(snapshot_date) OVER (PARTITION BY video_id) AS last_seen_date
+  SELECT *
   FROM videos
   QUALIFY row_number() OVER (PARTITION BY video_id ORDER BY ingest_ts_utc DESC, run_id DESC) = 1
 )
@@ -61,9 +80,10 @@ SELECT
   latest.view_count,
   latest.like_count,
   latest.comment_count,
-  latest.last_seen_date,
-  latest.last_seen_date < latest_fetch.latest_snapshot_date AS is_deleted,
+  latest.snapshot_date AS last_seen_date,
+  coalesce(last_asked.last_asked_ts_utc > latest.ingest_ts_utc, false) AS is_deleted,
   latest.snapshot_date,
   latest.ingest_ts_utc
 FROM latest
-CROSS JOIN latest_fetch
+LEFT JOIN last_asked
+  ON latest.video_id = last_asked.video_id

@@ -123,8 +123,13 @@ def test_silver_physical_holds_a_copy_of_silver(two_runs):
         )
 
 
-def test_no_credential_reaches_bronze_or_the_run_log(two_runs):
-    lakehouse, *_ = two_runs
+def test_no_credential_reaches_bronze_the_run_log_or_the_log_file(two_runs):
+    lakehouse, first, second, _ = two_runs
+    for result in (first, second):
+        text = result.log_path.read_text()
+        assert "--- ingest_analytics_api_to_bronze" in text  # the log is the run's
+        for secret in ("ytlake-demo-secret", "ytlake-demo-refresh-token", "ya29."):
+            assert secret not in text
     for table in ("channels_raw", "playlist_items_raw", "videos_raw", "analytics_channel_daily_raw"):
         leaked = _sql(
             lakehouse,
