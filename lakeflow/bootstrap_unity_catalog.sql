@@ -131,3 +131,21 @@ CREATE TABLE IF NOT EXISTS ${catalog}.bronze.run_context_log (
 USING DELTA
 COMMENT 'One row per job run: opened by init_run_context, closed by finalize_run_log.'
 TBLPROPERTIES ('ytlake.layer' = 'bronze');
+
+CREATE TABLE IF NOT EXISTS ${catalog}.bronze.lakeflow_event_log (
+  run_id STRING NOT NULL COMMENT 'Job run that refreshed the pipeline',
+  pipeline STRING NOT NULL COMMENT 'Pipeline name',
+  dataset STRING NOT NULL COMMENT 'Dataset (materialized view) refreshed',
+  event_type STRING NOT NULL COMMENT 'flow_progress (one per dataset), expectation (one per expectation) or failure',
+  expectation STRING COMMENT 'Expectation name (expectation and failure events)',
+  action STRING COMMENT 'WARN, DROP ROW or FAIL UPDATE',
+  passed_records BIGINT COMMENT 'Rows that met the expectation',
+  failed_records BIGINT COMMENT 'Rows that did not (dropped for DROP ROW, kept for WARN)',
+  output_records BIGINT COMMENT 'Rows written (flow_progress)',
+  seconds DOUBLE COMMENT 'Refresh time of the dataset (flow_progress)',
+  message STRING COMMENT 'What happened, in words',
+  event_ts_utc TIMESTAMP NOT NULL COMMENT 'When the event was recorded (UTC)'
+)
+USING DELTA
+COMMENT 'Local Lakeflow runner event log: per run, rows written per dataset and passed/failed rows per expectation (as the Lakeflow event log records on Databricks).'
+TBLPROPERTIES ('ytlake.layer' = 'bronze');

@@ -571,7 +571,7 @@ class Emulator:
             item["snippet"] = {
                 "publishedAt": published,
                 "channelId": ch.channel_id,
-                "title": v.title,
+                "title": v.title_on(self.world.today),
                 "description": v.description,
                 "thumbnails": _video_thumbnails(v.video_id),
                 "channelTitle": ch.title,
@@ -631,19 +631,20 @@ class Emulator:
             snippet: dict[str, Any] = {
                 "publishedAt": _rfc3339(v.published_at),
                 "channelId": ch.channel_id,
-                "title": v.title,
+                "title": v.title_on(self.world.today),
                 "description": v.description,
                 "thumbnails": _video_thumbnails(v.video_id),
                 "channelTitle": ch.title,
             }
-            if v.tags:
-                snippet["tags"] = list(v.tags)
+            tags = v.tags_on(self.world.today)
+            if tags:
+                snippet["tags"] = list(tags)
             snippet.update(
                 {
                     "categoryId": v.category_id,
                     "liveBroadcastContent": "none",
                     "defaultAudioLanguage": "en",
-                    "localized": {"title": v.title, "description": v.description},
+                    "localized": {"title": v.title_on(self.world.today), "description": v.description},
                 }
             )
             item["snippet"] = snippet

@@ -215,6 +215,15 @@ class Video:
     likes_hidden: bool
     deleted_on: date | None
     late_spike_day: int | None
+    retitled_on: date | None = None  # the creator changed the title (and tags) that day
+
+    def title_on(self, day: date) -> str:
+        return f"{self.title} (updated)" if self.retitled_on and day >= self.retitled_on else self.title
+
+    def tags_on(self, day: date) -> tuple[str, ...]:
+        if self.retitled_on and day >= self.retitled_on:
+            return tuple(sorted({*self.tags, "updated"}))
+        return self.tags
 
     @property
     def duration_iso(self) -> str:
@@ -409,7 +418,14 @@ class World:
             likes_hidden=rng.random() < 0.08,
             deleted_on=deleted_on,
             late_spike_day=rng.randint(10, 80) if rng.random() < 0.15 else None,
+            retitled_on=self._retitle_day(rng, published_date),
         )
+
+    def _retitle_day(self, rng: random.Random, published: date) -> date | None:
+        """About one video in eight gets a new title some days after publication."""
+        if rng.random() >= 0.125:
+            return None
+        return published + timedelta(days=rng.randint(3, 30))
 
     def channel(self, index: int = 1) -> Channel:
         return self.channels[index - 1]

@@ -13,6 +13,7 @@ import glob
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ytlake.lakeflow.parse import Dataset, LakeflowParseError, parse_file
@@ -25,6 +26,11 @@ log = logging.getLogger(__name__)
 
 class ExpectationFailedError(RuntimeError):
     """A ``FAIL UPDATE`` expectation saw violating rows."""
+
+    def __init__(self, message: str, dataset: str, expectation: str, failed: int) -> None:
+        super().__init__(message)
+        self.dataset, self.expectation, self.failed = dataset, expectation, failed
+        self.result: PipelineResult | None = None
 
 
 @dataclass
@@ -44,6 +50,63 @@ class PipelineResult:
             d.name: {"rows": d.rows, "seconds": round(d.seconds, 3), "expectations": d.expectations}
             for d in self.datasets
         }
+
+    def events(
+        self, run_id: str, pipeline: str, failure: ExpectationFailedError | None = None
+    ) -> list[dict[str, object]]:
+        """Event-log rows: one flow_progress per dataset, one per expectation, the failure."""
+        now = datetime.now(UTC)
+        out: list[dict[str, object]] = []
+        base = {"run_id": run_id, "pipeline": pipeline, "event_ts_utc": now}
+        empty = {
+            "expectation": None,
+            "action": None,
+            "passed_records": None,
+            "failed_records": None,
+            "output_records": None,
+            "seconds": None,
+        }
+        for d in self.datasets:
+            out.append(
+                {
+                    **base,
+                    **empty,
+                    "dataset": d.name,
+                    "event_type": "flow_progress",
+                    "output_records": d.rows,
+                    "seconds": round(d.seconds, 3),
+                    "message": f"{d.name} refreshed: {d.rows} rows",
+                }
+            )
+            for name, e in d.expectations.items():
+                dropped = " and were dropped" if e["action"] == "DROP ROW" and e["failed"] else ""
+                out.append(
+                    {
+                        **base,
+                        **empty,
+                        "dataset": d.name,
+                        "event_type": "expectation",
+                        "expectation": name,
+                        "action": e["action"],
+                        "passed_records": e["passed"],
+                        "failed_records": e["failed"],
+                        "message": f"{e['failed']} row(s) failed {name}{dropped}",
+                    }
+                )
+        if failure is not None:
+            out.append(
+                {
+                    **base,
+                    **empty,
+                    "dataset": failure.dataset,
+                    "event_type": "failure",
+                    "expectation": failure.expectation,
+                    "action": "FAIL UPDATE",
+                    "failed_records": failure.failed,
+                    "message": str(failure),
+                }
+            )
+        return out
 
 
 def discover(include: str | list[str]) -> list[Dataset]:
@@ -103,10 +166,14 @@ def run_pipeline(engine: Engine, datasets: list[Dataset], schema: str = "silver"
     result = PipelineResult()
     ordered = order_datasets(datasets)
     txn = engine.transaction() if hasattr(engine, "transaction") else contextlib.nullcontext()
-    with txn:
-        _native(engine, f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        for ds in ordered:
-            result.datasets.append(_refresh(engine, ds, names, schema))
+    try:
+        with txn:
+            _native(engine, f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            for ds in ordered:
+                result.datasets.append(_refresh(engine, ds, names, schema))
+    except ExpectationFailedError as err:
+        err.result = result
+        raise
     return result
 
 
@@ -135,7 +202,10 @@ def _refresh(engine: Engine, ds: Dataset, names: set[str], schema: str) -> Datas
             counts[e.name] = {"action": e.action, "passed": total - violations, "failed": violations}
             if violations and e.action == "FAIL UPDATE":
                 raise ExpectationFailedError(
-                    f"expectation {e.name!r} on {ds.name} failed for {violations} row(s): {e.condition}"
+                    f"expectation {e.name!r} on {ds.name} failed for {violations} row(s): {e.condition}",
+                    ds.name,
+                    e.name,
+                    violations,
                 )
             if e.action == "DROP ROW":
                 keep.append(f"({c}) IS TRUE")

@@ -72,7 +72,9 @@ def query_sql(dataset: Dataset, engine: str, datasets: set[str], schema: str) ->
     tree = dataset.query_tree
     _qualify_datasets(tree, datasets, schema)
     if engine == "spark":
-        return tree.sql("spark")
+        # Open-source Spark 4 runs the Databricks SQL the datasets use (QUALIFY included);
+        # SQLGlot's Spark dialect would rewrite QUALIFY into subqueries, so keep Databricks'.
+        return tree.sql("databricks")
     for node in list(tree.find_all(exp.FromJson)):
         schema_arg = node.expression
         if isinstance(schema_arg, exp.Literal) and schema_arg.is_string:
@@ -82,4 +84,4 @@ def query_sql(dataset: Dataset, engine: str, datasets: set[str], schema: str) ->
 
 def condition_sql(condition: str, engine: str) -> str:
     tree = exp.condition(condition, dialect="databricks")
-    return tree.sql("spark" if engine == "spark" else "duckdb")
+    return tree.sql("databricks" if engine == "spark" else "duckdb")

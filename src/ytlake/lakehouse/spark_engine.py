@@ -39,7 +39,9 @@ def local_spark_session(warehouse: Path) -> Any:
         .appName("ytlake")
         .config("spark.sql.warehouse.dir", str(warehouse / "tables"))
         .config("spark.sql.catalogImplementation", "hive")
-        .config("javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={metastore};create=true")
+        .config(
+            "spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={metastore};create=true"
+        )
         .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={warehouse}")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "4")

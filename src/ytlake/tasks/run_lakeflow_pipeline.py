@@ -5,7 +5,10 @@ On Databricks this task is a ``pipeline_task`` and Lakeflow itself runs the same
 
 from __future__ import annotations
 
-from ytlake.lakeflow import discover, run_pipeline
+import pyarrow as pa
+
+from ytlake.lakeflow import ExpectationFailedError, PipelineResult, discover, run_pipeline
+from ytlake.lakehouse.base import Engine
 from ytlake.tasks import common
 from ytlake.taskvalues import current
 
@@ -22,9 +25,49 @@ def main(argv: list[str] | None = None) -> int:
     datasets = discover([g for g in args.include.split(",") if g])
     if not datasets:
         raise RuntimeError(f"no Lakeflow SQL files match {args.include}")
+    run_id = current().task_values.get("init_run_context", "run_id") or "standalone"
     with common.engine_from(args) as engine:
-        result = run_pipeline(engine, datasets, args.schema)
+        try:
+            result = run_pipeline(engine, datasets, args.schema)
+        except ExpectationFailedError as err:
+            _log_events(
+                engine,
+                (err.result or PipelineResult()).events(run_id, args.pipeline, err),
+                run_id,
+                args.pipeline,
+            )
+            raise
+        _log_events(engine, result.events(run_id, args.pipeline), run_id, args.pipeline)
     summary = result.as_dict()
     current().task_values.set("datasets", {k: v["rows"] for k, v in summary.items()})
     common.emit_summary(TASK_KEY, {"pipeline": args.pipeline, "datasets": summary})
     return 0
+
+
+EVENT_SCHEMA = pa.schema(
+    [
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("pipeline", pa.string(), nullable=False),
+        pa.field("dataset", pa.string(), nullable=False),
+        pa.field("event_type", pa.string(), nullable=False),
+        pa.field("expectation", pa.string()),
+        pa.field("action", pa.string()),
+        pa.field("passed_records", pa.int64()),
+        pa.field("failed_records", pa.int64()),
+        pa.field("output_records", pa.int64()),
+        pa.field("seconds", pa.float64()),
+        pa.field("message", pa.string()),
+        pa.field("event_ts_utc", pa.timestamp("us", tz="UTC"), nullable=False),
+    ]
+)
+
+
+def _log_events(engine: Engine, events: list[dict], run_id: str, pipeline: str) -> None:
+    """Record the refresh in bronze.lakeflow_event_log (a rerun of the run replaces its events)."""
+    if not engine.table_exists("bronze.lakeflow_event_log"):
+        engine.bootstrap()
+    engine.delete(
+        "bronze.lakeflow_event_log",
+        f"run_id = {common.sql_string(run_id)} AND pipeline = {common.sql_string(pipeline)}",
+    )
+    engine.append("bronze.lakeflow_event_log", pa.Table.from_pylist(events, schema=EVENT_SCHEMA))

@@ -1,0 +1,57 @@
+-- One row per video per Pacific-time day per country; the latest ingested answer wins.
+-- The country report cannot have a day dimension, so each answer covers one day: the
+-- request's startDate (= endDate). Row values are positional: country, views,
+-- estimatedMinutesWatched (report spec `video_country` in ytlake.youtube.reports).
+CREATE OR REFRESH MATERIALIZED VIEW fact_video_country_metrics (
+  CONSTRAINT channel_id_well_formed EXPECT (channel_id IS NOT NULL AND channel_id LIKE 'UC%') ON VIOLATION FAIL UPDATE,
+  CONSTRAINT video_id_well_formed EXPECT (video_id IS NOT NULL AND video_id RLIKE '^[A-Za-z0-9_-]{11}$') ON VIOLATION DROP ROW,
+  CONSTRAINT one_day_per_answer EXPECT (date = end_date) ON VIOLATION DROP ROW,
+  CONSTRAINT country_code_well_formed EXPECT (country_code RLIKE '^[A-Z]{2}$') ON VIOLATION DROP ROW,
+  CONSTRAINT date_in_range EXPECT (date IS NOT NULL AND date >= DATE'2005-04-23' AND date <= snapshot_date) ON VIOLATION DROP ROW,
+  CONSTRAINT metrics_non_negative EXPECT (views >= 0 AND estimated_minutes_watched >= 0) ON VIOLATION DROP ROW
+)
+COMMENT 'One row per video per Pacific-time day (date) per country (ISO 3166-1 alpha-2): views and watch time, latest ingested version.'
+TBLPROPERTIES ('quality' = 'silver', 'ytlake.cluster_by' = 'video_id,date')
+AS
+WITH answers AS (
+  SELECT
+    snapshot_date,
+    ingest_ts_utc,
+    run_id,
+    regexp_extract(get_json_object(payload, '$.request.params.ids'), 'channel==(.*)', 1) AS channel_id,
+    regexp_extract(get_json_object(payload, '$.request.params.filters'), 'video==(.*)', 1) AS video_id,
+    try_cast(get_json_object(payload, '$.request.params.startDate') AS DATE) AS date,
+    try_cast(get_json_object(payload, '$.request.params.endDate') AS DATE) AS end_date,
+    explode(from_json(get_json_object(payload, '$.body.rows'), 'ARRAY<ARRAY<STRING>>')) AS r
+  FROM bronze.analytics_video_country_raw
+  WHERE get_json_object(payload, '$.status') = '200'
+),
+
+rows_ AS (
+  SELECT
+    video_id,
+    channel_id,
+    date,
+    end_date,
+    r[0] AS country_code,
+    try_cast(r[1] AS BIGINT) AS views,
+    try_cast(r[2] AS BIGINT) AS estimated_minutes_watched,
+    snapshot_date,
+    ingest_ts_utc,
+    run_id
+  FROM answers
+)
+
+SELECT
+  video_id,
+  channel_id,
+  date,
+  country_code,
+  views,
+  estimated_minutes_watched,
+  snapshot_date,
+  ingest_ts_utc,
+  run_id,
+  end_date
+FROM rows_
+QUALIFY row_number() OVER (PARTITION BY video_id, date, country_code ORDER BY ingest_ts_utc DESC, run_id DESC) = 1

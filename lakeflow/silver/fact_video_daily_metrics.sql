@@ -1,0 +1,47 @@
+-- One row per video per Pacific-time day; the latest ingested answer wins, so restated
+-- numbers replace provisional ones and reruns never duplicate.
+-- Row values are positional: day, then the metrics of the report spec `video_daily`
+-- (ytlake.youtube.reports): views, likes, comments, estimatedMinutesWatched,
+-- averageViewDuration, subscribersGained, subscribersLost.
+CREATE OR REFRESH MATERIALIZED VIEW fact_video_daily_metrics (
+  CONSTRAINT channel_id_well_formed EXPECT (channel_id IS NOT NULL AND channel_id LIKE 'UC%') ON VIOLATION FAIL UPDATE,
+  CONSTRAINT video_id_well_formed EXPECT (video_id IS NOT NULL AND video_id RLIKE '^[A-Za-z0-9_-]{11}$') ON VIOLATION DROP ROW,
+  CONSTRAINT date_in_range EXPECT (date IS NOT NULL AND date >= DATE'2005-04-23' AND date <= snapshot_date) ON VIOLATION DROP ROW,
+  CONSTRAINT metrics_non_negative EXPECT (views >= 0 AND likes >= 0 AND comments >= 0 AND estimated_minutes_watched >= 0 AND subscribers_gained >= 0 AND subscribers_lost >= 0) ON VIOLATION DROP ROW
+)
+COMMENT 'One row per video per Pacific-time day (date): daily Analytics of the video, latest ingested version of each day.'
+TBLPROPERTIES ('quality' = 'silver', 'ytlake.cluster_by' = 'video_id,date')
+AS
+WITH answers AS (
+  SELECT
+    snapshot_date,
+    ingest_ts_utc,
+    run_id,
+    regexp_extract(get_json_object(payload, '$.request.params.ids'), 'channel==(.*)', 1) AS channel_id,
+    regexp_extract(get_json_object(payload, '$.request.params.filters'), 'video==(.*)', 1) AS video_id,
+    explode(from_json(get_json_object(payload, '$.body.rows'), 'ARRAY<ARRAY<STRING>>')) AS r
+  FROM bronze.analytics_video_daily_raw
+  WHERE get_json_object(payload, '$.status') = '200'
+),
+
+days AS (
+  SELECT
+    video_id,
+    channel_id,
+    try_cast(r[0] AS DATE) AS date,
+    try_cast(r[1] AS BIGINT) AS views,
+    try_cast(r[2] AS BIGINT) AS likes,
+    try_cast(r[3] AS BIGINT) AS comments,
+    try_cast(r[4] AS BIGINT) AS estimated_minutes_watched,
+    try_cast(r[5] AS BIGINT) AS average_view_duration_seconds,
+    try_cast(r[6] AS BIGINT) AS subscribers_gained,
+    try_cast(r[7] AS BIGINT) AS subscribers_lost,
+    snapshot_date,
+    ingest_ts_utc,
+    run_id
+  FROM answers
+)
+
+SELECT *
+FROM days
+QUALIFY row_number() OVER (PARTITION BY video_id, date ORDER BY ingest_ts_utc DESC, run_id DESC) = 1

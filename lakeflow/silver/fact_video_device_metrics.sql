@@ -1,0 +1,66 @@
+-- One row per video per Pacific-time day per device type (device_type = deviceType); the latest ingested answer wins.
+-- Row values are positional: deviceType, day, views, estimatedMinutesWatched (report spec
+-- `video_device` in ytlake.youtube.reports). Ids YouTube adds later are kept and counted
+-- (warn-only expectation), never dropped.
+CREATE OR REFRESH MATERIALIZED VIEW fact_video_device_metrics (
+  CONSTRAINT channel_id_well_formed EXPECT (channel_id IS NOT NULL AND channel_id LIKE 'UC%') ON VIOLATION FAIL UPDATE,
+  CONSTRAINT video_id_well_formed EXPECT (video_id IS NOT NULL AND video_id RLIKE '^[A-Za-z0-9_-]{11}$') ON VIOLATION DROP ROW,
+  CONSTRAINT device_type_present EXPECT (device_type IS NOT NULL AND device_type <> '') ON VIOLATION DROP ROW,
+  CONSTRAINT date_in_range EXPECT (date IS NOT NULL AND date >= DATE'2005-04-23' AND date <= snapshot_date) ON VIOLATION DROP ROW,
+  CONSTRAINT metrics_non_negative EXPECT (views >= 0 AND estimated_minutes_watched >= 0) ON VIOLATION DROP ROW,
+  CONSTRAINT device_type_known EXPECT (is_known_device)
+)
+COMMENT 'One row per video per Pacific-time day (date) per device type (device_type = deviceType): views and watch time, latest ingested version.'
+TBLPROPERTIES ('quality' = 'silver', 'ytlake.cluster_by' = 'video_id,date')
+AS
+WITH answers AS (
+  SELECT
+    snapshot_date,
+    ingest_ts_utc,
+    run_id,
+    regexp_extract(get_json_object(payload, '$.request.params.ids'), 'channel==(.*)', 1) AS channel_id,
+    regexp_extract(get_json_object(payload, '$.request.params.filters'), 'video==(.*)', 1) AS video_id,
+    explode(from_json(get_json_object(payload, '$.body.rows'), 'ARRAY<ARRAY<STRING>>')) AS r
+  FROM bronze.analytics_video_device_raw
+  WHERE get_json_object(payload, '$.status') = '200'
+),
+
+rows_ AS (
+  SELECT
+    video_id,
+    channel_id,
+    try_cast(r[1] AS DATE) AS date,
+    r[0] AS device_type,
+    try_cast(r[2] AS BIGINT) AS views,
+    try_cast(r[3] AS BIGINT) AS estimated_minutes_watched,
+    snapshot_date,
+    ingest_ts_utc,
+    run_id
+  FROM answers
+),
+
+latest AS (
+  SELECT *
+  FROM rows_
+  QUALIFY row_number() OVER (PARTITION BY video_id, date, device_type ORDER BY ingest_ts_utc DESC, run_id DESC) = 1
+),
+
+known AS (
+  SELECT device_type AS known_id
+  FROM dim_device
+)
+
+SELECT
+  latest.video_id,
+  latest.channel_id,
+  latest.date,
+  latest.device_type,
+  latest.views,
+  latest.estimated_minutes_watched,
+  known.known_id IS NOT NULL AS is_known_device,
+  latest.snapshot_date,
+  latest.ingest_ts_utc,
+  latest.run_id
+FROM latest
+LEFT JOIN known
+  ON latest.device_type = known.known_id

@@ -1,0 +1,66 @@
+-- One row per video per Pacific-time day per traffic source (source_id = insightTrafficSourceType); the latest ingested answer wins.
+-- Row values are positional: insightTrafficSourceType, day, views, estimatedMinutesWatched (report spec
+-- `video_traffic_source` in ytlake.youtube.reports). Ids YouTube adds later are kept and counted
+-- (warn-only expectation), never dropped.
+CREATE OR REFRESH MATERIALIZED VIEW fact_video_traffic_source_metrics (
+  CONSTRAINT channel_id_well_formed EXPECT (channel_id IS NOT NULL AND channel_id LIKE 'UC%') ON VIOLATION FAIL UPDATE,
+  CONSTRAINT video_id_well_formed EXPECT (video_id IS NOT NULL AND video_id RLIKE '^[A-Za-z0-9_-]{11}$') ON VIOLATION DROP ROW,
+  CONSTRAINT source_id_present EXPECT (source_id IS NOT NULL AND source_id <> '') ON VIOLATION DROP ROW,
+  CONSTRAINT date_in_range EXPECT (date IS NOT NULL AND date >= DATE'2005-04-23' AND date <= snapshot_date) ON VIOLATION DROP ROW,
+  CONSTRAINT metrics_non_negative EXPECT (views >= 0 AND estimated_minutes_watched >= 0) ON VIOLATION DROP ROW,
+  CONSTRAINT source_id_known EXPECT (is_known_source)
+)
+COMMENT 'One row per video per Pacific-time day (date) per traffic source (source_id = insightTrafficSourceType): views and watch time, latest ingested version.'
+TBLPROPERTIES ('quality' = 'silver', 'ytlake.cluster_by' = 'video_id,date')
+AS
+WITH answers AS (
+  SELECT
+    snapshot_date,
+    ingest_ts_utc,
+    run_id,
+    regexp_extract(get_json_object(payload, '$.request.params.ids'), 'channel==(.*)', 1) AS channel_id,
+    regexp_extract(get_json_object(payload, '$.request.params.filters'), 'video==(.*)', 1) AS video_id,
+    explode(from_json(get_json_object(payload, '$.body.rows'), 'ARRAY<ARRAY<STRING>>')) AS r
+  FROM bronze.analytics_video_traffic_source_raw
+  WHERE get_json_object(payload, '$.status') = '200'
+),
+
+rows_ AS (
+  SELECT
+    video_id,
+    channel_id,
+    try_cast(r[1] AS DATE) AS date,
+    r[0] AS source_id,
+    try_cast(r[2] AS BIGINT) AS views,
+    try_cast(r[3] AS BIGINT) AS estimated_minutes_watched,
+    snapshot_date,
+    ingest_ts_utc,
+    run_id
+  FROM answers
+),
+
+latest AS (
+  SELECT *
+  FROM rows_
+  QUALIFY row_number() OVER (PARTITION BY video_id, date, source_id ORDER BY ingest_ts_utc DESC, run_id DESC) = 1
+),
+
+known AS (
+  SELECT source_id AS known_id
+  FROM dim_traffic_source
+)
+
+SELECT
+  latest.video_id,
+  latest.channel_id,
+  latest.date,
+  latest.source_id,
+  latest.views,
+  latest.estimated_minutes_watched,
+  known.known_id IS NOT NULL AS is_known_source,
+  latest.snapshot_date,
+  latest.ingest_ts_utc,
+  latest.run_id
+FROM latest
+LEFT JOIN known
+  ON latest.source_id = known.known_id
