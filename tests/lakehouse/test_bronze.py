@@ -6,6 +6,7 @@ import pytest
 from ytlake.lakehouse.bootstrap import bootstrap_statements, bronze_table_columns
 from ytlake.lakehouse.bronze import (
     CONTRACT_COLUMNS,
+    OPERATIONAL_TABLES,
     RAW_TABLES,
     BronzeBatch,
     envelope,
@@ -41,10 +42,10 @@ def test_read_envelope_rejects_other_json():
         read_envelope('{"items": []}')
 
 
-def test_ddl_declares_the_nine_bronze_tables():
+def test_ddl_declares_the_nine_bronze_tables_and_the_operational_ones():
     tables = bronze_table_columns()
-    assert set(tables) == {*RAW_TABLES, "run_context_log"}
-    assert len(tables) == 9
+    assert set(tables) == {*RAW_TABLES, "run_context_log", *OPERATIONAL_TABLES}
+    assert len(RAW_TABLES) == 8
 
 
 @pytest.mark.parametrize("table", RAW_TABLES)

@@ -44,6 +44,9 @@ RAW_TABLES: tuple[str, ...] = (
 
 RUN_LOG_TABLE = "run_context_log"
 
+#: Operational tables beside the seed's nine (declared in the bootstrap SQL too).
+OPERATIONAL_TABLES: tuple[str, ...] = ("lakeflow_event_log",)
+
 #: Names that must never appear in a stored request (they carry credentials).
 _SECRET_PARAMS = frozenset(
     {"access_token", "key", "client_secret", "refresh_token", "oauth_token", "authorization"}
