@@ -249,7 +249,9 @@ def test_plan_predicts_the_next_run_and_the_budget_refuses_before_starting(tmp_p
 def _world_with_a_deletion_between(t1: date, t2: date):
     """A pinned world (found by seed) where one alive video at t1 is deleted by t2."""
     for seed in range(1, 200):
-        cfg = tiny_world_config(videos=10, history_days=40, seed=seed, start=t1 - timedelta(days=30), today=t1)
+        cfg = tiny_world_config(
+            videos=10, history_days=40, seed=seed, start=t1 - timedelta(days=30), today=t1
+        )
         world = World(cfg)
         gone = [v for v in world.videos if v.deleted_on and t1 < v.deleted_on <= t2]
         if gone:
@@ -263,18 +265,28 @@ def test_a_video_that_vanishes_is_asked_once_more_and_marked_deleted(tmp_path):
     lakehouse = tmp_path / "yt.duckdb"
 
     def cfg(today):
-        return tiny_world_config(videos=10, history_days=40, seed=seed, start=t1 - timedelta(days=30), today=today)
+        return tiny_world_config(
+            videos=10, history_days=40, seed=seed, start=t1 - timedelta(days=30), today=today
+        )
 
     with running_emulator(cfg(t1)) as emu:
         assert _run(emu.base_url, lakehouse, t1).run_status == "SUCCEEDED"
-    assert _sql(lakehouse, f"SELECT is_deleted FROM silver.silver_videos WHERE video_id = '{gone.video_id}'") == [(False,)]
+    assert _sql(
+        lakehouse, f"SELECT is_deleted FROM silver.silver_videos WHERE video_id = '{gone.video_id}'"
+    ) == [(False,)]
     with running_emulator(cfg(t2)) as emu:
         assert _run(emu.base_url, lakehouse, t2).run_status == "SUCCEEDED"
         asked = emu.emulator.stats.requests["/youtube/v3/videos"]
     assert asked == 1
-    row = _sql(lakehouse, f"SELECT is_deleted, last_seen_date FROM silver.silver_videos WHERE video_id = '{gone.video_id}'")
+    row = _sql(
+        lakehouse,
+        f"SELECT is_deleted, last_seen_date FROM silver.silver_videos WHERE video_id = '{gone.video_id}'",
+    )
     assert row == [(True, t1)]
     # its past views stay in the channel's totals; no analytics request was made for it on t2
-    assert _sql(lakehouse, "SELECT count(*) FROM bronze.analytics_video_daily_raw WHERE run_id = "
-                           "(SELECT run_id FROM bronze.run_context_log ORDER BY started_ts_utc DESC LIMIT 1) "
-                           f"AND payload LIKE '%{gone.video_id}%'") == [(0,)]
+    assert _sql(
+        lakehouse,
+        "SELECT count(*) FROM bronze.analytics_video_daily_raw WHERE run_id = "
+        "(SELECT run_id FROM bronze.run_context_log ORDER BY started_ts_utc DESC LIMIT 1) "
+        f"AND payload LIKE '%{gone.video_id}%'",
+    ) == [(0,)]

@@ -1,0 +1,159 @@
+"""The fourteen Silver datasets, built from emulator runs, against the emulator's truth."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from ytlake import paths
+from ytlake.lakeflow import discover
+
+from .conftest import T1, T2
+
+pytestmark = pytest.mark.slow
+
+GRAINS = {
+    "silver_channels": ["channel_id"],
+    "silver_videos": ["video_id"],
+    "silver_video_stats_snapshot": ["video_id", "run_id"],
+    "silver_video_metadata_scd2": ["video_id", "valid_from_utc"],
+    "fact_channel_daily_metrics": ["channel_id", "date"],
+    "fact_video_daily_metrics": ["video_id", "date"],
+    "fact_video_traffic_source_metrics": ["video_id", "date", "source_id"],
+    "fact_video_country_metrics": ["video_id", "date", "country_code"],
+    "fact_video_device_metrics": ["video_id", "date", "device_type"],
+    "dim_date": ["date"],
+    "dim_traffic_source": ["source_id"],
+    "dim_device": ["device_type"],
+    "dim_country": ["country_code"],
+    "dim_country_reference": ["country_code"],
+}
+
+
+def test_the_pipeline_has_exactly_the_fourteen_datasets():
+    assert {d.name for d in discover(str(paths.silver_sql_dir() / "**"))} == set(GRAINS)
+
+
+@pytest.mark.parametrize("dataset", sorted(GRAINS))
+def test_every_dataset_is_built_and_unique_on_its_grain(built, dataset):
+    keys = ", ".join(GRAINS[dataset])
+    [(rows, distinct)] = built.sql(f"SELECT count(*), count(DISTINCT ({keys})) FROM silver.{dataset}")
+    assert rows > 0
+    assert rows == distinct
+
+
+def test_channel_and_video_daily_facts_equal_the_restated_truth(built):
+    world = built.world(T2)
+    channel = dict(built.sql("SELECT date, views FROM silver.fact_channel_daily_metrics"))
+    assert channel == {d: world.observed_channel_day(1, d).views for d in channel}
+    assert max(channel) == T2 - timedelta(days=2) and min(channel) == T1 - timedelta(days=90)
+    rows = built.sql(
+        "SELECT video_id, date, views, likes, estimated_minutes_watched, subscribers_lost "
+        "FROM silver.fact_video_daily_metrics"
+    )
+    last_seen = built.world(T1)  # the deleted video was last asked on T1: its values stay as then
+    for video_id, day, views, likes, minutes, lost in rows:
+        source = last_seen if video_id == built.deleted.video_id else world
+        m = source.observed_video_day(source.video(video_id), day)
+        assert (views, likes, minutes, lost) == (
+            m.views,
+            m.likes,
+            m.estimated_minutes_watched,
+            m.subscribers_lost,
+        )
+    # complete: every alive video has a row per day from its publication to the window end
+    for v in world.videos_of(1, T2):
+        first = max(v.published_date, T1 - timedelta(days=90))
+        n = built.sql(
+            f"SELECT count(*) FROM silver.fact_video_daily_metrics WHERE video_id = '{v.video_id}'"
+        )[0][0]
+        assert n == (T2 - timedelta(days=2) - first).days + 1
+
+
+@pytest.mark.parametrize(
+    ("dataset", "key", "kind"),
+    [
+        ("fact_video_traffic_source_metrics", "source_id", "traffic"),
+        ("fact_video_device_metrics", "device_type", "device"),
+        ("fact_video_country_metrics", "country_code", "country"),
+    ],
+)
+def test_breakdown_facts_equal_the_truth_and_sum_to_daily_views(built, dataset, key, kind):
+    worlds = {T1: built.world(T1), T2: built.world(T2)}
+    got = {
+        (v, d, k): (views, minutes)
+        for v, d, k, views, minutes in built.sql(
+            f"SELECT video_id, date, {key}, views, estimated_minutes_watched FROM silver.{dataset}"
+        )
+    }
+    expected = {}
+    for v, d in {(v, d) for v, d, _ in got}:
+        world = worlds[T1 if v == built.deleted.video_id else T2]
+        for k, m in world.breakdown(kind, world.video(v), d).items():
+            expected[(v, d, k)] = (m.views, m.estimated_minutes_watched)
+    assert got == expected
+    mismatched = built.sql(f"""
+        SELECT count(*) FROM (SELECT video_id, date, sum(views) AS v FROM silver.{dataset} GROUP BY 1, 2) b
+        JOIN silver.fact_video_daily_metrics f USING (video_id, date) WHERE b.v <> f.views""")
+    assert mismatched == [(0,)]
+
+
+def test_restated_days_keep_the_latest_version_only(built):
+    day = T1 - timedelta(days=2)  # provisional on T1, restated by T2
+    versions = built.sql(f"""
+        SELECT count(*) FROM (
+          SELECT unnest(from_json(payload ->> '$.body.rows', '[["VARCHAR"]]')) AS r
+          FROM bronze.analytics_channel_daily_raw WHERE payload ->> '$.status' = '200') WHERE r[1] = '{day}'""")
+    assert versions == [(2,)]  # both runs landed it
+    [(views,)] = built.sql(f"SELECT views FROM silver.fact_channel_daily_metrics WHERE date = DATE '{day}'")
+    assert views == built.world(T2).observed_channel_day(1, day).views
+    assert views > built.world(T1).observed_channel_day(1, day).views
+
+
+def test_a_retitled_video_gets_a_closed_old_version_and_a_current_new_one(built):
+    v = built.retitled
+    versions = built.sql(
+        f"SELECT version_number, title, tags, valid_to_utc IS NULL, is_current, video_version_key "
+        f"FROM silver.silver_video_metadata_scd2 WHERE video_id = '{v.video_id}' ORDER BY 1"
+    )
+    assert [(n, title, current) for n, title, _, _, current, _ in versions] == [
+        (1, v.title, False),
+        (2, f"{v.title} (updated)", True),
+    ]
+    assert "updated" in versions[1][2].split("|")
+    [(title, key)] = built.sql(
+        f"SELECT title, current_version_key FROM silver.silver_videos WHERE video_id = '{v.video_id}'"
+    )
+    assert (title, key) == (f"{v.title} (updated)", f"{v.video_id}:2")
+    [(closed_at, opened_at)] = built.sql(f"""
+        SELECT a.valid_to_utc, b.valid_from_utc FROM silver.silver_video_metadata_scd2 a
+        JOIN silver.silver_video_metadata_scd2 b ON a.video_id = b.video_id AND b.version_number = 2
+        WHERE a.video_id = '{v.video_id}' AND a.version_number = 1""")
+    assert closed_at == opened_at
+
+
+def test_a_deleted_video_is_marked_from_the_run_that_stopped_seeing_it(built):
+    rows = built.sql(
+        f"SELECT is_deleted, last_seen_date FROM silver.silver_videos WHERE video_id = '{built.deleted.video_id}'"
+    )
+    assert rows == [(True, T1)]
+    assert built.sql("SELECT count(*) FROM silver.silver_videos WHERE is_deleted") == [(1,)]
+
+
+def test_dimensions_cover_the_facts(built):
+    assert built.sql(
+        "SELECT count(*) FROM silver.fact_video_traffic_source_metrics WHERE NOT is_known_source"
+    ) == [(0,)]
+    assert built.sql("SELECT count(*) FROM silver.dim_country WHERE NOT is_known_country") == [(0,)]
+    [(first, last, n)] = built.sql("SELECT min(date), max(date), count(*) FROM silver.dim_date")
+    assert (first, last, n) == (T1 - timedelta(days=90), T2 - timedelta(days=2), (T2 - T1).days + 89)
+    names = dict(
+        built.sql(
+            "SELECT date, day_name FROM silver.dim_date WHERE date BETWEEN DATE '2026-03-09' AND DATE '2026-03-10'"
+        )
+    )
+    assert names == {T1 - timedelta(days=1): "Monday", T1: "Tuesday"}
+    assert built.sql(
+        "SELECT iso_day_of_week, is_weekend FROM silver.dim_date WHERE date = DATE '2026-03-08'"
+    ) == [(7, True)]
