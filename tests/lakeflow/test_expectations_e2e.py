@@ -150,7 +150,7 @@ def test_a_fail_update_expectation_fails_the_task_by_name_and_keeps_silver(lakeh
     )
     from ytlake.lakeflow import ExpectationFailedError
 
-    with pytest.raises(ExpectationFailedError, match="channel_id_well_formed.*fact_video_daily_metrics"):
+    with pytest.raises(ExpectationFailedError, match=r"channel_id_well_formed.*fact_video_daily_metrics"):
         _pipeline(path, run_id="failing")
     assert _sql(path, "SELECT count(*), sum(views) FROM silver.fact_video_daily_metrics") == before
     failure = _sql(
