@@ -40,9 +40,16 @@ def main() -> int:
         lakehouse = Path(tmp) / "yt.duckdb"
         today = date.fromisoformat(args.today)
         started = time.monotonic()
-        run = run_local(RunOptions(source="demo", lakehouse=lakehouse, today=today, demo_videos=args.videos,
-                                   demo_history_days=args.history_days,
-                                   start_date=today.replace(year=today.year - 1) if args.history_days > 90 else None))
+        run = run_local(
+            RunOptions(
+                source="demo",
+                lakehouse=lakehouse,
+                today=today,
+                demo_videos=args.videos,
+                demo_history_days=args.history_days,
+                start_date=today.replace(year=today.year - 1) if args.history_days > 90 else None,
+            )
+        )
         job_seconds = time.monotonic() - started
         datasets = discover(str(paths.silver_sql_dir() / "**"))
         with DuckDBEngine(lakehouse) as duck:

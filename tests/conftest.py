@@ -34,3 +34,6 @@ def emulator():
 @pytest.fixture
 def lakehouse(tmp_path: Path) -> Path:
     return tmp_path / "lake" / "yt.duckdb"
+
+
+from .two_runs import built  # noqa: E402,F401 - the two-run lakehouse, shared by Silver and Gold tests

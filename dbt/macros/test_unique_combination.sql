@@ -1,4 +1,4 @@
-{#- Generic test: no two rows share the same values of `columns` (a model's grain). -#}
+{#- Generic test: no two rows share the same values of `columns` (a dataset's grain). -#}
 {% test unique_combination(model, columns) %}
 select
     {{ columns | join(', ') }},

@@ -9,7 +9,7 @@ import pytest
 from ytlake import paths
 from ytlake.lakeflow import discover
 
-from .conftest import T1, T2
+from ..two_runs import T1, T2
 
 pytestmark = pytest.mark.slow
 

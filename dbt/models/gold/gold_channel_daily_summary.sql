@@ -1,7 +1,7 @@
 with
 
 channel_daily as (
-    select * from {{ source('silver', 'fact_channel_daily_metrics') }}
+    {{ latest_per_grain(source('silver', 'fact_channel_daily_metrics'), ['channel_id', 'date']) }}
 ),
 
 final as (
@@ -12,6 +12,7 @@ final as (
         likes,
         comments,
         estimated_minutes_watched,
+        average_view_duration_seconds,
         subscribers_gained,
         subscribers_lost,
         subscribers_gained - subscribers_lost as net_subscribers,

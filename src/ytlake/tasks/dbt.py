@@ -14,6 +14,7 @@ from typing import Any
 
 from ytlake import paths
 from ytlake.tasks import common
+from ytlake.taskvalues import current
 
 
 @dataclass
@@ -45,6 +46,21 @@ def _env(values: dict[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
+def databricks_dbt_env(args: argparse.Namespace) -> dict[str, str]:
+    """On Databricks, the secret scope's dbt_host / dbt_http_path / dbt_token become the
+    DBT_DATABRICKS_* variables profiles.yml reads (values never logged)."""
+    if not args.secret_scope or "DATABRICKS_RUNTIME_VERSION" not in os.environ:
+        return {}
+    from databricks.sdk.runtime import dbutils
+
+    keys = {
+        "dbt_host": "DBT_DATABRICKS_HOST",
+        "dbt_http_path": "DBT_DATABRICKS_HTTP_PATH",
+        "dbt_token": "DBT_DATABRICKS_TOKEN",
+    }
+    return {env: dbutils.secrets.get(scope=args.secret_scope, key=key) for key, env in keys.items()}
+
+
 def run_dbt(command: str, args: argparse.Namespace, extra: list[str] | None = None) -> DbtOutcome:
     from dbt.cli.main import dbtRunner
 
@@ -56,7 +72,15 @@ def run_dbt(command: str, args: argparse.Namespace, extra: list[str] | None = No
         work = lakehouse.parent / "dbt"
     else:
         work = Path(tempfile.gettempdir()) / "ytlake-dbt"
-    variables = {"catalog": args.catalog, "silver_schema": args.silver_schema}
+    variables: dict[str, Any] = {"catalog": args.catalog, "silver_schema": args.silver_schema}
+    today = current().task_values.get("init_run_context", "today")
+    if today:
+        variables["today"] = today  # the freshness test measures against the run's Pacific day
+    tv = current().task_values
+    if any(tv.get(k, "partial") for k in ("ingest_data_api_to_bronze", "ingest_analytics_api_to_bronze")):
+        variables["ingestion_partial"] = True
+    if args.target != "local":
+        env.update(databricks_dbt_env(args))
     cli = [
         command,
         "--project-dir",

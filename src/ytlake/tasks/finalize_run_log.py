@@ -112,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             "analytics_requests": sum((tv.get(INGEST_TASKS[1], "requests") or {}).values()),
             "skipped_videos": tv.get(INGEST_TASKS[1], "skipped_videos") or {},
             "silver_rows": tv.get("run_lakeflow_pipeline", "datasets"),
+            "dbt_run": tv.get("dbt_run_gold", "dbt_run"),
             "dbt_test": tv.get("dbt_test", "dbt_test"),
             "partial": partial_reasons,
         }

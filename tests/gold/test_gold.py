@@ -1,0 +1,165 @@
+"""Gold: the five marts and their tests, on the lakehouse of two emulator runs."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from ytlake import paths
+from ytlake.job import default_task_runner
+from ytlake.runlocal import RunOptions, run_local
+
+from ..conftest import TODAY
+from ..two_runs import T1, T2
+
+pytestmark = pytest.mark.slow
+
+MARTS = (
+    "gold_channel_daily_summary",
+    "gold_video_daily_summary",
+    "gold_video_traffic_source_daily_summary",
+    "gold_video_country_daily_summary",
+    "gold_video_device_daily_summary",
+)
+
+
+def test_every_mart_is_built_and_every_dbt_test_passed(built):
+    for mart in MARTS:
+        assert built.sql(f"SELECT count(*) FROM gold.{mart}")[0][0] > 0, mart
+    summary = json.loads(
+        built.sql("SELECT summary FROM bronze.run_context_log ORDER BY started_ts_utc DESC LIMIT 1")[0][0]
+    )
+    assert summary["dbt_run"] == {"success": 5}
+    counts = summary["dbt_test"]["counts"]
+    assert counts.get("fail", 0) == 0 and counts.get("error", 0) == 0
+    assert counts["pass"] >= 40  # schema, singular and unit tests
+
+
+def test_gold_totals_equal_the_emulators_ground_truth(built):
+    world = built.world(T2)
+    channel = dict(built.sql("SELECT date, views FROM gold.gold_channel_daily_summary"))
+    assert channel == {d: world.observed_channel_day(1, d).views for d in channel}
+    net = built.sql("SELECT sum(net_subscribers) FROM gold.gold_channel_daily_summary")[0][0]
+    assert net == sum(
+        world.observed_channel_day(1, d).subscribers_gained
+        - world.observed_channel_day(1, d).subscribers_lost
+        for d in channel
+    )
+    by_video = dict(built.sql("SELECT video_id, sum(views) FROM gold.gold_video_daily_summary GROUP BY 1"))
+    last_seen = built.world(T1)
+    for video_id, views in by_video.items():
+        source = last_seen if video_id == built.deleted.video_id else world
+        v = source.video(video_id)
+        days = built.sql(f"SELECT date FROM gold.gold_video_daily_summary WHERE video_id = '{video_id}'")
+        assert views == sum(source.observed_video_day(v, d).views for (d,) in days)
+    for mart, kind in (
+        ("gold_video_traffic_source_daily_summary", "traffic"),
+        ("gold_video_device_daily_summary", "device"),
+        ("gold_video_country_daily_summary", "country"),
+    ):
+        [(total,)] = built.sql(
+            f"SELECT sum(views) FROM gold.{mart} WHERE video_id <> '{built.deleted.video_id}'"
+        )
+        expected = sum(
+            m.views
+            for video_id, d in built.sql(
+                f"SELECT DISTINCT video_id, date FROM gold.{mart} WHERE video_id <> '{built.deleted.video_id}'"
+            )
+            for m in world.breakdown(kind, world.video(video_id), d).values()
+        )
+        assert total == expected, mart
+
+
+def test_video_marts_carry_title_publish_day_and_names(built):
+    v = built.retitled
+    rows = built.sql(
+        f"SELECT DISTINCT video_title, published_date FROM gold.gold_video_daily_summary WHERE video_id = '{v.video_id}'"
+    )
+    assert rows == [(f"{v.title} (updated)", v.published_date)]
+    assert built.sql(
+        "SELECT count(*) FROM gold.gold_video_country_daily_summary WHERE country_name LIKE 'Unknown%'"
+    ) == [(0,)]
+    names = dict(
+        built.sql("SELECT DISTINCT source_id, source_name FROM gold.gold_video_traffic_source_daily_summary")
+    )
+    assert names["YT_SEARCH"] == "YouTube search"
+
+
+def test_a_duplicated_silver_grain_fails_dbt_test_and_the_run_log_names_it(tmp_path):
+    def corrupting(spec, argv):
+        default_task_runner(spec, argv)
+        if spec.task_key == "run_lakeflow_pipeline":
+            import duckdb
+
+            con = duckdb.connect(str(tmp_path / "yt.duckdb"))
+            con.execute(
+                "INSERT INTO silver.fact_video_daily_metrics "
+                "SELECT * REPLACE (ingest_ts_utc - INTERVAL 1 HOUR AS ingest_ts_utc) "
+                "FROM silver.fact_video_daily_metrics LIMIT 1"
+            )
+            con.close()
+
+    result = run_local(
+        RunOptions(
+            source="demo",
+            lakehouse=tmp_path / "yt.duckdb",
+            today=TODAY,
+            demo_seed=7,
+            demo_videos=6,
+            demo_history_days=21,
+            start_date=TODAY - timedelta(days=10),
+        ),
+        runner=corrupting,
+    )
+    states = {k: r.state for k, r in result.run.results.items()}
+    assert states["dbt_test"] == "FAILED" and states["optimize_tables"] == "UPSTREAM_FAILED"
+    assert "source_unique_combination_silver_fact_video_daily_metrics" in result.run.results["dbt_test"].error
+    import duckdb
+
+    con = duckdb.connect(str(tmp_path / "yt.duckdb"))
+    status, summary = con.sql("SELECT run_status, summary FROM bronze.run_context_log").fetchall()[0]
+    con.close()
+    summary = json.loads(summary)
+    assert status == "FAILED" and summary["failed_tasks"] == ["dbt_test"]
+    assert any("fact_video_daily_metrics" in f for f in summary["dbt_test"]["failures"])
+    # Gold's own grain held: it keeps the latest row per grain
+    assert summary["dbt_test"]["counts"]["fail"] == 1
+
+
+def _dbt(*args):
+    from dbt.cli.main import dbtRunner
+
+    project = str(paths.dbt_project_dir())
+    return dbtRunner().invoke([*args, "--project-dir", project, "--profiles-dir", project, "--quiet"])
+
+
+def test_dbt_parse_of_the_dev_target_works_offline(tmp_path, monkeypatch):
+    monkeypatch.setenv("DBT_DATABRICKS_HOST", "example.cloud.databricks.com")
+    monkeypatch.setenv("DBT_DATABRICKS_HTTP_PATH", "/sql/1.0/warehouses/placeholder")
+    monkeypatch.setenv("DBT_DATABRICKS_TOKEN", "placeholder-token")
+    res = _dbt(
+        "parse",
+        "--target",
+        "dev",
+        "--target-path",
+        str(tmp_path / "target"),
+        "--log-path",
+        str(tmp_path / "logs"),
+    )
+    assert res.success, res.exception
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    assert set(MARTS) <= models
+    assert manifest["metadata"]["adapter_type"] == "databricks"
+
+
+def test_dbt_docs_generate_works_locally(built, tmp_path, monkeypatch):
+    monkeypatch.setenv("YTLAKE_DUCKDB_PATH", str(built.lakehouse))
+    res = _dbt(
+        "docs", "generate", "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")
+    )
+    assert res.success, res.exception
+    catalog = json.loads((tmp_path / "target" / "catalog.json").read_text())
+    assert any(k.endswith("gold_video_daily_summary") for k in catalog["nodes"])

@@ -1,0 +1,67 @@
+"""A lakehouse built by two runs of a world in which, between the runs, one video is
+retitled and one is deleted, and recent days are restated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ytlake.emulator.server import running_emulator
+from ytlake.emulator.world import Video, World
+from ytlake.runlocal import RunOptions, run_local
+
+from .conftest import TODAY, tiny_world_config
+
+T1, T2 = TODAY, TODAY + timedelta(days=3)
+
+
+def world_config(seed: int, today: date):
+    return tiny_world_config(
+        videos=10, history_days=40, seed=seed, start=T1 - timedelta(days=30), today=today
+    )
+
+
+def _find_seed() -> tuple[int, Video, Video]:
+    for seed in range(1, 3000):
+        world = World(world_config(seed, T1))
+        alive = world.videos_of(1, T1)
+        retitled = [v for v in alive if v.retitled_on and T1 < v.retitled_on <= T2]
+        deleted = [v for v in alive if v.deleted_on and T1 < v.deleted_on <= T2]
+        if retitled and deleted and retitled[0] is not deleted[0]:
+            return seed, retitled[0], deleted[0]
+    raise AssertionError("no seed with a retitle and a deletion between the runs")
+
+
+@dataclass
+class Built:
+    lakehouse: Path
+    seed: int
+    retitled: Video
+    deleted: Video
+
+    def world(self, today: date = T2) -> World:
+        return World(world_config(self.seed, today))
+
+    def sql(self, query: str) -> list[tuple]:
+        con = duckdb.connect(str(self.lakehouse))
+        try:
+            return con.sql(query).fetchall()
+        finally:
+            con.close()
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Built:
+    seed, retitled, deleted = _find_seed()
+    lakehouse = tmp_path_factory.mktemp("silver") / "yt.duckdb"
+    for today in (T1, T2):
+        with running_emulator(world_config(seed, today)) as emu:
+            result = run_local(
+                RunOptions(source="demo", api_root=emu.base_url, lakehouse=lakehouse, today=today)
+            )
+            assert result.run_status == "SUCCEEDED", result.run.results
+    return Built(lakehouse, seed, retitled, deleted)
