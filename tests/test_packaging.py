@@ -43,3 +43,22 @@ def test_the_emulator_imports_nothing_else_of_the_package():
         for line in path.read_text().splitlines():
             if line.startswith(("import ytlake", "from ytlake")):
                 assert line.startswith("from ytlake.emulator"), f"{path.name}: {line}"
+
+
+def test_the_wheel_ships_the_bundle_the_lakeflow_sql_and_the_dbt_project(tmp_path):
+    import subprocess
+    import zipfile
+
+    subprocess.run(["uv", "build", "--wheel", "-o", str(tmp_path), "-q"], cwd=ROOT, check=True)
+    [wheel] = tmp_path.glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for needed in (
+        "ytlake/_bundled/databricks.yml",
+        "ytlake/_bundled/resources/youtube_analytics.job.yml",
+        "ytlake/_bundled/lakeflow/bootstrap_unity_catalog.sql",
+        "ytlake/_bundled/lakeflow/silver/fact_video_daily_metrics.sql",
+        "ytlake/_bundled/dbt/dbt_project.yml",
+        "ytlake/_bundled/dbt/models/gold/_gold.yml",
+    ):
+        assert needed in names, needed
+    assert not [n for n in names if "/target/" in n or n.endswith(".user.yml") or "/logs/" in n]

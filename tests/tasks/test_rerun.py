@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import duckdb
 import pytest
 
@@ -88,3 +90,40 @@ def test_a_backfill_stopped_half_way_resumes_without_asking_again(tmp_path):
     assert _count(lakehouse, "analytics_video_country_raw") == _count(
         tmp_path / "reference.duckdb", "analytics_video_country_raw"
     )
+
+
+def test_a_video_gone_between_the_two_ingestion_tasks_is_recorded_and_skipped(tmp_path):
+    """The Data API task saw the video; by the time Analytics asks, it is deleted: Google's 4xx
+    is recorded in Bronze, the video is skipped, the task ends PARTIAL-worthy, not failed."""
+    from ..tasks.test_ingestion import _world_with_a_deletion_between
+
+    t1, t2 = TODAY, TODAY + timedelta(days=3)
+    seed, gone = _world_with_a_deletion_between(t1, t2)
+
+    def cfg(today):
+        return tiny_world_config(
+            videos=10, history_days=40, seed=seed, start=t1 - timedelta(days=30), today=today
+        )
+
+    lakehouse = tmp_path / "yt.duckdb"
+    with running_emulator(cfg(t1)) as before:
+        job = Job(lakehouse, before.base_url)
+        job.task(init_run_context, "--job_run_id=run-gone", f"--today={t1}", "--source_system=emulator")
+        job.task(ingest_data_api_to_bronze, *job.google)
+    with running_emulator(cfg(t2)) as after:
+        job.google[0] = f"--api_root={after.base_url}"
+        job.task(ingest_analytics_api_to_bronze, *job.google)
+    skipped = job.values.get("ingest_analytics_api_to_bronze", "skipped_videos")
+    assert list(skipped) == [gone.video_id]
+    assert "gone or private" in job.values.get("ingest_analytics_api_to_bronze", "partial")
+    con = duckdb.connect(str(lakehouse))
+    recorded = con.sql(
+        "SELECT payload ->> '$.status' FROM bronze.analytics_video_daily_raw "
+        f"WHERE payload ->> '$.request.params.filters' = 'video=={gone.video_id}'"
+    ).fetchall()
+    others = con.sql(
+        "SELECT count(*) FROM bronze.analytics_video_daily_raw WHERE payload ->> '$.status' = '200'"
+    ).fetchall()
+    con.close()
+    assert recorded == [("400",)]
+    assert others[0][0] > 0
