@@ -260,6 +260,28 @@ def runs(
     console.print(table)
 
 
+@app.command(epilog="Example: ytlake validate --schema databricks_bundle_schema.json")
+def validate(
+    schema: Annotated[
+        Path | None,
+        typer.Option(help="the bundle JSON schema (`databricks bundle schema > schema.json`)"),
+    ] = None,
+    bundle: Annotated[Path | None, typer.Option(help="bundle folder (default: this project)")] = None,
+) -> None:
+    """Check the Databricks bundle offline: JSON schema, cross references, typed models."""
+    from ytlake.bundle_validate import validate_bundle
+
+    if schema is not None and not schema.is_file():
+        raise SettingsError(f"--schema {schema} does not exist; produce it with `databricks bundle schema`")
+    problems = validate_bundle(bundle, schema)
+    for problem in problems:
+        console.print(f"[red]✘[/] {problem}", highlight=False)
+    if problems:
+        raise typer.Exit(1)
+    checked = "schema, rules and models" if schema else "rules and models (no --schema given)"
+    console.print(f"[green]✔[/] bundle valid: {checked}", highlight=False)
+
+
 class _Progress:
     """One line per task (a spinner while it runs, on a terminal)."""
 
