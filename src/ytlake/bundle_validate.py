@@ -168,7 +168,7 @@ def model_problems(bundle: Bundle) -> list[Problem]:
         for key, value in bundle.resources(kind).items():
             try:
                 model.from_dict(value)
-            except Exception as err:  # noqa: BLE001 - any refusal is a problem to report
+            except Exception as err:
                 problems.append(Problem(f"resources.{kind}.{key}", f"databricks-bundles: {err}"))
     return problems
 
