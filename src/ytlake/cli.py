@@ -282,6 +282,91 @@ def validate(
     console.print(f"[green]✔[/] bundle valid: {checked}", highlight=False)
 
 
+def _print_report(report, ok_line: str) -> None:
+    for line in report.passed:
+        console.print(f"[green]✔[/] {line}", highlight=False)
+    for line in report.failed:
+        console.print(f"[red]✘[/] {line}", highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
+    console.print(ok_line, highlight=False)
+
+
+@app.command(
+    "validate-contract",
+    epilog="Example: ytlake validate-contract --lakehouse .lakehouse/youtube_analytics.duckdb",
+)
+def validate_contract_cmd(
+    lakehouse: Annotated[Path, typer.Option(help="DuckDB lakehouse file")] = DEFAULT_LAKEHOUSE_PATH,
+) -> None:
+    """Check the Bronze metadata contract (tables, columns, NOT NULL) of the local lakehouse."""
+    from ytlake.checks import duckdb_runner, validate_contract
+
+    if not Path(lakehouse).is_file():
+        raise SettingsError(f"no lakehouse at {lakehouse}; run `ytlake run` first or pass --lakehouse")
+    _print_report(validate_contract(duckdb_runner(lakehouse)), "Bronze contract holds")
+
+
+@app.command(epilog="Example: ytlake smoke --max-gold-lag-days 5")
+def smoke(
+    lakehouse: Annotated[Path, typer.Option(help="DuckDB lakehouse file")] = DEFAULT_LAKEHOUSE_PATH,
+    max_gold_lag_days: Annotated[int, typer.Option(help="Gold's last day may be at most this old")] = 5,
+    today: Annotated[str | None, typer.Option(help="today (Pacific), default now")] = None,
+    require_latest_run_success: Annotated[
+        bool, typer.Option(help="fail unless the latest run SUCCEEDED")
+    ] = True,
+) -> None:
+    """Smoke-check the local lakehouse: tables non-empty, Gold fresh, latest run succeeded."""
+    from ytlake.checks import default_today, duckdb_runner
+    from ytlake.checks import smoke as run_smoke
+
+    if not Path(lakehouse).is_file():
+        raise SettingsError(f"no lakehouse at {lakehouse}; run `ytlake run` first or pass --lakehouse")
+    day = _date("--today")(today) or default_today()
+    _print_report(
+        run_smoke(duckdb_runner(lakehouse), None, day, max_gold_lag_days, require_latest_run_success),
+        "smoke checks passed",
+    )
+
+
+@app.command(epilog="Example: ytlake auth   (opens the consent page; writes YT_REFRESH_TOKEN to .env)")
+def auth(
+    api_root: Annotated[
+        str | None, typer.Option(help="consent page and token endpoint under this URL (e.g. the emulator)")
+    ] = None,
+    env_file: Annotated[Path, typer.Option(help=".env file to write (mode 0600)")] = Path(".env"),
+    print_token: Annotated[
+        bool, typer.Option("--print", help="print the token instead of writing it")
+    ] = False,
+    no_browser: Annotated[bool, typer.Option(help="print the URL instead of opening a browser")] = False,
+) -> None:
+    """Get a YouTube refresh token (installed-app OAuth flow with PKCE, read-only scopes)."""
+    from ytlake.settings import Secrets
+    from ytlake.youtube.auth import GOOGLE_AUTH_URI, consent, write_env
+    from ytlake.youtube.endpoints import ApiRoot
+
+    secrets_ = Secrets()
+    if not secrets_.yt_client_id or not secrets_.yt_client_secret:
+        raise SettingsError(
+            "missing YT_CLIENT_ID or YT_CLIENT_SECRET: put your OAuth client's id and secret "
+            "in the environment or .env (see .env.example)"
+        )
+    root = ApiRoot.under(api_root) if api_root else ApiRoot()
+    auth_uri = f"{api_root.rstrip('/')}/o/oauth2/auth" if api_root else GOOGLE_AUTH_URI
+    token = consent(
+        secrets_.yt_client_id,
+        secrets_.yt_client_secret.get_secret_value(),
+        auth_uri=auth_uri,
+        token_uri=root.token_uri,
+        open_browser=not no_browser,
+    )
+    if print_token:
+        console.print(token, highlight=False)
+        return
+    write_env(env_file, {"YT_REFRESH_TOKEN": token})
+    console.print(f"YT_REFRESH_TOKEN written to {env_file} (mode 0600)", highlight=False)
+
+
 class _Progress:
     """One line per task (a spinner while it runs, on a terminal)."""
 

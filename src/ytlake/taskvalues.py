@@ -17,6 +17,17 @@ from typing import Any, Protocol
 from ytlake.youtube.oauth import ClientCredentials
 
 
+def on_databricks() -> bool:
+    return "DATABRICKS_RUNTIME_VERSION" in os.environ
+
+
+def databricks_dbutils() -> Any:
+    """The job's own ``dbutils`` (only on Databricks)."""
+    from databricks.sdk.runtime import dbutils
+
+    return dbutils
+
+
 class TaskValues(Protocol):
     def set(self, key: str, value: Any) -> None: ...
     def get(self, task_key: str, key: str, default: Any = None) -> Any: ...
@@ -92,10 +103,8 @@ def current() -> JobContext:
     ctx = _current.get()
     if ctx is not None:
         return ctx
-    if "DATABRICKS_RUNTIME_VERSION" in os.environ:
-        from databricks.sdk.runtime import dbutils  # the job's own dbutils
-
-        ctx = JobContext(DatabricksTaskValues(dbutils))
+    if on_databricks():
+        ctx = JobContext(DatabricksTaskValues(databricks_dbutils()))
     else:
         ctx = JobContext(LocalTaskValues())
     _current.set(ctx)

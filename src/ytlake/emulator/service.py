@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from ytlake.emulator import errors, rules
 from ytlake.emulator.world import (
@@ -181,9 +182,11 @@ class Emulator:
         self._analytics_by_day: dict[date, int] = {}
         self._rate_second, self._rate_count = 0, 0
         self._answers: dict[tuple[Any, ...], bytes] = {}
+        self._codes: dict[str, tuple[str, str, str, str]] = {}
         self._refresh_tokens = {demo_refresh_token(c.index): c.index for c in world.channels}
         self._routes: dict[tuple[str, str], Callable[..., Answer]] = {
             ("POST", "/token"): self._token,
+            ("GET", "/o/oauth2/auth"): self._authorize,
             ("GET", "/youtube/v3/channels"): self._channels,
             ("GET", "/youtube/v3/playlistItems"): self._playlist_items,
             ("GET", "/youtube/v3/videos"): self._videos,
@@ -216,6 +219,8 @@ class Emulator:
             answer = route(form or {}, headers)
         elif path == "/emulator/stats":
             answer = route()
+        elif path == "/o/oauth2/auth":
+            answer = route(params, headers)
         else:
             answer = self._api_call(path, route, params, headers)
         with self._lock:
@@ -287,15 +292,36 @@ class Emulator:
         if client_secret != DEMO_CLIENT_SECRET:
             return (*errors.oauth_error(401, "invalid_client", "Unauthorized"), {})
         grant = _one(form, "grant_type")
-        if grant != "refresh_token":
+        refresh_out = None
+        if grant == "refresh_token":
+            refresh = _one(form, "refresh_token") or ""
+            channel_index = self._refresh_tokens.get(refresh)
+            if channel_index is None:
+                return (*errors.oauth_error(400, "invalid_grant", "Token has been expired or revoked."), {})
+        elif grant == "authorization_code":
+            with self._lock:
+                pending = self._codes.pop(_one(form, "code") or "", None)
+            if pending is None:
+                return (*errors.oauth_error(400, "invalid_grant", "Malformed auth code."), {})
+            challenge, method, redirect_uri, scope_asked = pending
+            verifier = _one(form, "code_verifier") or ""
+            if method == "S256":
+                digest = hashlib.sha256(verifier.encode()).digest()
+                computed = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+            else:
+                computed = verifier
+            if challenge and computed != challenge:
+                return (*errors.oauth_error(400, "invalid_grant", "Invalid code verifier."), {})
+            if (_one(form, "redirect_uri") or "") != redirect_uri:
+                return (*errors.oauth_error(400, "redirect_uri_mismatch", "Bad Request"), {})
+            channel_index = 1
+            refresh_out = demo_refresh_token(1)
+            form = {**form, "scope": [scope_asked]} if scope_asked else form
+        else:
             return (
                 *errors.oauth_error(400, "unsupported_grant_type", f"Invalid grant_type: {grant or ''}"),
                 {},
             )
-        refresh = _one(form, "refresh_token") or ""
-        channel_index = self._refresh_tokens.get(refresh)
-        if channel_index is None:
-            return (*errors.oauth_error(400, "invalid_grant", "Token has been expired or revoked."), {})
         access = "ya29.emu-" + secrets.token_urlsafe(24)
         with self._lock:
             self._tokens[access] = _Token(channel_index, self.clock() + self.config.token_ttl)
@@ -306,7 +332,42 @@ class Emulator:
             "scope": scope,
             "token_type": "Bearer",
         }
+        if refresh_out:
+            body["refresh_token"] = refresh_out
         return 200, body, {"Cache-Control": "no-store"}
+
+    def _authorize(self, params: Params, headers: Mapping[str, str]) -> Answer:
+        """Google's consent page, auto-approved: 302 to redirect_uri with a code (PKCE kept)."""
+        client_id = _one(params, "client_id")
+        redirect_uri = _one(params, "redirect_uri") or ""
+        if client_id != DEMO_CLIENT_ID:
+            return (
+                401,
+                {"error": "invalid_client", "error_description": "The OAuth client was not found."},
+                {},
+            )
+        if _one(params, "response_type") != "code" or (
+            not redirect_uri.startswith("http://localhost")
+            and not redirect_uri.startswith("http://127.0.0.1")
+        ):
+            return (
+                400,
+                {"error": "invalid_request", "error_description": "Invalid parameter value for redirect_uri"},
+                {},
+            )
+        code = "4/emu-" + secrets.token_urlsafe(16)
+        with self._lock:
+            self._codes[code] = (
+                _one(params, "code_challenge") or "",
+                _one(params, "code_challenge_method") or "plain",
+                redirect_uri,
+                _one(params, "scope") or "",
+            )
+        query = urlencode(
+            {"state": _one(params, "state") or "", "code": code, "scope": _one(params, "scope") or ""}
+        )
+        sep = "&" if "?" in redirect_uri else "?"
+        return 302, b"", {"Location": f"{redirect_uri}{sep}{query}"}
 
     def _caller(self, headers: Mapping[str, str]) -> int | None:
         auth = headers.get("authorization", "")

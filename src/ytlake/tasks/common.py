@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from dataclasses import dataclass
 from datetime import date
@@ -15,7 +14,7 @@ from typing import Any
 from ytlake.lakehouse import DEFAULT_LAKEHOUSE, ENGINES, Engine, open_engine
 from ytlake.lakehouse.bronze import BronzeBatch
 from ytlake.settings import SECRET_SCOPE_KEYS, Secrets, SettingsError, parse_date
-from ytlake.taskvalues import JobContext, current
+from ytlake.taskvalues import JobContext, current, databricks_dbutils, on_databricks
 from ytlake.youtube.endpoints import ApiRoot
 from ytlake.youtube.oauth import ClientCredentials
 
@@ -131,8 +130,8 @@ def credentials(args: argparse.Namespace, ctx: JobContext | None = None) -> Clie
     ctx = ctx or current()
     if ctx.credentials is not None:
         return ctx.credentials
-    if getattr(args, "secret_scope", None) and "DATABRICKS_RUNTIME_VERSION" in os.environ:
-        from databricks.sdk.runtime import dbutils
+    if getattr(args, "secret_scope", None) and on_databricks():
+        dbutils = databricks_dbutils()
 
         def secret(key: str) -> str:
             return dbutils.secrets.get(scope=args.secret_scope, key=key)

@@ -14,7 +14,7 @@ from typing import Any
 
 from ytlake import paths
 from ytlake.tasks import common
-from ytlake.taskvalues import current
+from ytlake.taskvalues import current, databricks_dbutils, on_databricks
 
 
 @dataclass
@@ -49,9 +49,9 @@ def _env(values: dict[str, str]) -> Iterator[None]:
 def databricks_dbt_env(args: argparse.Namespace) -> dict[str, str]:
     """On Databricks, the secret scope's dbt_host / dbt_http_path / dbt_token become the
     DBT_DATABRICKS_* variables profiles.yml reads (values never logged)."""
-    if not args.secret_scope or "DATABRICKS_RUNTIME_VERSION" not in os.environ:
+    if not args.secret_scope or not on_databricks():
         return {}
-    from databricks.sdk.runtime import dbutils
+    dbutils = databricks_dbutils()
 
     keys = {
         "dbt_host": "DBT_DATABRICKS_HOST",

@@ -23,11 +23,13 @@ INGEST_TASKS = ("ingest_data_api_to_bronze", "ingest_analytics_api_to_bronze")
 FAILED_STATES = {"FAILED", "UPSTREAM_FAILED", "TIMEDOUT", "CANCELED", "INTERNAL_ERROR"}
 
 
-def databricks_task_states(job_run_id: str) -> list[TaskState]:
-    """The job run's task states from the Jobs API."""
-    from databricks.sdk import WorkspaceClient
+def databricks_task_states(job_run_id: str, ws: Any = None) -> list[TaskState]:
+    """The job run's task states from the Jobs API (``jobs.get_run``)."""
+    if ws is None:
+        from databricks.sdk import WorkspaceClient
 
-    run = WorkspaceClient().jobs.get_run(int(job_run_id))
+        ws = WorkspaceClient()
+    run = ws.jobs.get_run(int(job_run_id))
     out = []
     for task in run.tasks or []:
         state = task.state

@@ -1,0 +1,68 @@
+"""Getting a refresh token: the installed-app OAuth flow (loopback redirect, PKCE).
+
+``ytlake auth`` and ``scripts/get_youtube_refresh_token.py`` call :func:`consent` and then
+:func:`write_env`. The token endpoint and the consent page are configurable, so the whole
+flow runs against the emulator offline.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from ytlake.youtube.endpoints import GOOGLE_TOKEN_URI, SCOPES
+
+GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
+
+
+def consent(
+    client_id: str,
+    client_secret: str,
+    *,
+    auth_uri: str = GOOGLE_AUTH_URI,
+    token_uri: str = GOOGLE_TOKEN_URI,
+    open_browser: bool = True,
+    browser: str | None = None,
+    port: int = 0,
+) -> str:
+    """Run the consent flow in a browser and return the refresh token."""
+    from google_auth_oauthlib.flow import InstalledAppFlow
+
+    if auth_uri.startswith(("http://127.0.0.1", "http://localhost")):
+        os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the local emulator speaks http
+    config = {
+        "installed": {
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "auth_uri": auth_uri,
+            "token_uri": token_uri,
+            "redirect_uris": ["http://localhost"],
+        }
+    }
+    flow = InstalledAppFlow.from_client_config(config, scopes=list(SCOPES))
+    creds = flow.run_local_server(
+        host="localhost",
+        port=port,
+        open_browser=open_browser,
+        browser=browser,
+        authorization_prompt_message="Open this URL to grant read-only access: {url}",
+        success_message="ytlake has its refresh token; you can close this tab.",
+    )
+    if not creds.refresh_token:
+        raise RuntimeError(
+            "Google returned no refresh token; revoke the app's access and run `ytlake auth` again"
+        )
+    return str(creds.refresh_token)
+
+
+def write_env(path: Path, values: dict[str, str]) -> None:
+    """Set ``values`` in a .env file (other lines kept), readable by the owner only (0600)."""
+    path = Path(path)
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    keep = [ln for ln in lines if not any(re.match(rf"\s*{re.escape(k)}\s*=", ln) for k in values)]
+    keep += [f"{k}={v}" for k, v in values.items()]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("\n".join(keep) + "\n")
+    os.chmod(path, 0o600)
