@@ -1,0 +1,109 @@
+"""The refresh-token flow end to end against the emulator (consent auto-approved), and the
+pipeline then running on the token it produced."""
+
+from __future__ import annotations
+
+import os
+import threading
+import webbrowser
+
+import httpx
+import pytest
+
+from ytlake.emulator.server import running_emulator
+from ytlake.runlocal import RunOptions, run_local
+from ytlake.youtube.auth import consent, write_env
+
+from ..conftest import TODAY, tiny_world_config
+
+
+class ConsentingBrowser(webbrowser.BaseBrowser):
+    """A person who clicks "Allow": follows the consent page's redirect to the loopback server."""
+
+    def open(self, url, new=0, autoraise=True):
+        threading.Thread(
+            target=lambda: httpx.get(url, follow_redirects=True, timeout=30), daemon=True
+        ).start()
+        return True
+
+
+@pytest.fixture
+def browser():
+    webbrowser.register("ytlake-consent", None, ConsentingBrowser("ytlake-consent"))
+    return "ytlake-consent"
+
+
+def test_write_env_is_private_and_keeps_other_lines(tmp_path):
+    env = tmp_path / ".env"
+    env.write_text("YT_CLIENT_ID=abc\nYT_REFRESH_TOKEN=old\n")
+    write_env(env, {"YT_REFRESH_TOKEN": "new"})
+    assert env.read_text() == "YT_CLIENT_ID=abc\nYT_REFRESH_TOKEN=new\n"
+    assert oct(env.stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.slow
+def test_the_consent_flow_produces_a_token_the_pipeline_uses(tmp_path, browser, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with running_emulator(tiny_world_config()) as emu:
+        token = consent(
+            "ytlake-demo-client",
+            "ytlake-demo-secret",
+            auth_uri=f"{emu.base_url}/o/oauth2/auth",
+            token_uri=f"{emu.base_url}/token",
+            browser=browser,
+        )
+        assert token == "ytlake-demo-refresh-token"
+        write_env(
+            tmp_path / ".env",
+            {
+                "YT_CLIENT_ID": "ytlake-demo-client",
+                "YT_CLIENT_SECRET": "ytlake-demo-secret",
+                "YT_REFRESH_TOKEN": token,
+            },
+        )
+        for var in ("YT_CLIENT_ID", "YT_CLIENT_SECRET", "YT_REFRESH_TOKEN"):
+            monkeypatch.delenv(var, raising=False)
+        result = run_local(
+            RunOptions(
+                source="auto",
+                api_root=emu.base_url,
+                lakehouse=tmp_path / "yt.duckdb",
+                today=TODAY,
+                start_date=TODAY.replace(day=1),
+            )
+        )
+        assert result.source == "google"  # auto: the .env now holds a refresh token
+        assert result.run_status == "SUCCEEDED"
+    assert os.environ.get("OAUTHLIB_INSECURE_TRANSPORT") == "1"  # only for the http emulator
+
+
+def test_a_wrong_pkce_verifier_is_refused(tmp_path):
+    from ytlake.emulator.service import Emulator
+    from ytlake.emulator.world import World
+
+    emulator = Emulator(World(tiny_world_config()))
+    status, _, headers = emulator.handle(
+        "GET",
+        "/o/oauth2/auth",
+        {
+            "client_id": ["ytlake-demo-client"],
+            "response_type": ["code"],
+            "redirect_uri": ["http://localhost:1/"],
+            "code_challenge": ["E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"],
+            "code_challenge_method": ["S256"],
+            "state": ["s"],
+        },
+        {},
+    )
+    assert status == 302
+    code = httpx.URL(headers["Location"]).params["code"]
+    form = {
+        "grant_type": ["authorization_code"],
+        "code": [code],
+        "redirect_uri": ["http://localhost:1/"],
+        "client_id": ["ytlake-demo-client"],
+        "client_secret": ["ytlake-demo-secret"],
+        "code_verifier": ["wrong"],
+    }
+    status, body, _ = emulator.handle("POST", "/token", {}, {}, form)
+    assert (status, body["error"]) == (400, "invalid_grant")
