@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ytlake.lakehouse.duckdb_engine import LakehouseError
 from ytlake.settings import SettingsError, default_lakehouse, parse_date
 
 DEFAULT_LAKEHOUSE_PATH = default_lakehouse()
@@ -367,6 +368,47 @@ def auth(
     console.print(f"YT_REFRESH_TOKEN written to {env_file} (mode 0600)", highlight=False)
 
 
+@app.command(epilog="Example: ytlake dashboard --port 8501")
+def dashboard(
+    lakehouse: Annotated[Path, typer.Option(help="DuckDB lakehouse file")] = DEFAULT_LAKEHOUSE_PATH,
+    host: Annotated[str, typer.Option(help="interface (loopback unless told otherwise)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8501,
+) -> None:
+    """Start the Streamlit dashboard over Gold (reads the lakehouse read-only, per query)."""
+    import os
+    import subprocess
+
+    if not Path(lakehouse).is_file():
+        raise SettingsError(f"no lakehouse at {lakehouse}; run `ytlake run` first or pass --lakehouse")
+    app_path = Path(__file__).parent / "dashboard" / "app.py"
+    env = {
+        **os.environ,
+        "YTLAKE_LAKEHOUSE": str(Path(lakehouse).resolve()),
+        "YTLAKE_DASHBOARD_SOURCE": "duckdb",
+    }
+    console.print(f"dashboard: http://{host}:{port}", highlight=False)
+    raise typer.Exit(
+        subprocess.call(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(app_path),
+                "--server.address",
+                host,
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            env=env,
+        )
+    )
+
+
 class _Progress:
     """One line per task (a spinner while it runs, on a terminal)."""
 
@@ -512,6 +554,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as err:
         _error(str(err))
         return 2
+    except LakehouseError as err:
+        _error(str(err))
+        return 3
     except typer.Exit as err:
         return int(err.exit_code)
     except typer.Abort:

@@ -215,6 +215,38 @@ def table_rows(lakehouse: Path, engine: str, catalog: str, run_id: str) -> dict[
     return rows
 
 
+@contextlib.contextmanager
+def run_lock(lakehouse: Path) -> Iterator[None]:
+    """One ``ytlake run`` per lakehouse at a time: an exclusive lock on ``<lakehouse>.lock``
+    for the whole run (DuckDB's own lock is per task). Readers (the dashboard) never take it."""
+    import fcntl
+    import os
+
+    from ytlake.lakehouse import LakehouseError
+
+    path = Path(str(lakehouse) + ".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
+            raise LakehouseError(
+                f"another ytlake run ({holder}) is writing to {lakehouse}; wait for it to finish "
+                "(`ytlake runs` shows it when done) or use another --lakehouse"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"PID {os.getpid()}".encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
 def run_local(
     options: RunOptions,
     *,
@@ -222,8 +254,20 @@ def run_local(
     runner: TaskRunner = default_task_runner,
     log_dir: Path | None = None,
 ) -> LocalRunResult:
-    """Run the whole job locally. Raises :class:`SettingsError` for bad options."""
+    """Run the whole job locally. Raises :class:`SettingsError` for bad options, and
+    :class:`LakehouseError` when another run holds the lakehouse."""
     options.validate()
+    with run_lock(Path(options.lakehouse)):
+        return _run_local(options, on_event=on_event, runner=runner, log_dir=log_dir)
+
+
+def _run_local(
+    options: RunOptions,
+    *,
+    on_event: Callable[[str, TaskResult], None] | None = None,
+    runner: TaskRunner = default_task_runner,
+    log_dir: Path | None = None,
+) -> LocalRunResult:
     source = options.resolved_source()
     today = options.today or pacific_today()
     run_id = new_local_run_id()

@@ -121,7 +121,7 @@ def test_a_second_writer_gets_a_clear_lock_message(lakehouse):
             "import sys\n"
             "from ytlake.lakehouse import DuckDBEngine, LakehouseError\n"
             "try:\n"
-            f"    DuckDBEngine({str(lakehouse)!r})\n"
+            f"    DuckDBEngine({str(lakehouse)!r}, lock_wait_s=0.5)\n"
             "except LakehouseError as e:\n"
             "    print(e); sys.exit(3)\n"
         )

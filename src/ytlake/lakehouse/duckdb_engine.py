@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,6 +49,19 @@ def check_lakehouse_path(path: Path) -> Path:
     return path
 
 
+def _connect_waiting_for_readers(duckdb, path: Path, read_only: bool, wait_s: float):
+    """Open the file; while another process holds it (a dashboard reading a moment), retry
+    for up to ``wait_s`` seconds before giving up with DuckDB's lock error."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as err:
+            if "lock" not in str(err).lower() or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.1)
+
+
 def _can_create_in(folder: Path) -> bool:
     """Whether a file can really be created in ``folder`` (root passes os.access on /proc)."""
     try:
@@ -67,6 +81,7 @@ class DuckDBEngine(Engine):
         path: str | Path = DEFAULT_LAKEHOUSE,
         catalog: str = "youtube_analytics",
         read_only: bool = False,
+        lock_wait_s: float = 10.0,
     ) -> None:
         super().__init__(catalog)
         import duckdb
@@ -76,7 +91,7 @@ class DuckDBEngine(Engine):
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             try:
-                self.con = duckdb.connect(str(self.path), read_only=read_only)
+                self.con = _connect_waiting_for_readers(duckdb, self.path, read_only, lock_wait_s)
             except duckdb.ConnectionException as err:
                 # This process already has the file open read-write (DuckDB shares one instance
                 # per file and process): share it rather than fail.

@@ -61,6 +61,19 @@ def databricks_dbt_env(args: argparse.Namespace) -> dict[str, str]:
     return {env: dbutils.secrets.get(scope=args.secret_scope, key=key) for key, env in keys.items()}
 
 
+def _release_duckdb() -> None:
+    """dbt-duckdb keeps its DuckDB connection for the life of the process; close it, so the
+    lakehouse file is free for readers (the dashboard) as soon as the dbt task ends."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # pragma: no cover - dbt-duckdb not installed (Databricks)
+        return
+    env = DuckDBConnectionManager._ENV
+    DuckDBConnectionManager.close_all_connections()
+    if env is not None:
+        env.close()
+
+
 def run_dbt(command: str, args: argparse.Namespace, extra: list[str] | None = None) -> DbtOutcome:
     from dbt.cli.main import dbtRunner
 
@@ -99,8 +112,20 @@ def run_dbt(command: str, args: argparse.Namespace, extra: list[str] | None = No
         "--quiet",
         *(extra or []),
     ]
+    holder = None
+    if args.target == "local":
+        # Hold the file (waiting for readers such as the dashboard to let go) while dbt runs:
+        # dbt-duckdb then shares this process's DuckDB instance instead of racing for the lock.
+        from ytlake.lakehouse import DuckDBEngine
+
+        holder = DuckDBEngine(Path(args.lakehouse), args.catalog)
     with _env(env):
-        res = dbtRunner().invoke(cli)
+        try:
+            res = dbtRunner().invoke(cli)
+        finally:
+            if holder is not None:
+                _release_duckdb()
+                holder.close()
     outcome = DbtOutcome(success=bool(res.success))
     if res.exception is not None:
         outcome.error = f"{type(res.exception).__name__}: {res.exception}".splitlines()[0]

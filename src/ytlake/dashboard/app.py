@@ -1,0 +1,123 @@
+"""The YouTube Analytics dashboard (Streamlit). Reads Gold only.
+
+Run it with `ytlake dashboard` (locally, loopback) or as the Databricks App of the bundle.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import plotly.express as px
+import streamlit as st
+
+from ytlake.dashboard import data
+
+PROVISIONAL_DAYS = 4  # Google restates the last days for about this long
+
+st.set_page_config(page_title="YouTube Analytics", page_icon="▶", layout="wide")
+reader = data.reader_from_env()
+try:
+    first_day, last_day = data.date_bounds(reader)
+except data.LakehouseBusyError:
+    st.info("A `ytlake run` is writing to the lakehouse right now; refresh in a few seconds.")
+    st.stop()
+
+st.sidebar.title("YouTube Analytics")
+page = st.sidebar.radio("Page", ["Overview", "Videos", "Traffic sources", "Geography", "Devices"])
+if first_day is None:
+    st.warning("Gold is empty: run `ytlake run` first.")
+    st.stop()
+default_first = max(first_day, last_day - timedelta(days=27))
+picked = st.sidebar.date_input(
+    "Date range (Pacific days)", (default_first, last_day), min_value=first_day, max_value=last_day
+)
+first, last = picked if isinstance(picked, tuple) and len(picked) == 2 else (default_first, last_day)
+videos = data.top_videos(reader, first_day, last_day, limit=500)
+video_names = {v["video_id"]: f"{v['video_title'] or v['video_id']}" for v in videos}
+video_filter = st.sidebar.selectbox(
+    "Video", ["All videos", *video_names], format_func=lambda v: video_names.get(v, v)
+)
+video_id = None if video_filter == "All videos" else video_filter
+st.sidebar.caption(f"Data through {last_day}; the last {PROVISIONAL_DAYS} days are provisional.")
+
+
+def provisional(day) -> bool:
+    return day > last_day - timedelta(days=PROVISIONAL_DAYS)
+
+
+if page == "Overview":
+    st.header("Channel overview")
+    rows = data.channel_daily(reader, first, last)
+    total_views = sum(r["views"] for r in rows)
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Views", data.human(total_views))
+    c2.metric("Watch time (hours)", data.human(sum(r["estimated_minutes_watched"] for r in rows) / 60))
+    c3.metric("Net subscribers", data.human(sum(r["net_subscribers"] for r in rows)))
+    for r in rows:
+        r["status"] = "provisional" if provisional(r["date"]) else "final"
+        r["watch_hours"] = r["estimated_minutes_watched"] / 60
+    for column, title in (
+        ("views", "Views per day"),
+        ("watch_hours", "Watch time per day (hours)"),
+        ("net_subscribers", "Net subscribers per day"),
+    ):
+        fig = px.bar(
+            rows,
+            x="date",
+            y=column,
+            color="status",
+            title=title,
+            color_discrete_map={"final": "#c4302b", "provisional": "#f4a6a3"},
+        )
+        st.plotly_chart(fig, use_container_width=True)
+
+elif page == "Videos":
+    st.header("Videos")
+    top = data.top_videos(reader, first, last)
+    st.dataframe(
+        [
+            {
+                "video": v["video_title"],
+                "published": v["published_date"],
+                "views": data.human(v["views"]),
+                "watch hours": data.human((v["minutes"] or 0) / 60),
+                "likes": data.human(v["likes"]),
+            }
+            for v in top
+        ],
+        use_container_width=True,
+        hide_index=True,
+    )
+    chosen = video_id or (top[0]["video_id"] if top else None)
+    if chosen:
+        curve = data.video_daily(reader, chosen, first, last)
+        st.plotly_chart(
+            px.line(curve, x="date", y="views", title=f"Daily views: {video_names.get(chosen, chosen)}"),
+            use_container_width=True,
+        )
+
+elif page == "Traffic sources":
+    st.header("Traffic sources")
+    mix = data.breakdown(reader, "traffic", first, last, video_id, by_day=True)
+    st.plotly_chart(
+        px.area(mix, x="date", y="views", color="name", title="Views by traffic source"),
+        use_container_width=True,
+    )
+    totals = data.breakdown(reader, "traffic", first, last, video_id)
+    st.dataframe([{"source": t["name"], "views": data.human(t["views"])} for t in totals], hide_index=True)
+
+elif page == "Geography":
+    st.header("Geography")
+    countries = data.breakdown(reader, "country", first, last, video_id)[:25]
+    st.plotly_chart(
+        px.bar(countries[::-1], x="views", y="name", orientation="h", title="Views by country (top 25)"),
+        use_container_width=True,
+    )
+    st.caption("A ranked chart: no map geometry ships with the project, and nothing loads from a CDN.")
+
+else:
+    st.header("Devices")
+    devices = data.breakdown(reader, "device", first, last, video_id)
+    st.plotly_chart(
+        px.bar(devices, x="name", y="views", title="Views by device type"), use_container_width=True
+    )

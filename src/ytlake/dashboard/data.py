@@ -1,0 +1,164 @@
+"""Where the dashboard reads Gold from, chosen by settings.
+
+- ``duckdb`` (local): the lakehouse file opened read-only for each query and closed right
+  after, so a ``ytlake run`` can write while the dashboard is up.
+- ``databricks``: a SQL warehouse through databricks-sql-connector (a Databricks App gets
+  ``DATABRICKS_HOST`` and its credentials from the platform; ``DATABRICKS_WAREHOUSE_ID``
+  names the warehouse).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+
+from ytlake.lakehouse.identifiers import validate_identifier
+
+MARTS = {
+    "channel": "gold_channel_daily_summary",
+    "video": "gold_video_daily_summary",
+    "traffic": "gold_video_traffic_source_daily_summary",
+    "country": "gold_video_country_daily_summary",
+    "device": "gold_video_device_daily_summary",
+}
+
+
+class LakehouseBusyError(RuntimeError):
+    """A ``ytlake run`` holds the DuckDB file for a moment longer than the reader waits."""
+
+
+class Reader(Protocol):
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]: ...
+
+    def table(self, mart: str) -> str: ...
+
+
+@dataclass
+class DuckDBReader:
+    path: Path
+
+    def table(self, mart: str) -> str:
+        return f"gold.{MARTS[mart]}"
+
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        import duckdb
+
+        last: Exception | None = None
+        for _ in range(20):  # a writer may hold the file for a moment: wait, do not fail
+            try:
+                con = duckdb.connect(str(self.path), read_only=True)
+            except duckdb.IOException as err:
+                last = err
+                time.sleep(0.25)
+                continue
+            except duckdb.ConnectionException as err:  # this process already has it open
+                if "different configuration" not in str(err):
+                    raise
+                con = duckdb.connect(str(self.path))
+            try:
+                cur = con.execute(sql, params or [])
+                names = [d[0] for d in cur.description]
+                return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+            finally:
+                con.close()
+        raise LakehouseBusyError(f"a run is writing to the lakehouse ({str(last).splitlines()[0][:80]})")
+
+
+@dataclass
+class DatabricksReader:
+    catalog: str
+    warehouse_id: str
+
+    def table(self, mart: str) -> str:
+        return f"{validate_identifier(self.catalog, 'catalog')}.gold.{MARTS[mart]}"
+
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        from databricks import sql as dbsql
+        from databricks.sdk.core import Config
+
+        cfg = Config()
+        with (
+            dbsql.connect(
+                server_hostname=cfg.host.removeprefix("https://"),
+                http_path=f"/sql/1.0/warehouses/{self.warehouse_id}",
+                credentials_provider=lambda: cfg.authenticate,
+            ) as con,
+            con.cursor() as cur,
+        ):
+            cur.execute(sql.replace("?", "%s"), params or [])
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def reader_from_env() -> Reader:
+    source = os.environ.get("YTLAKE_DASHBOARD_SOURCE", "duckdb")
+    if source == "databricks":
+        return DatabricksReader(
+            os.environ.get("YTLAKE_CATALOG", "youtube_analytics"), os.environ["DATABRICKS_WAREHOUSE_ID"]
+        )
+    return DuckDBReader(Path(os.environ.get("YTLAKE_LAKEHOUSE", ".lakehouse/youtube_analytics.duckdb")))
+
+
+# -- the queries (one place, used by every page) -------------------------------------
+def date_bounds(r: Reader) -> tuple[date | None, date | None]:
+    row = r.rows(f"select min(date) as first, max(date) as last from {r.table('channel')}")[0]
+    return row["first"], row["last"]
+
+
+def channel_daily(r: Reader, first: date, last: date) -> list[dict[str, Any]]:
+    return r.rows(
+        f"select date, views, estimated_minutes_watched, net_subscribers, likes, comments "
+        f"from {r.table('channel')} where date between ? and ? order by date",
+        [first, last],
+    )
+
+
+def top_videos(r: Reader, first: date, last: date, limit: int = 20) -> list[dict[str, Any]]:
+    return r.rows(
+        f"select video_id, max(video_title) as video_title, max(published_date) as published_date, "
+        f"sum(views) as views, sum(estimated_minutes_watched) as minutes, sum(likes) as likes "
+        f"from {r.table('video')} where date between ? and ? group by video_id "
+        f"order by views desc, video_id limit {int(limit)}",
+        [first, last],
+    )
+
+
+def video_daily(r: Reader, video_id: str, first: date, last: date) -> list[dict[str, Any]]:
+    return r.rows(
+        f"select date, views, estimated_minutes_watched from {r.table('video')} "
+        f"where video_id = ? and date between ? and ? order by date",
+        [video_id, first, last],
+    )
+
+
+def breakdown(
+    r: Reader, kind: str, first: date, last: date, video_id: str | None = None, by_day: bool = False
+) -> list[dict[str, Any]]:
+    label = {"traffic": "source_name", "country": "country_name", "device": "device_name"}[kind]
+    key = {"traffic": "source_id", "country": "country_code", "device": "device_type"}[kind]
+    where, params = "date between ? and ?", [first, last]
+    if video_id:
+        where += " and video_id = ?"
+        params.append(video_id)
+    day = "date, " if by_day else ""
+    return r.rows(
+        f"select {day}{key} as id, max({label}) as name, sum(views) as views, "
+        f"sum(estimated_minutes_watched) as minutes from {r.table(kind)} where {where} "
+        f"group by {day}{key} order by {'date, ' if by_day else ''}views desc",
+        params,
+    )
+
+
+def human(n: float | int | None) -> str:
+    """1234 -> 1.2K, 5600000 -> 5.6M."""
+    if n is None:
+        return "–"
+    n = float(n)
+    for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if abs(n) >= size:
+            return f"{n / size:.1f}{unit}"
+    return f"{n:,.0f}"
