@@ -4,7 +4,7 @@ CREATE OR REFRESH MATERIALIZED VIEW dim_country (
   CONSTRAINT country_known EXPECT (is_known_country)
 )
 COMMENT 'One row per country code observed in fact_video_country_metrics, joined to dim_country_reference (ISO 3166-1); unknown codes kept with is_known_country = false.'
-TBLPROPERTIES ('quality' = 'silver')
+TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'country_code')
 AS
 WITH observed AS (
   SELECT DISTINCT country_code

@@ -3,7 +3,7 @@ CREATE OR REFRESH MATERIALIZED VIEW dim_country_reference (
   CONSTRAINT country_code_present EXPECT (country_code IS NOT NULL) ON VIOLATION FAIL UPDATE
 )
 COMMENT 'One row per ISO 3166-1 country (pycountry 26.2.16): alpha-2 code, alpha-3, numeric, name.'
-TBLPROPERTIES ('quality' = 'silver')
+TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'country_code')
 AS
 SELECT * FROM VALUES
   ('AD', 'AND', '020', 'Andorra', 'Principality of Andorra'),

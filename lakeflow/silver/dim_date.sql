@@ -3,7 +3,7 @@ CREATE OR REFRESH MATERIALIZED VIEW dim_date (
   CONSTRAINT date_present EXPECT (date IS NOT NULL) ON VIOLATION FAIL UPDATE
 )
 COMMENT 'One row per Pacific-time calendar day (date) from the first to the last day of the daily facts: year, quarter, month, ISO week and weekday, names, weekend flag.'
-TBLPROPERTIES ('quality' = 'silver')
+TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'date')
 AS
 WITH bounds AS (
   SELECT

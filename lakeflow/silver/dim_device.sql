@@ -3,7 +3,7 @@ CREATE OR REFRESH MATERIALIZED VIEW dim_device (
   CONSTRAINT device_type_present EXPECT (device_type IS NOT NULL) ON VIOLATION FAIL UPDATE
 )
 COMMENT 'One row per deviceType YouTube reports: id, name and description.'
-TBLPROPERTIES ('quality' = 'silver')
+TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'device_type')
 AS
 SELECT * FROM VALUES
   ('DESKTOP', 'Computer', 'Desktop and laptop computers.'),

@@ -3,7 +3,7 @@ CREATE OR REFRESH MATERIALIZED VIEW dim_traffic_source (
   CONSTRAINT source_id_present EXPECT (source_id IS NOT NULL) ON VIOLATION FAIL UPDATE
 )
 COMMENT 'One row per insightTrafficSourceType YouTube documents: id, name and description.'
-TBLPROPERTIES ('quality' = 'silver')
+TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'source_id')
 AS
 SELECT * FROM VALUES
   ('ADVERTISING', 'Advertising', 'Views from paid placements: an ad that promoted the video.'),

@@ -8,7 +8,7 @@ CREATE OR REFRESH MATERIALIZED VIEW fact_channel_daily_metrics (
   CONSTRAINT metrics_non_negative EXPECT (views >= 0 AND likes >= 0 AND comments >= 0 AND estimated_minutes_watched >= 0 AND subscribers_gained >= 0 AND subscribers_lost >= 0) ON VIOLATION DROP ROW
 )
 COMMENT 'One row per channel per Pacific-time day (date): channel totals from Analytics, latest ingested version of each day.'
-TBLPROPERTIES ('quality' = 'silver')
+TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'channel_id,date')
 AS
 WITH answers AS (
   SELECT

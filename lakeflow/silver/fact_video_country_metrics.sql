@@ -11,7 +11,7 @@ CREATE OR REFRESH MATERIALIZED VIEW fact_video_country_metrics (
   CONSTRAINT metrics_non_negative EXPECT (views >= 0 AND estimated_minutes_watched >= 0) ON VIOLATION DROP ROW
 )
 COMMENT 'One row per video per Pacific-time day (date) per country (ISO 3166-1 alpha-2): views and watch time, latest ingested version.'
-TBLPROPERTIES ('quality' = 'silver', 'ytlake.cluster_by' = 'video_id,date')
+TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'video_id,date,country_code', 'ytlake.cluster_by' = 'video_id,date')
 AS
 WITH answers AS (
   SELECT

@@ -10,7 +10,7 @@ CREATE OR REFRESH MATERIALIZED VIEW fact_video_daily_metrics (
   CONSTRAINT metrics_non_negative EXPECT (views >= 0 AND likes >= 0 AND comments >= 0 AND estimated_minutes_watched >= 0 AND subscribers_gained >= 0 AND subscribers_lost >= 0) ON VIOLATION DROP ROW
 )
 COMMENT 'One row per video per Pacific-time day (date): daily Analytics of the video, latest ingested version of each day.'
-TBLPROPERTIES ('quality' = 'silver', 'ytlake.cluster_by' = 'video_id,date')
+TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'video_id,date', 'ytlake.cluster_by' = 'video_id,date')
 AS
 WITH answers AS (
   SELECT

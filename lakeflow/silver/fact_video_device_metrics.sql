@@ -11,7 +11,7 @@ CREATE OR REFRESH MATERIALIZED VIEW fact_video_device_metrics (
   CONSTRAINT device_type_known EXPECT (is_known_device)
 )
 COMMENT 'One row per video per Pacific-time day (date) per device type (device_type = deviceType): views and watch time, latest ingested version.'
-TBLPROPERTIES ('quality' = 'silver', 'ytlake.cluster_by' = 'video_id,date')
+TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'video_id,date,device_type', 'ytlake.cluster_by' = 'video_id,date')
 AS
 WITH answers AS (
   SELECT

@@ -11,7 +11,7 @@ CREATE OR REFRESH MATERIALIZED VIEW fact_video_traffic_source_metrics (
   CONSTRAINT source_id_known EXPECT (is_known_source)
 )
 COMMENT 'One row per video per Pacific-time day (date) per traffic source (source_id = insightTrafficSourceType): views and watch time, latest ingested version.'
-TBLPROPERTIES ('quality' = 'silver', 'ytlake.cluster_by' = 'video_id,date')
+TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'video_id,date,source_id', 'ytlake.cluster_by' = 'video_id,date')
 AS
 WITH answers AS (
   SELECT

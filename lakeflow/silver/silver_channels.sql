@@ -4,7 +4,7 @@ CREATE OR REFRESH MATERIALIZED VIEW silver_channels (
   CONSTRAINT counts_non_negative EXPECT (coalesce(view_count, 0) >= 0 AND coalesce(video_count, 0) >= 0) ON VIOLATION DROP ROW
 )
 COMMENT 'One row per channel: its latest snapshot from channels.list (Data API v3).'
-TBLPROPERTIES ('quality' = 'silver')
+TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'channel_id')
 AS
 WITH answers AS (
   SELECT

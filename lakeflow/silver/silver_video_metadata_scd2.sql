@@ -5,7 +5,7 @@ CREATE OR REFRESH MATERIALIZED VIEW silver_video_metadata_scd2 (
   CONSTRAINT valid_window EXPECT (valid_to_utc IS NULL OR valid_to_utc > valid_from_utc) ON VIOLATION FAIL UPDATE
 )
 COMMENT 'One row per video version: title, description, tags, category, privacy and duration, valid from valid_from_utc until valid_to_utc (NULL while current; is_current).'
-TBLPROPERTIES ('quality' = 'silver', 'ytlake.cluster_by' = 'video_id')
+TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'video_id,valid_from_utc', 'ytlake.cluster_by' = 'video_id')
 AS
 WITH fetches AS (
   SELECT

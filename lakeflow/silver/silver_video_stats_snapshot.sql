@@ -7,7 +7,7 @@ CREATE OR REFRESH MATERIALIZED VIEW silver_video_stats_snapshot (
   CONSTRAINT counts_non_negative EXPECT (coalesce(view_count, 0) >= 0 AND coalesce(like_count, 0) >= 0 AND coalesce(comment_count, 0) >= 0) ON VIOLATION DROP ROW
 )
 COMMENT 'One row per video per fetch (run_id): lifetime view, like and comment counts and the metadata videos.list returned then.'
-TBLPROPERTIES ('quality' = 'silver', 'ytlake.cluster_by' = 'video_id,snapshot_date')
+TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'video_id,run_id', 'ytlake.cluster_by' = 'video_id,snapshot_date')
 AS
 WITH returned AS (
   SELECT

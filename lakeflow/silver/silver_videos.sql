@@ -6,7 +6,7 @@ CREATE OR REFRESH MATERIALIZED VIEW silver_videos (
   CONSTRAINT current_version_known EXPECT (current_version_key IS NOT NULL) ON VIOLATION FAIL UPDATE
 )
 COMMENT 'One row per video: current metadata, latest lifetime statistics, privacy, is_deleted (asked for by a later videos.list call that did not return it) with last_seen_date, and the key of its current SCD2 version.'
-TBLPROPERTIES ('quality' = 'silver', 'ytlake.cluster_by' = 'channel_id,video_id')
+TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'video_id', 'ytlake.cluster_by' = 'channel_id,video_id')
 AS
 WITH asked AS (
   SELECT

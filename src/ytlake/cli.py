@@ -403,10 +403,24 @@ def dashboard(
                 "true",
                 "--browser.gatherUsageStats",
                 "false",
+                "--client.toolbarMode",
+                "viewer",
             ],
             env=env,
         )
     )
+
+
+@app.command(epilog="Example: ytlake docs --out docs/images --no-screenshot")
+def docs(
+    out: Annotated[Path, typer.Option(help="folder for the pictures")] = Path("docs/images"),
+    screenshot: Annotated[bool, typer.Option(help="also screenshot the dashboard (needs Chromium)")] = True,
+) -> None:
+    """Generate the pictures from the code: job graph, data model, architecture, dashboard."""
+    from ytlake.docs import generate
+
+    for path in generate(out, with_screenshot=screenshot):
+        console.print(f"wrote {path}", highlight=False)
 
 
 class _Progress:

@@ -15,8 +15,8 @@ needs_actionlint = pytest.mark.skipif(
 )
 
 
-def test_the_three_workflows_exist():
-    assert {p.name for p in WORKFLOWS} == {"ci.yml", "dev-deploy.yml", "prod-release.yml"}
+def test_the_workflows_exist():
+    assert {p.name for p in WORKFLOWS} == {"ci.yml", "dev-deploy.yml", "prod-release.yml", "dbt-docs.yml"}
 
 
 def _actionlint(*files):

@@ -35,7 +35,7 @@ def _dataset(
         HEADER.format(source=source)
         + f"CREATE OR REFRESH MATERIALIZED VIEW {name} (\n"
         + f"  CONSTRAINT {key}_present EXPECT ({key} IS NOT NULL) ON VIOLATION FAIL UPDATE\n"
-        + f")\nCOMMENT '{comment}'\nTBLPROPERTIES ('quality' = 'silver')\nAS\n"
+        + f")\nCOMMENT '{comment}'\nTBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = '{key}')\nAS\n"
         + f"SELECT * FROM VALUES\n{values}\nAS reference({', '.join(columns)})\n"
     )
 

@@ -1,0 +1,104 @@
+"""Headless Chromium driven over the DevTools protocol: open a page, wait until its text
+says it rendered, read the text, take a screenshot. Used by ``ytlake docs`` and the
+dashboard's end-to-end test (Debian's ``chromium``; nothing is downloaded)."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--hide-scrollbars",
+    "--window-size=1400,1000",
+    "--remote-debugging-port=0",
+]
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class Chromium:
+    def __init__(self, executable: str | None = None) -> None:
+        self.executable = executable or chromium_path()
+        if not self.executable:
+            raise RuntimeError("Chromium is not installed: apt-get install chromium")
+
+    def __enter__(self) -> Chromium:
+        from websockets.sync.client import connect
+
+        self._tmp = tempfile.TemporaryDirectory()
+        self.proc = subprocess.Popen(
+            [self.executable, *FLAGS, f"--user-data-dir={self._tmp.name}", "about:blank"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        port_file = Path(self._tmp.name) / "DevToolsActivePort"
+        deadline = time.monotonic() + 30
+        while not port_file.exists() or not port_file.read_text().strip():
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("Chromium did not start")
+            time.sleep(0.1)
+        port = int(port_file.read_text().split()[0])
+        pages = [t for t in httpx.get(f"http://127.0.0.1:{port}/json/list").json() if t["type"] == "page"]
+        self.ws = connect(pages[0]["webSocketDebuggerUrl"], max_size=None, open_timeout=10)
+        self._ids = itertools.count(1)
+        return self
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        msg_id = next(self._ids)
+        self.ws.send(json.dumps({"id": msg_id, "method": method, "params": params}))
+        while True:
+            msg = json.loads(self.ws.recv(timeout=60))
+            if msg.get("id") == msg_id:
+                if "error" in msg:
+                    raise RuntimeError(f"{method}: {msg['error']}")
+                return msg.get("result", {})
+
+    def open(self, url: str, ready: Callable[[str], bool], timeout_s: float = 60) -> str:
+        """Navigate and wait until ``ready(page text)``; returns the page text."""
+        self.call("Page.navigate", url=url)
+        deadline = time.monotonic() + timeout_s
+        text = ""
+        while time.monotonic() < deadline:
+            result = self.call("Runtime.evaluate", expression="document.body ? document.body.innerText : ''")
+            text = result.get("result", {}).get("value", "") or ""
+            if ready(text):
+                time.sleep(1.0)  # let the charts finish their transitions
+                return self.call("Runtime.evaluate", expression="document.body.innerText")["result"]["value"]
+            time.sleep(0.3)
+        raise TimeoutError(f"the page did not render in {timeout_s:.0f} s; it shows: {text[:200]!r}")
+
+    def screenshot(self, path: Path) -> None:
+        data = self.call("Page.captureScreenshot", format="png")["data"]
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_bytes(base64.b64decode(data))
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.ws.close()
+        finally:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+            self._tmp.cleanup()

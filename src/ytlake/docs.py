@@ -1,0 +1,227 @@
+"""``ytlake docs``: the project's pictures, generated from the code (Graphviz ``dot``).
+
+- ``pipeline_graph.png`` — the job's task graph, from the bundle;
+- ``data_model_erd.png`` — Bronze, Silver and Gold tables with their keys and lineage: Bronze
+  from the bootstrap DDL, Silver from the Lakeflow files (grain property, tables read),
+  Gold from the dbt manifest (grain meta, refs and sources);
+- ``architecture.png`` — sources, the job's tasks, the layers and the dashboards;
+- ``dashboard_01.png`` — a screenshot of the dashboard over a demo lakehouse, taken in
+  headless Chromium (optional: ``--no-screenshot``).
+
+The diagrams are a pure function of the code: regenerating them changes no byte unless the
+code changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from ytlake import paths
+from ytlake.job import job_tasks, load_bundle
+from ytlake.lakeflow import discover
+from ytlake.lakehouse.bootstrap import bronze_table_columns
+
+FONT = 'fontname="DejaVu Sans"'
+
+
+def _dot_to_png(dot: str, out: Path) -> None:
+    exe = shutil.which("dot")
+    if not exe:
+        raise RuntimeError("Graphviz `dot` is not installed: apt-get install graphviz")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([exe, "-Tpng", "-Gdpi=110", "-o", str(out)], input=dot.encode(), check=True)
+
+
+def _q(text: str) -> str:
+    return '"' + text.replace('"', '\\"') + '"'
+
+
+def pipeline_dot() -> str:
+    specs = job_tasks(load_bundle())
+    lines = [
+        f'digraph job {{ rankdir=LR; node [shape=box style="rounded,filled" fillcolor="#f6f6f6" {FONT}];',
+        f"edge [{FONT} fontsize=9];",
+        'label="youtube_analytics_job (from databricks.yml + resources/)"; labelloc=t;',
+    ]
+    for s in specs:
+        kind = "Lakeflow pipeline" if s.kind == "pipeline_task" else "python_wheel_task"
+        color = "#dbe9ff" if s.kind == "pipeline_task" else "#f6f6f6"
+        lines.append(f'{_q(s.task_key)} [label="{s.task_key}\\n({kind})" fillcolor="{color}"];')
+        for dep in s.depends_on:
+            label = f' [label="{s.run_if}" style=dashed]' if s.run_if != "ALL_SUCCESS" else ""
+            lines.append(f"{_q(dep)} -> {_q(s.task_key)}{label};")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _manifest() -> dict:
+    from dbt.cli.main import dbtRunner
+
+    project = paths.dbt_project_dir()
+    with tempfile.TemporaryDirectory() as tmp:
+        res = dbtRunner().invoke(
+            [
+                "parse",
+                "--project-dir",
+                str(project),
+                "--profiles-dir",
+                str(project),
+                "--target-path",
+                tmp,
+                "--log-path",
+                tmp,
+                "--quiet",
+            ]
+        )
+        if not res.success:
+            raise RuntimeError(f"dbt parse failed: {res.exception}")
+        return json.loads((Path(tmp) / "manifest.json").read_text())
+
+
+def erd_dot(manifest: dict | None = None) -> str:
+    manifest = manifest or _manifest()
+    lines = [
+        f'digraph erd {{ rankdir=LR; node [shape=plaintext {FONT}]; edge [color="#888888"];',
+        'label="Data model: keys and lineage (Bronze DDL, Lakeflow SQL, dbt manifest)"; labelloc=t;',
+    ]
+
+    def table(name: str, keys: list[str], color: str, extra: list[str] = ()) -> str:
+        rows = "".join(f'<tr><td align="left">key: {k}</td></tr>' for k in keys)
+        rows += "".join(f'<tr><td align="left"><font color="#666666">{e}</font></td></tr>' for e in extra)
+        return (
+            f'{_q(name)} [label=<<table border="0" cellborder="1" cellspacing="0" cellpadding="3">'
+            f'<tr><td bgcolor="{color}"><b>{name}</b></td></tr>{rows}</table>>];'
+        )
+
+    lines.append('subgraph cluster_bronze { label="bronze"; style=rounded; color="#cd7f32";')
+    for name, columns in sorted(bronze_table_columns().items()):
+        keys = ["run_id", "request_id"] if name.endswith("_raw") else [columns[0][0]]
+        lines.append(
+            table(
+                f"bronze.{name}",
+                keys,
+                "#f3e0cc",
+                ["payload (JSON envelope)"] if name.endswith("_raw") else [],
+            )
+        )
+    lines.append("}")
+    datasets = discover(str(paths.silver_sql_dir() / "**"))
+    names = {d.name for d in datasets}
+    lines.append('subgraph cluster_silver { label="silver (Lakeflow)"; style=rounded; color="#9aa5b1";')
+    for ds in sorted(datasets, key=lambda d: d.name):
+        grain = [g for g in ds.properties.get("ytlake.grain", "").split(",") if g]
+        lines.append(table(f"silver.{ds.name}", grain, "#e6eaee"))
+    lines.append("}")
+    edges = set()
+    for ds in datasets:
+        for ref in sorted(ds.references()):
+            source = ref if ref.startswith("bronze.") else (f"silver.{ref}" if ref in names else None)
+            if source:
+                edges.add((source, f"silver.{ds.name}"))
+    lines.append('subgraph cluster_gold { label="gold (dbt)"; style=rounded; color="#d4af37";')
+    for node in sorted(manifest["nodes"].values(), key=lambda n: n["name"]):
+        if node["resource_type"] != "model":
+            continue
+        grain = (node.get("config", {}).get("meta") or node.get("meta") or {}).get("grain", [])
+        lines.append(table(f"gold.{node['name']}", list(grain), "#f7ecc4"))
+        for dep in sorted(node["depends_on"]["nodes"]):
+            if dep.startswith("source."):
+                edges.add((f"silver.{dep.split('.')[-1]}", f"gold.{node['name']}"))
+    lines.append("}")
+    lines += [f"{_q(a)} -> {_q(b)};" for a, b in sorted(edges)]
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def architecture_dot() -> str:
+    specs = job_tasks(load_bundle())
+    task = {s.task_key for s in specs}
+    assert {"ingest_data_api_to_bronze", "run_lakeflow_pipeline", "dbt_run_gold"} <= task
+    return "\n".join(
+        [
+            f'digraph arch {{ rankdir=LR; node [shape=box style="rounded,filled" fillcolor="#f6f6f6" {FONT}];',
+            f"edge [{FONT} fontsize=9];",
+            'label="YouTube Analytics Lakehouse: the same job on DuckDB (local) and Databricks"; labelloc=t;',
+            'subgraph cluster_src { label="Google (or the offline emulator)"; style=rounded;',
+            '"YouTube Data API v3"; "YouTube Analytics API v2"; "OAuth token endpoint"; }',
+            '"YouTube Data API v3" -> "ingest_data_api_to_bronze"; "YouTube Analytics API v2" -> "ingest_analytics_api_to_bronze";',
+            '"OAuth token endpoint" -> "ingest_data_api_to_bronze" [style=dotted];',
+            '"ingest_data_api_to_bronze" -> "Bronze\\n(raw JSON, append-only)"; "ingest_analytics_api_to_bronze" -> "Bronze\\n(raw JSON, append-only)";',
+            '"Bronze\\n(raw JSON, append-only)" -> "run_lakeflow_pipeline" -> "Silver\\n(14 materialized views)";',
+            '"Silver\\n(14 materialized views)" -> "dbt_run_gold" -> "Gold\\n(5 dbt marts)" -> "dbt_test";',
+            '"Silver\\n(14 materialized views)" -> "optimize_tables" -> "silver_physical";',
+            '"Gold\\n(5 dbt marts)" -> "Streamlit dashboard / Databricks App"; "Gold\\n(5 dbt marts)" -> "AI/BI dashboard";',
+            '"init_run_context" -> "run_context_log" [style=dotted]; "finalize_run_log" -> "run_context_log" [style=dotted];',
+            '"Bronze\\n(raw JSON, append-only)" [fillcolor="#f3e0cc"]; "Silver\\n(14 materialized views)" [fillcolor="#e6eaee"];',
+            '"Gold\\n(5 dbt marts)" [fillcolor="#f7ecc4"]; "run_context_log" [fillcolor="#f3e0cc"];',
+            "}",
+        ]
+    )
+
+
+def screenshot(out: Path) -> None:
+    """Build a small demo lakehouse, start the dashboard, and screenshot it in headless Chromium."""
+    from ytlake.browser import Chromium
+    from ytlake.runlocal import RunOptions, run_local
+
+    with tempfile.TemporaryDirectory() as tmp:
+        lakehouse = Path(tmp) / "demo.duckdb"
+        run_local(RunOptions(source="demo", lakehouse=lakehouse, demo_videos=24, demo_history_days=90))
+        with running_dashboard(lakehouse) as url, Chromium() as browser:
+            browser.open(url, ready=lambda text: "Net subscribers" in text and "Views per day" in text)
+            browser.screenshot(out)
+
+
+@contextlib.contextmanager
+def running_dashboard(lakehouse: Path) -> Iterator[str]:
+    """``ytlake dashboard`` in a subprocess on a free loopback port; yields its URL."""
+    import socket
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ytlake", "dashboard", "--lakehouse", str(lakehouse), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None:
+                raise RuntimeError("the dashboard exited at start")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def generate(out_dir: Path, with_screenshot: bool = True) -> list[Path]:
+    out_dir = Path(out_dir)
+    written = []
+    for name, dot in (
+        ("pipeline_graph.png", pipeline_dot()),
+        ("data_model_erd.png", erd_dot()),
+        ("architecture.png", architecture_dot()),
+    ):
+        _dot_to_png(dot, out_dir / name)
+        written.append(out_dir / name)
+    if with_screenshot:
+        screenshot(out_dir / "dashboard_01.png")
+        written.append(out_dir / "dashboard_01.png")
+    return written
