@@ -143,7 +143,9 @@ def architecture_dot() -> str:
     specs = job_tasks(load_bundle())
     task = {s.task_key for s in specs}
     assert {"ingest_data_api_to_bronze", "run_lakeflow_pipeline", "dbt_run_gold"} <= task
-    return "\n".join(
+    n_silver = len(discover(str(paths.silver_sql_dir() / "**")))
+    n_gold = len(list((paths.dbt_project_dir() / "models" / "gold").glob("*.sql")))
+    dot = "\n".join(
         [
             f'digraph arch {{ rankdir=LR; node [shape=box style="rounded,filled" fillcolor="#f6f6f6" {FONT}];',
             f"edge [{FONT} fontsize=9];",
@@ -162,6 +164,9 @@ def architecture_dot() -> str:
             '"Gold\\n(5 dbt marts)" [fillcolor="#f7ecc4"]; "run_context_log" [fillcolor="#f3e0cc"];',
             "}",
         ]
+    )
+    return dot.replace("14 materialized views", f"{n_silver} materialized views").replace(
+        "5 dbt marts", f"{n_gold} dbt marts"
     )
 
 
