@@ -40,18 +40,40 @@ rows_ AS (
     ingest_ts_utc,
     run_id
   FROM answers
+),
+
+latest_answers AS (
+  -- the latest answer for a (video, day) is the truth for that day: a country a restatement
+  -- dropped does not linger from an older answer
+  SELECT
+    regexp_extract(get_json_object(payload, '$.request.params.filters'), 'video==(.*)', 1) AS video_id,
+    try_cast(get_json_object(payload, '$.request.params.startDate') AS DATE) AS date,
+    ingest_ts_utc,
+    run_id
+  FROM bronze.analytics_video_country_raw
+  WHERE get_json_object(payload, '$.status') = '200'
+  QUALIFY row_number() OVER (
+    PARTITION BY
+      regexp_extract(get_json_object(payload, '$.request.params.filters'), 'video==(.*)', 1),
+      try_cast(get_json_object(payload, '$.request.params.startDate') AS DATE)
+    ORDER BY ingest_ts_utc DESC, run_id DESC
+  ) = 1
 )
 
 SELECT
-  video_id,
-  channel_id,
-  date,
-  country_code,
-  views,
-  estimated_minutes_watched,
-  snapshot_date,
-  ingest_ts_utc,
-  run_id,
-  end_date
+  rows_.video_id,
+  rows_.channel_id,
+  rows_.date,
+  rows_.country_code,
+  rows_.views,
+  rows_.estimated_minutes_watched,
+  rows_.snapshot_date,
+  rows_.ingest_ts_utc,
+  rows_.run_id,
+  rows_.end_date
 FROM rows_
-QUALIFY row_number() OVER (PARTITION BY video_id, date, country_code ORDER BY ingest_ts_utc DESC, run_id DESC) = 1
+INNER JOIN latest_answers
+  ON rows_.video_id = latest_answers.video_id
+  AND rows_.date = latest_answers.date
+  AND rows_.ingest_ts_utc = latest_answers.ingest_ts_utc
+  AND rows_.run_id = latest_answers.run_id

@@ -20,6 +20,8 @@ WITH answers AS (
     run_id,
     regexp_extract(get_json_object(payload, '$.request.params.ids'), 'channel==(.*)', 1) AS channel_id,
     regexp_extract(get_json_object(payload, '$.request.params.filters'), 'video==(.*)', 1) AS video_id,
+    try_cast(get_json_object(payload, '$.request.params.startDate') AS DATE) AS start_date,
+    try_cast(get_json_object(payload, '$.request.params.endDate') AS DATE) AS end_date,
     explode(from_json(get_json_object(payload, '$.body.rows'), 'ARRAY<ARRAY<STRING>>')) AS r
   FROM bronze.analytics_video_traffic_source_raw
   WHERE get_json_object(payload, '$.status') = '200'
@@ -39,10 +41,37 @@ rows_ AS (
   FROM answers
 ),
 
+answered_days AS (
+  -- every (video, day) an answer covered, rows or not: the latest such answer is the truth
+  -- for that day, so a category a restatement dropped does not linger from an older answer
+  SELECT
+    video_id,
+    to_date(d) AS date,
+    ingest_ts_utc,
+    run_id
+  FROM (
+    SELECT
+      regexp_extract(get_json_object(payload, '$.request.params.filters'), 'video==(.*)', 1) AS video_id,
+      ingest_ts_utc,
+      run_id,
+      explode(sequence(
+        try_cast(get_json_object(payload, '$.request.params.startDate') AS DATE),
+        try_cast(get_json_object(payload, '$.request.params.endDate') AS DATE),
+        INTERVAL 1 DAY)) AS d
+    FROM bronze.analytics_video_traffic_source_raw
+    WHERE get_json_object(payload, '$.status') = '200'
+  ) AS covered
+  QUALIFY row_number() OVER (PARTITION BY video_id, to_date(d) ORDER BY ingest_ts_utc DESC, run_id DESC) = 1
+),
+
 latest AS (
-  SELECT *
+  SELECT rows_.*
   FROM rows_
-  QUALIFY row_number() OVER (PARTITION BY video_id, date, source_id ORDER BY ingest_ts_utc DESC, run_id DESC) = 1
+  INNER JOIN answered_days
+    ON rows_.video_id = answered_days.video_id
+    AND rows_.date = answered_days.date
+    AND rows_.ingest_ts_utc = answered_days.ingest_ts_utc
+    AND rows_.run_id = answered_days.run_id
 ),
 
 known AS (

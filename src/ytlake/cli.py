@@ -494,6 +494,16 @@ def emulator_serve(
     fault_rate: Annotated[
         float, typer.Option(help="share of API calls answered 500/503/429/403 rateLimitExceeded")
     ] = 0.0,
+    malformed_rate: Annotated[
+        float, typer.Option(help="share of questions answered with malformed data")
+    ] = 0.0,
+    truncate_rate: Annotated[float, typer.Option(help="share of answers cut mid-JSON")] = 0.0,
+    slow_rate: Annotated[float, typer.Option(help="share of answers slower than --slow-ms")] = 0.0,
+    slow_ms: Annotated[int, typer.Option(help="delay of a slow answer")] = 5000,
+    reset_rate: Annotated[float, typer.Option(help="share of connections dropped mid-answer")] = 0.0,
+    revoke_after: Annotated[
+        int | None, typer.Option(help="revoke the refresh tokens after N API requests")
+    ] = None,
 ) -> None:
     """Serve the emulator until stopped; prints its base URL and the demo credentials."""
     from ytlake.emulator.server import serve_forever
@@ -517,8 +527,15 @@ def emulator_serve(
     ):
         if value < low:
             raise SettingsError(f"{name} must be >= {low} (got {value})")
-    if not 0.0 <= fault_rate < 1.0:
-        raise SettingsError(f"--fault-rate must be in [0, 1) (got {fault_rate})")
+    for name, rate in (
+        ("--fault-rate", fault_rate),
+        ("--malformed-rate", malformed_rate),
+        ("--truncate-rate", truncate_rate),
+        ("--slow-rate", slow_rate),
+        ("--reset-rate", reset_rate),
+    ):
+        if not 0.0 <= rate < 1.0:
+            raise SettingsError(f"{name} must be in [0, 1) (got {rate})")
     if max_rps is not None and max_rps <= 0:
         raise SettingsError(f"--max-rps must be > 0 (got {max_rps})")
     kwargs = {"today": _date("--today")(today)} if today else {}
@@ -538,6 +555,12 @@ def emulator_serve(
         latency_ms=latency_ms,
         fault_rate=fault_rate,
         seed=seed,
+        malformed_rate=malformed_rate,
+        truncate_rate=truncate_rate,
+        slow_rate=slow_rate,
+        slow_ms=slow_ms,
+        reset_rate=reset_rate,
+        revoke_after=revoke_after,
     )
     console.print(
         f"ytlake emulator: http://{host}:{port}  (today {world.today}, seed {seed}, "

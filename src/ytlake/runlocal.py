@@ -98,8 +98,26 @@ class RunOptions:
                 raise SettingsError(str(err)) from None
         try:
             check_lakehouse_path(Path(self.lakehouse))
-        except Exception as err:
+        except Exception as err:  # LakehouseError: one line, exit 2
             raise SettingsError(str(err)) from None
+        if self.engine == "duckdb" and Path(self.lakehouse).is_file():
+            _check_is_duckdb(Path(self.lakehouse))
+        if self.resolved_source() == "google" and not self.api_root:
+            secrets = Secrets()
+            missing = [
+                name
+                for name, value in (
+                    ("YT_CLIENT_ID", secrets.yt_client_id),
+                    ("YT_CLIENT_SECRET", secrets.yt_client_secret),
+                    ("YT_REFRESH_TOKEN", secrets.yt_refresh_token),
+                )
+                if not value
+            ]
+            if missing:
+                raise SettingsError(
+                    f"missing {', '.join(missing)}: set them in the environment or .env "
+                    "(see .env.example), or run with --source demo"
+                )
 
     def resolved_source(self, secrets: Secrets | None = None) -> str:
         """``demo`` or ``google``; ``auto`` is google when YT_REFRESH_TOKEN is set."""
@@ -111,6 +129,16 @@ class RunOptions:
     def for_log(self) -> dict[str, Any]:
         out = {k: (str(v) if isinstance(v, Path | date) else v) for k, v in asdict(self).items()}
         return out
+
+
+def _check_is_duckdb(path: Path) -> None:
+    """Refuse a file that is not a DuckDB database before anything is written to it."""
+    with path.open("rb") as f:
+        header = f.read(16)
+    if len(header) < 12 or header[8:12] != b"DUCK":
+        raise SettingsError(
+            f"{path} is not a DuckDB lakehouse; point --lakehouse at a DuckDB file or a new path"
+        )
 
 
 @dataclass

@@ -159,3 +159,59 @@ def test_a_fail_update_expectation_fails_the_task_by_name_and_keeps_silver(lakeh
         "WHERE run_id = 'failing' AND event_type = 'failure'",
     )
     assert failure == [("fact_video_daily_metrics", "channel_id_well_formed", 1)]
+
+
+def test_a_category_a_restatement_dropped_does_not_linger(lakehouse):
+    """An older answer had JP for a day; the restated (newer) answer for that day has no JP
+    row: Silver keeps only the newer answer's countries and traffic sources for that day."""
+    path, channel = lakehouse
+    video = _sql(path, "SELECT video_id FROM silver.silver_videos LIMIT 1")[0][0]
+    day = "2026-03-01"
+    params = {"ids": f"channel=={channel}", "filters": f"video=={video}", "startDate": day, "endDate": day}
+    batch_old = BronzeBatch("bronze.analytics_video_country_raw", "r-old", TODAY, "emulator")
+    batch_old.add(
+        "v2/reports",
+        params,
+        200,
+        json.dumps({"rows": [["US", "5", "9"], ["JP", "1", "1"]]}),
+        ingest_ts_utc=datetime(2030, 1, 1, tzinfo=UTC),
+    )
+    batch_new = BronzeBatch("bronze.analytics_video_country_raw", "r-new", TODAY, "emulator")
+    batch_new.add(
+        "v2/reports",
+        params,
+        200,
+        json.dumps({"rows": [["US", "7", "12"]]}),
+        ingest_ts_utc=datetime(2030, 1, 2, tzinfo=UTC),
+    )
+    traffic = {**params, "startDate": "2026-02-28", "endDate": day}
+    t_old = BronzeBatch("bronze.analytics_video_traffic_source_raw", "r-old", TODAY, "emulator")
+    t_old.add(
+        "v2/reports",
+        traffic,
+        200,
+        json.dumps({"rows": [["YT_SEARCH", day, "3", "4"], ["EXT_URL", day, "1", "1"]]}),
+        ingest_ts_utc=datetime(2030, 1, 1, tzinfo=UTC),
+    )
+    t_new = BronzeBatch("bronze.analytics_video_traffic_source_raw", "r-new", TODAY, "emulator")
+    t_new.add(
+        "v2/reports",
+        traffic,
+        200,
+        json.dumps({"rows": [["YT_SEARCH", day, "4", "5"]]}),
+        ingest_ts_utc=datetime(2030, 1, 2, tzinfo=UTC),
+    )
+    with DuckDBEngine(path) as engine:
+        for b in (batch_old, batch_new, t_old, t_new):
+            engine.append(b.table, b.to_arrow())
+    assert _pipeline(path) == 0
+    assert _sql(
+        path,
+        f"SELECT country_code, views FROM silver.fact_video_country_metrics "
+        f"WHERE video_id = '{video}' AND date = DATE '{day}'",
+    ) == [("US", 7)]
+    assert _sql(
+        path,
+        f"SELECT source_id, views FROM silver.fact_video_traffic_source_metrics "
+        f"WHERE video_id = '{video}' AND date = DATE '{day}'",
+    ) == [("YT_SEARCH", 4)]

@@ -14,6 +14,20 @@ from starlette.routing import Route
 from ytlake.emulator.service import Emulator
 
 
+class _DroppedResponse(Response):
+    """Promise a body, send half, stop: the client sees the connection drop mid-answer."""
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[override]
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b'{"kind": "youtube#', "more_body": False})
+
+
 def create_app(emulator: Emulator) -> Starlette:
     async def endpoint(request: Request) -> Response:
         params: dict[str, list[str]] = {}
@@ -27,6 +41,11 @@ def create_app(emulator: Emulator) -> Starlette:
         if emulator.config.latency_ms:
             await asyncio.sleep(emulator.config.latency_ms / 1000)
         status, body, extra = emulator.handle(request.method, request.url.path, params, headers, form)
+        delay = extra.pop("x-emulator-delay-ms", None)
+        if delay:
+            await asyncio.sleep(int(delay) / 1000)
+        if extra.pop("x-emulator-reset", None):
+            return _DroppedResponse()
         content = (
             json.dumps(body, separators=(",", ":"), ensure_ascii=False)
             if not isinstance(body, bytes | str)

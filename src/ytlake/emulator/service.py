@@ -94,6 +94,17 @@ class EmulatorConfig:
     fault_rate: float = 0.0  # share of API calls answered with a transient error
     latency_ms: int = 0  # added to every answer
     seed: int = 0  # drives the fault sequence
+    # Malformed data, the same for the same question (Google really sent it): an item missing
+    # its id, a count as a JSON number, an unknown new field, a new traffic source id.
+    malformed_rate: float = 0.0
+    # Transport faults, per request (a retry gets a fresh chance): a truncated JSON answer, an
+    # answer slower than the client waits, a connection dropped mid-answer.
+    truncate_rate: float = 0.0
+    slow_rate: float = 0.0
+    slow_ms: int = 5_000
+    reset_rate: float = 0.0
+    # Revoke the refresh tokens (and their access tokens) after this many API requests.
+    revoke_after: int | None = None
 
 
 #: The transient errors --fault-rate injects, in rotation picked from the seed.
@@ -223,6 +234,9 @@ class Emulator:
             answer = route(params, headers)
         else:
             answer = self._api_call(path, route, params, headers)
+            if answer[0] == 200:
+                answer = self._maybe_damage(path, params, number, answer)
+            self._maybe_revoke()
         with self._lock:
             self.stats.statuses[answer[0]] += 1
         return answer
@@ -262,6 +276,50 @@ class Emulator:
                 self._answers[key] = data
             return 200, data, extra
         return status, body, extra
+
+    def _maybe_revoke(self) -> None:
+        if self.config.revoke_after is None:
+            return
+        with self._lock:
+            api_calls = sum(n for p, n in self.stats.requests.items() if p.startswith(("/youtube/", "/v2/")))
+            if api_calls >= self.config.revoke_after and self._refresh_tokens:
+                self._refresh_tokens.clear()
+                self._tokens.clear()
+
+    def _maybe_damage(self, path: str, params: Params, number: int, answer: Answer) -> Answer:
+        """Transport faults by request number; malformed data by the question asked."""
+        cfg = self.config
+        status, body, extra = answer
+        rng = random.Random(f"{cfg.seed}:transport:{number}")
+        roll = rng.random()
+        if roll < cfg.truncate_rate:
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
+            with self._lock:
+                self.stats.faults["truncated"] += 1
+            return 200, data[: max(1, len(data) // 2)], extra
+        roll -= cfg.truncate_rate
+        if roll < cfg.slow_rate:
+            with self._lock:
+                self.stats.faults["slow"] += 1
+            return status, body, {**extra, "x-emulator-delay-ms": str(cfg.slow_ms)}
+        roll -= cfg.slow_rate
+        if roll < cfg.reset_rate:
+            with self._lock:
+                self.stats.faults["reset"] += 1
+            return status, body, {**extra, "x-emulator-reset": "1"}
+        if cfg.malformed_rate <= 0:
+            return answer
+        question = json.dumps([path, sorted((k, v) for k, v in params.items() if k not in _IGNORED_PARAMS)])
+        drng = random.Random(f"{cfg.seed}:malformed:{question}")
+        if drng.random() >= cfg.malformed_rate:
+            return answer
+        doc = json.loads(body) if isinstance(body, bytes) else body
+        kind = _malform(doc, path, drng)
+        if kind is None:
+            return answer
+        with self._lock:
+            self.stats.faults[f"malformed:{kind}"] += 1
+        return 200, json.dumps(doc, separators=(",", ":")).encode(), extra
 
     def _fault(self, path: str, number: int) -> tuple[int, dict[str, Any]] | None:
         """A deterministic transient error for API call ``number``, at ``fault_rate``."""
@@ -839,6 +897,36 @@ class Emulator:
             body["data_api_units_today"] = sum(self._units_by_day.get(day, Counter()).values())
             body["analytics_requests_today"] = self._analytics_by_day.get(day, 0)
             return 200, body, {}
+
+
+def _malform(doc: dict[str, Any], path: str, rng: random.Random) -> str | None:
+    """Damage one answer in place the way a real API sometimes does; returns what was done."""
+    if path.endswith(("/channels", "/playlistItems")):
+        return None  # the keys the pipeline navigates by are not damaged; items and rows are
+    items = doc.get("items")
+    if isinstance(items, list) and items:
+        item = items[rng.randrange(len(items))]
+        kind = rng.choice(["missing_id", "number_for_string", "unknown_field"])
+        if kind == "missing_id":
+            item.pop("id", None)
+        elif kind == "number_for_string" and isinstance(item.get("statistics"), dict):
+            stats = item["statistics"]
+            if "viewCount" in stats:
+                stats["viewCount"] = int(stats["viewCount"])  # a number where a string belongs
+        else:
+            kind = "unknown_field"
+            item["brandNewField"] = {"introduced": "2027", "values": [1, 2, 3]}
+            doc["anotherNewTopLevelField"] = True
+        return kind
+    rows = doc.get("rows")
+    headers = [h.get("name") for h in doc.get("columnHeaders") or []]
+    if isinstance(rows, list) and rows and headers and headers[0] == "insightTrafficSourceType":
+        rows[rng.randrange(len(rows))][0] = "FUTURE_TRAFFIC_SOURCE"  # YouTube added a source id
+        return "new_traffic_source"
+    if isinstance(rows, list):
+        doc["brandNewField"] = "ignored by everyone"
+        return "unknown_field"
+    return None
 
 
 def _three_significant(n: int) -> int:

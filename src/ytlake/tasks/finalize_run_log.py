@@ -117,6 +117,13 @@ def main(argv: list[str] | None = None) -> int:
             "dbt_run": tv.get("dbt_run_gold", "dbt_run"),
             "dbt_test": tv.get("dbt_test", "dbt_test"),
             "partial": partial_reasons,
+            "warnings": [
+                *(
+                    f"{w['dataset']}: {w['failed']} row(s) failed {w['expectation']} ({w['action']})"
+                    for w in tv.get("run_lakeflow_pipeline", "expectation_failures") or []
+                ),
+                *(f"dbt warn: {name}" for name in (tv.get("dbt_test", "dbt_test") or {}).get("warnings", [])),
+            ],
         }
         row.update(
             {

@@ -29,12 +29,13 @@ from ytlake.tasks.ingest_state import (
     landed_keys,
     request_key,
     run_payloads,
+    video_payloads,
     videos_returned,
 )
 from ytlake.taskvalues import current
 from ytlake.youtube.analytics_api import AnalyticsApi
 from ytlake.youtube.http import ApiResponse, GoogleApiError, QuotaExceededError
-from ytlake.youtube.planning import Request, range_requests, single_day_requests, window
+from ytlake.youtube.planning import Request, range_requests, scope_start, single_day_requests, window
 from ytlake.youtube.reports import REPORTS, REPORTS_BY_NAME
 
 TASK_KEY = "ingest_analytics_api_to_bronze"
@@ -169,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             return ok
 
         phase1 = []
+        report_cursors = {r.name: cursors(engine, r, run.run_id) for r in REPORTS}
         for report in REPORTS:
             if report.grain == "range":
                 phase1 += range_requests(
@@ -176,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
                     channel_id,
                     videos,
                     win,
-                    cursors(engine, report, run.run_id),
+                    report_cursors[report.name],
                     args.lookback_days,
                     args.chunk_days,
                 )
@@ -187,7 +189,25 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 source = REPORTS_BY_NAME[report.days_from or ""]
                 envelopes = landed[source.table] + new_answers[source.name]
-                by_video = {v: d for v, d in days_with_views(envelopes).items() if v not in skipped}
+                known = days_with_views(envelopes)
+                by_video = {}
+                for v in videos:
+                    if v.video_id in skipped:
+                        continue
+                    # The single-day report keeps its own cursor: after a stop (quota) it lags
+                    # its source report, and the days in between come from earlier answers.
+                    first = scope_start(
+                        win, report_cursors[report.name].get(v.video_id), args.lookback_days, v.published_day
+                    )
+                    source_first = scope_start(
+                        win, report_cursors[source.name].get(v.video_id), args.lookback_days, v.published_day
+                    )
+                    days = set(known.get(v.video_id, set()))
+                    if first < source_first:
+                        days |= days_with_views(video_payloads(engine, source.table, v.video_id)).get(
+                            v.video_id, set()
+                        )
+                    by_video[v.video_id] = {d for d in days if first <= d <= win.end}
                 phase2 = single_day_requests(report, channel_id, by_video)
                 planned += len(phase2)
                 if not execute(phase2):

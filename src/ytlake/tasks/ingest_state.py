@@ -51,6 +51,20 @@ def run_payloads(engine: Engine, table: str, run_id: str) -> list[dict[str, Any]
     return [json.loads(p) for p in rows]
 
 
+def video_payloads(engine: Engine, table: str, video_id: str) -> list[dict[str, Any]]:
+    """Every run's successful answers for one video in ``table``, oldest first."""
+    rows = (
+        engine.query(
+            f"SELECT payload FROM {engine.qualify(table)} WHERE {_OK} AND "
+            f"get_json_object(payload, '$.request.params.filters') = {sql_string('video==' + video_id)} "
+            "ORDER BY ingest_ts_utc"
+        )
+        .column("payload")
+        .to_pylist()
+    )
+    return [json.loads(p) for p in rows]
+
+
 def landed_keys(envelopes: Iterable[dict[str, Any]]) -> set[tuple[tuple[str, str], ...]]:
     return {request_key(e["request"]["params"]) for e in envelopes}
 

@@ -39,7 +39,17 @@ def main(argv: list[str] | None = None) -> int:
             raise
         _log_events(engine, result.events(run_id, args.pipeline), run_id, args.pipeline)
     summary = result.as_dict()
-    current().task_values.set("datasets", {k: v["rows"] for k, v in summary.items()})
+    tv = current().task_values
+    tv.set("datasets", {k: v["rows"] for k, v in summary.items()})
+    tv.set(
+        "expectation_failures",
+        [
+            {"dataset": d.name, "expectation": name, "action": e["action"], "failed": e["failed"]}
+            for d in result.datasets
+            for name, e in d.expectations.items()
+            if e["failed"]
+        ],
+    )
     common.emit_summary(TASK_KEY, {"pipeline": args.pipeline, "datasets": summary})
     return 0
 

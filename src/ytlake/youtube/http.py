@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import threading
 import time
@@ -60,12 +61,17 @@ class ApiResponse:
 
     @property
     def json(self) -> Any:
+        """The parsed answer, or None when the text is not JSON."""
         if self._json is None:
             try:
-                self._json = json.loads(self.text)
+                self._json = (json.loads(self.text),)
             except ValueError:
-                self._json = False
-        return self._json or None
+                self._json = (None,)
+        return self._json[0]
+
+    @property
+    def is_json(self) -> bool:
+        return self.json is not None
 
     @property
     def reason(self) -> str:
@@ -137,6 +143,8 @@ class GoogleHttp:
         pool_size: int = 16,
     ) -> None:
         self.oauth = oauth
+        if timeout is None:  # YTLAKE_HTTP_TIMEOUT_S lets tests and slow networks change it
+            timeout = float(os.environ.get("YTLAKE_HTTP_TIMEOUT_S", "30"))
         self.max_attempts = max_attempts
         self.backoff_base, self.backoff_max = backoff_base, backoff_max
         self.limiter = RateLimiter(requests_per_second)
@@ -196,6 +204,8 @@ class GoogleHttp:
                 self.stats.statuses[raw.status_code] += 1
             status = raw.status_code
             if status == 200:
+                if not response.is_json:  # Google never sends broken JSON: the answer was cut
+                    raise RetryableError(response, None)
                 return response
             if status == 401 and not refreshed:
                 self.oauth.invalidate(token)
