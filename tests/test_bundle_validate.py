@@ -53,7 +53,8 @@ BROKEN = [
         lambda d: d["resources"]["jobs"]["youtube_analytics_job"]["tasks"][7].update(
             run_iff=d["resources"]["jobs"]["youtube_analytics_job"]["tasks"][7].pop("run_if")
         ),
-        "resources.jobs.youtube_analytics_job.tasks[7]",
+        # the schema names the task (tasks[7]); without the schema, databricks-bundles names the job
+        "resources.jobs.youtube_analytics_job",
         "run_iff",
     ),
     (
