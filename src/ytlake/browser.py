@@ -45,7 +45,9 @@ class Chromium:
     def __enter__(self) -> Chromium:
         from websockets.sync.client import connect
 
-        self._tmp = tempfile.TemporaryDirectory(ignore_cleanup_errors=True)  # Chromium helpers may still write
+        self._tmp = tempfile.TemporaryDirectory(
+            ignore_cleanup_errors=True
+        )  # Chromium helpers may still write
         self.proc = subprocess.Popen(
             [self.executable, *FLAGS, f"--user-data-dir={self._tmp.name}", "about:blank"],
             stdout=subprocess.DEVNULL,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from datetime import date, timedelta
 
 import duckdb
@@ -11,6 +10,7 @@ import pytest
 
 from ytlake.emulator.server import running_emulator
 from ytlake.emulator.service import EmulatorConfig
+from ytlake.emulator.truth import minimal_requests
 from ytlake.emulator.world import World
 from ytlake.runlocal import RunOptions, run_local
 
@@ -44,30 +44,7 @@ def _minimal(
     world: World, today: date, previous_end: date | None, previous_alive: set[str]
 ) -> dict[str, int]:
     """The fewest legal requests for a run on ``today``, from the emulator's ground truth alone."""
-    end = today - timedelta(days=LATENCY)
-    default_start = today - timedelta(days=90)
-    alive = world.videos_of(1, today)
-    pages = max(1, math.ceil(len(alive) / 50))
-    asked = {v.video_id for v in alive} | previous_alive
-    out = {"channels": 1, "playlistItems": pages, "videos": math.ceil(len(asked) / 50), "reports": 0}
-
-    def n_chunks(first, last):
-        return math.ceil(((last - first).days + 1) / CHUNK) if first <= last else 0
-
-    channel_start = previous_end - timedelta(days=LOOKBACK) if previous_end else default_start
-    out["reports"] += n_chunks(channel_start, end)
-    for v in alive:
-        had_cursor = (
-            previous_end is not None and v.video_id in previous_alive and v.published_date <= previous_end
-        )
-        start = previous_end - timedelta(days=LOOKBACK) if had_cursor else default_start
-        start = max(start, v.published_date)
-        out["reports"] += 3 * n_chunks(start, end)
-        day = start
-        while day <= end:
-            out["reports"] += world.observed_video_day(v, day).views > 0
-            day += timedelta(days=1)
-    return out
+    return minimal_requests(world, today, previous_end, previous_alive, LATENCY, LOOKBACK, CHUNK)
 
 
 def _requests(emu) -> dict[str, int]:
