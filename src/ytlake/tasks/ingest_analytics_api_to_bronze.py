@@ -26,6 +26,7 @@ from ytlake.tasks.google import google_http
 from ytlake.tasks.ingest_state import (
     cursors,
     days_with_views,
+    landed_days,
     landed_keys,
     request_key,
     run_payloads,
@@ -202,12 +203,14 @@ def main(argv: list[str] | None = None) -> int:
                     source_first = scope_start(
                         win, report_cursors[source.name].get(v.video_id), args.lookback_days, v.published_day
                     )
-                    days = set(known.get(v.video_id, set()))
-                    if first < source_first:
-                        days |= days_with_views(video_payloads(engine, source.table, v.video_id)).get(
+                    days = {d for d in known.get(v.video_id, set()) if source_first <= d <= win.end}
+                    if first < source_first:  # a gap left by a stop: days with views never asked
+                        older = days_with_views(video_payloads(engine, source.table, v.video_id)).get(
                             v.video_id, set()
                         )
-                    by_video[v.video_id] = {d for d in days if first <= d <= win.end}
+                        asked = landed_days(engine, report.table, v.video_id)
+                        days |= {d for d in older if first <= d < source_first and d not in asked}
+                    by_video[v.video_id] = days
                 phase2 = single_day_requests(report, channel_id, by_video)
                 planned += len(phase2)
                 if not execute(phase2):

@@ -65,6 +65,20 @@ def video_payloads(engine: Engine, table: str, video_id: str) -> list[dict[str, 
     return [json.loads(p) for p in rows]
 
 
+def landed_days(engine: Engine, table: str, video_id: str) -> set[date]:
+    """The days a single-day report already answered for one video (any run)."""
+    rows = (
+        engine.query(
+            f"SELECT DISTINCT get_json_object(payload, '$.request.params.startDate') AS d "
+            f"FROM {engine.qualify(table)} WHERE {_OK} AND "
+            f"get_json_object(payload, '$.request.params.filters') = {sql_string('video==' + video_id)}"
+        )
+        .column("d")
+        .to_pylist()
+    )
+    return {date.fromisoformat(d) for d in rows if d}
+
+
 def landed_keys(envelopes: Iterable[dict[str, Any]]) -> set[tuple[tuple[str, str], ...]]:
     return {request_key(e["request"]["params"]) for e in envelopes}
 
