@@ -47,9 +47,29 @@ class Emulator:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ytlake", "emulator", "serve", "--port", str(self.port), "--videos", str(videos),
-             "--history-days", str(history), "--today", today.isoformat(), "--world-start", start.isoformat(),
-             "--data-api-quota", "1000000000"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+            [
+                sys.executable,
+                "-m",
+                "ytlake",
+                "emulator",
+                "serve",
+                "--port",
+                str(self.port),
+                "--videos",
+                str(videos),
+                "--history-days",
+                str(history),
+                "--today",
+                today.isoformat(),
+                "--world-start",
+                start.isoformat(),
+                "--data-api-quota",
+                "1000000000",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+        )
         for _ in range(600):
             try:
                 httpx.get(f"{self.base}/emulator/stats", timeout=1)
@@ -73,25 +93,40 @@ def measured(cmd: list[str], env: dict[str, str]) -> dict:
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.monotonic() - started
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    return {"exit_code": os.waitstatus_to_exitcode(status), "wall_s": round(wall, 2),
-            "cpu_s": round(usage.ru_utime + usage.ru_stime, 2), "peak_rss_mib": round(usage.ru_maxrss / 1024),
-            "stderr_tail": err[-300:] if os.waitstatus_to_exitcode(status) else ""}
+    return {
+        "exit_code": os.waitstatus_to_exitcode(status),
+        "wall_s": round(wall, 2),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+        "peak_rss_mib": round(usage.ru_maxrss / 1024),
+        "stderr_tail": err[-300:] if os.waitstatus_to_exitcode(status) else "",
+    }
 
 
 def lakehouse_facts(path: Path) -> dict:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        tables = con.sql("SELECT table_schema || '.' || table_name FROM information_schema.tables "
-                         "WHERE table_schema IN ('bronze', 'silver', 'gold') ORDER BY 1").fetchall()
+        tables = con.sql(
+            "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+            "WHERE table_schema IN ('bronze', 'silver', 'gold') ORDER BY 1"
+        ).fetchall()
         rows = {t: con.sql(f"SELECT count(*) FROM {t}").fetchall()[0][0] for (t,) in tables}
-        summary = json.loads(con.sql("SELECT summary FROM bronze.run_context_log ORDER BY started_ts_utc DESC "
-                                     "LIMIT 1").fetchall()[0][0])
-        status = con.sql("SELECT run_status FROM bronze.run_context_log ORDER BY started_ts_utc DESC "
-                         "LIMIT 1").fetchall()[0][0]
+        summary = json.loads(
+            con.sql(
+                "SELECT summary FROM bronze.run_context_log ORDER BY started_ts_utc DESC LIMIT 1"
+            ).fetchall()[0][0]
+        )
+        status = con.sql(
+            "SELECT run_status FROM bronze.run_context_log ORDER BY started_ts_utc DESC LIMIT 1"
+        ).fetchall()[0][0]
     finally:
         con.close()
-    return {"rows": rows, "run_status": status, "lakehouse_mib": round(path.stat().st_size / 2**20, 1),
-            "tasks_s": {t["task_key"]: t["seconds"] for t in summary["tasks"]}, "client_retries": summary["retries"]}
+    return {
+        "rows": rows,
+        "run_status": status,
+        "lakehouse_mib": round(path.stat().st_size / 2**20, 1),
+        "tasks_s": {t["task_key"]: t["seconds"] for t in summary["tasks"]},
+        "client_retries": summary["retries"],
+    }
 
 
 def one_run(world: tuple[int, int], today: date, lakehouse: Path, engine: str, start: date) -> dict:
@@ -100,19 +135,39 @@ def one_run(world: tuple[int, int], today: date, lakehouse: Path, engine: str, s
     emu = Emulator(*world, today, start)
     try:
         env = {k: v for k, v in os.environ.items() if not k.startswith("YT_")}
-        result = measured([sys.executable, "-m", "ytlake", "run", "--source", "demo", "--api-root", emu.base,
-                           "--lakehouse", str(lakehouse), "--today", today.isoformat(), "--engine", engine], env)
+        result = measured(
+            [
+                sys.executable,
+                "-m",
+                "ytlake",
+                "run",
+                "--source",
+                "demo",
+                "--api-root",
+                emu.base,
+                "--lakehouse",
+                str(lakehouse),
+                "--today",
+                today.isoformat(),
+                "--engine",
+                engine,
+            ],
+            env,
+        )
         stats = emu.stats()
     finally:
         emu.stop()
-    requests = {"channels": stats["requests"].get("/youtube/v3/channels", 0),
-                "playlistItems": stats["requests"].get("/youtube/v3/playlistItems", 0),
-                "videos": stats["requests"].get("/youtube/v3/videos", 0),
-                "reports": stats["requests"].get("/v2/reports", 0)}
+    requests = {
+        "channels": stats["requests"].get("/youtube/v3/channels", 0),
+        "playlistItems": stats["requests"].get("/youtube/v3/playlistItems", 0),
+        "videos": stats["requests"].get("/youtube/v3/videos", 0),
+        "reports": stats["requests"].get("/v2/reports", 0),
+    }
     result["requests"] = requests
     result["data_api_units"] = stats["data_api_units"]
-    result["world"] = World(WorldConfig(videos=world[0], history_days=world[1], today=today, start=start,
-                                        seed=42))
+    result["world"] = World(
+        WorldConfig(videos=world[0], history_days=world[1], today=today, start=start, seed=42)
+    )
     return result
 
 
@@ -126,10 +181,16 @@ def main() -> int:
 
     videos, history = WORLDS[args.world]
     start = TODAY - timedelta(days=history)
-    out: dict = {"benchmark": "run", "world": args.world, "videos": videos, "history_days": history,
-                 "engine": args.engine, "scenario": args.scenario,
-                 "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-                 "disk_free_gib": round(shutil.disk_usage(tempfile.gettempdir()).free / 2**30)}
+    out: dict = {
+        "benchmark": "run",
+        "world": args.world,
+        "videos": videos,
+        "history_days": history,
+        "engine": args.engine,
+        "scenario": args.scenario,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "disk_free_gib": round(shutil.disk_usage(tempfile.gettempdir()).free / 2**30),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         lakehouse = Path(tmp) / "yt.duckdb"
         first = one_run((videos, history), TODAY, lakehouse, args.engine, start)
@@ -146,12 +207,15 @@ def main() -> int:
             world2 = second.pop("world")
             minimum2 = minimal_requests(world2, TODAY + timedelta(days=1), TODAY - timedelta(days=2), alive)
             second["minimal_requests"] = minimum2
-            second["requests_over_minimal"] = round(sum(second["requests"].values()) / sum(minimum2.values()), 4)
+            second["requests_over_minimal"] = round(
+                sum(second["requests"].values()) / sum(minimum2.values()), 4
+            )
             if args.engine == "duckdb":
                 second.update(lakehouse_facts(lakehouse))
             out["next_day_run"] = second
             out["incremental_over_first_requests"] = round(
-                sum(second["requests"].values()) / sum(first["requests"].values()), 4)
+                sum(second["requests"].values()) / sum(first["requests"].values()), 4
+            )
             out["incremental_over_first_wall"] = round(second["wall_s"] / first["wall_s"], 3)
         if args.scenario == "transform":
             code = (
@@ -166,7 +230,8 @@ def main() -> int:
                 "silver_schema='silver', secret_scope=None)\n"
                 "o = run_dbt('run', a)\n"
                 "print(json.dumps({'silver_s': round(silver, 2), 'silver_gold_s': round(time.monotonic() - t, 2), "
-                "'dbt_ok': o.success}))\n")
+                "'dbt_ok': o.success}))\n"
+            )
             out["transform"] = measured([sys.executable, "-c", code], dict(os.environ))
     name = f"{args.world}_{args.engine}_{args.scenario}.json"
     dest = ROOT / "benchmarks" / "results" / name

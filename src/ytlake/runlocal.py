@@ -335,8 +335,9 @@ def _run_local(
                     sort_keys=True,
                 ),
             },
-            "dbt_run_gold": {"target": "local"},
-            "dbt_test": {"target": "local"},
+            # dbt builds Gold where Silver is: DuckDB (`local`) or the local SparkSession (`spark`)
+            "dbt_run_gold": {"target": "spark" if options.engine == "spark" else "local"},
+            "dbt_test": {"target": "spark" if options.engine == "spark" else "local"},
         }
         ctx = JobContext(LocalTaskValues(), credentials=credentials)
 

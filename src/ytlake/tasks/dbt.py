@@ -89,9 +89,6 @@ def run_dbt(command: str, args: argparse.Namespace, extra: list[str] | None = No
     today = current().task_values.get("init_run_context", "today")
     if today:
         variables["today"] = today  # the freshness test measures against the run's Pacific day
-    tv = current().task_values
-    if any(tv.get(k, "partial") for k in ("ingest_data_api_to_bronze", "ingest_analytics_api_to_bronze")):
-        variables["ingestion_partial"] = True
     if args.target != "local":
         env.update(databricks_dbt_env(args))
     cli = [
