@@ -129,7 +129,8 @@ def lakehouse_facts(path: Path) -> dict:
     }
 
 
-def one_run(world: tuple[int, int], today: date, lakehouse: Path, engine: str, start: date) -> dict:
+def one_run(world: tuple[int, int], today: date, lakehouse: Path, engine: str, start: date,
+            backfill_start: date | None = None) -> dict:
     from ytlake.emulator.world import World, WorldConfig
 
     emu = Emulator(*world, today, start)
@@ -193,9 +194,10 @@ def main() -> int:
     }
     with tempfile.TemporaryDirectory() as tmp:
         lakehouse = Path(tmp) / "yt.duckdb"
-        first = one_run((videos, history), TODAY, lakehouse, args.engine, start)
+        # the first run backfills the whole history (the world's age), as a new user's would
+        first = one_run((videos, history), TODAY, lakehouse, args.engine, start, backfill_start=start)
         world = first.pop("world")
-        minimum = minimal_requests(world, TODAY, None, set())
+        minimum = minimal_requests(world, TODAY, None, set(), default_start_days=history)
         first["minimal_requests"] = minimum
         first["requests_over_minimal"] = round(sum(first["requests"].values()) / sum(minimum.values()), 4)
         if args.engine == "duckdb":
