@@ -20,35 +20,16 @@ import platform
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
+from common import ROOT, EmulatorProcess
 
-ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 6, 30)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_up(base: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{base}/emulator/stats", timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError("emulator did not start")
 
 
 def distinct_paths(base: str, token: str, n: int) -> list[str]:
@@ -87,7 +68,7 @@ def distinct_paths(base: str, token: str, n: int) -> list[str]:
                 f"&metrics={metrics}&dimensions={dims}&filters=video=={vid}"
             )
         else:
-            batch = ",".join(rng.sample(ids, 50))
+            batch = ",".join(rng.sample(ids, min(50, len(ids))))
             paths.append(f"/youtube/v3/videos?part=snippet,contentDetails,statistics,status&id={batch}")
     return paths
 
@@ -117,41 +98,19 @@ def main() -> int:
     if not shutil.which("wrk"):
         print("wrk is not installed: apt-get install wrk", file=sys.stderr)
         return 2
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ytlake",
-            "emulator",
-            "serve",
-            "--port",
-            str(port),
-            "--videos",
-            str(args.videos),
-            "--history-days",
-            str(args.history_days),
-            "--today",
-            TODAY.isoformat(),
-            "--data-api-quota",
-            "1000000000",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=ROOT,
+    emu = EmulatorProcess(
+        "--videos",
+        str(args.videos),
+        "--history-days",
+        str(args.history_days),
+        "--today",
+        TODAY.isoformat(),
+        "--data-api-quota",
+        "1000000000",
     )
+    base = emu.base
     try:
-        wait_up(base)
-        token = httpx.post(
-            f"{base}/token",
-            data={
-                "grant_type": "refresh_token",
-                "client_id": "ytlake-demo-client",
-                "client_secret": "ytlake-demo-secret",
-                "refresh_token": "ytlake-demo-refresh-token",
-            },
-        ).json()["access_token"]
+        token = emu.token()
         paths = distinct_paths(base, token, 200_000)
         with tempfile.TemporaryDirectory() as tmp:
             lua = Path(tmp) / "distinct.lua"
@@ -170,8 +129,7 @@ def main() -> int:
             None,
         )
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        emu.stop()
     result = {
         "benchmark": "emulator_throughput",
         "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}",

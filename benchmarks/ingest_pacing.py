@@ -14,23 +14,13 @@ import argparse
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import duckdb
-import httpx
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from common import ROOT, EmulatorProcess
 
 
 def main() -> int:
@@ -41,39 +31,20 @@ def main() -> int:
     p.add_argument("--latency-ms", type=int, default=100)
     p.add_argument("--today", default="2026-06-30")
     args = p.parse_args()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ytlake",
-            "emulator",
-            "serve",
-            "--port",
-            str(port),
-            "--videos",
-            str(args.videos),
-            "--history-days",
-            str(args.history_days),
-            "--today",
-            args.today,
-            "--latency-ms",
-            str(args.latency_ms),
-            "--max-rps",
-            str(args.rate),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=ROOT,
+    emu = EmulatorProcess(
+        "--videos",
+        str(args.videos),
+        "--history-days",
+        str(args.history_days),
+        "--today",
+        args.today,
+        "--latency-ms",
+        str(args.latency_ms),
+        "--max-rps",
+        str(args.rate),
     )
+    base = emu.base
     try:
-        for _ in range(300):
-            try:
-                httpx.get(f"{base}/emulator/stats", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
         with tempfile.TemporaryDirectory() as tmp:
             lakehouse = Path(tmp) / "yt.duckdb"
             env = {k: v for k, v in os.environ.items() if not k.startswith("YT_")}
@@ -102,10 +73,9 @@ def main() -> int:
             con = duckdb.connect(str(lakehouse), read_only=True)
             summary = json.loads(con.sql("SELECT summary FROM bronze.run_context_log").fetchall()[0][0])
             con.close()
-        stats = httpx.get(f"{base}/emulator/stats").json()
+        stats = emu.stats()
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        emu.stop()
     seconds = {t["task_key"]: t["seconds"] for t in summary["tasks"]}
     wall = seconds["ingest_data_api_to_bronze"] + seconds["ingest_analytics_api_to_bronze"]
     requests = summary["data_api_units"] + summary["analytics_requests"]

@@ -20,7 +20,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,61 +28,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
-import httpx
+from common import ROOT, EmulatorProcess
 
-ROOT = Path(__file__).resolve().parents[1]
 WORLDS = {"S": (60, 120), "M": (500, 365), "L": (2000, 730)}
 TODAY = date(2026, 6, 30)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Emulator:
-    def __init__(self, videos: int, history: int, today: date, start: date) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "ytlake",
-                "emulator",
-                "serve",
-                "--port",
-                str(self.port),
-                "--videos",
-                str(videos),
-                "--history-days",
-                str(history),
-                "--today",
-                today.isoformat(),
-                "--world-start",
-                start.isoformat(),
-                "--data-api-quota",
-                "1000000000",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            cwd=ROOT,
-        )
-        for _ in range(600):
-            try:
-                httpx.get(f"{self.base}/emulator/stats", timeout=1)
-                return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        raise RuntimeError("emulator did not start")
-
-    def stats(self) -> dict:
-        return httpx.get(f"{self.base}/emulator/stats", timeout=30).json()
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=20)
 
 
 def measured(cmd: list[str], env: dict[str, str]) -> dict:
@@ -129,11 +77,29 @@ def lakehouse_facts(path: Path) -> dict:
     }
 
 
-def one_run(world: tuple[int, int], today: date, lakehouse: Path, engine: str, start: date,
-            backfill_start: date | None = None) -> dict:
+def one_run(
+    world: tuple[int, int],
+    today: date,
+    lakehouse: Path,
+    engine: str,
+    start: date,
+    backfill_start: date | None = None,
+) -> dict:
     from ytlake.emulator.world import World, WorldConfig
 
-    emu = Emulator(*world, today, start)
+    videos, history = world
+    emu = EmulatorProcess(
+        "--videos",
+        str(videos),
+        "--history-days",
+        str(history),
+        "--today",
+        today.isoformat(),
+        "--world-start",
+        start.isoformat(),
+        "--data-api-quota",
+        "1000000000",
+    )
     try:
         env = {k: v for k, v in os.environ.items() if not k.startswith("YT_")}
         result = measured(
