@@ -118,6 +118,7 @@ def one_run(
                 today.isoformat(),
                 "--engine",
                 engine,
+                *(["--start-date", backfill_start.isoformat()] if backfill_start else []),
             ],
             env,
         )
