@@ -135,7 +135,7 @@ def test_parameters_flow_from_variables_and_overrides():
 
     run_job(
         variables={"catalog": "other_cat", "lookback_days": 3},
-        common_parameters={"engine": "duckdb", "lakehouse": "/tmp/x.duckdb"},
+        common_parameters={"engine": "duckdb", "lakehouse": "lake/x.duckdb"},
         parameter_overrides={"dbt_test": {"target": "local"}},
         runner=runner,
         run_id="r-9",
@@ -143,7 +143,7 @@ def test_parameters_flow_from_variables_and_overrides():
     assert "--catalog=other_cat" in seen["ingest_analytics_api_to_bronze"]
     assert "--lookback_days=3" in seen["ingest_analytics_api_to_bronze"]
     assert "--engine=duckdb" in seen["init_run_context"]
-    assert "--lakehouse=/tmp/x.duckdb" in seen["dbt_test"]
+    assert "--lakehouse=lake/x.duckdb" in seen["dbt_test"]
     assert "--target=local" in seen["dbt_test"]
     assert "--job_run_id=r-9" in seen["init_run_context"]
     assert "--task_run_id=r-9-finalize_run_log" in seen["finalize_run_log"]
