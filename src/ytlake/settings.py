@@ -7,7 +7,7 @@ Secrets: the environment or ``.env`` locally (``YT_CLIENT_ID``, ``YT_CLIENT_SECR
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -57,13 +57,3 @@ def parse_date(value: str, flag: str) -> date:
 
 def default_lakehouse() -> Path:
     return Path(".lakehouse") / "youtube_analytics.duckdb"
-
-
-def analytics_window(
-    today: date, start: date | None, end: date | None, latency_days: int, default_days: int = 90
-) -> tuple[date, date]:
-    """The Analytics window: ends at today - latency (or ``end``), starts at ``start`` or
-    ``default_days`` before today."""
-    last = end or (today - timedelta(days=latency_days))
-    first = start or (today - timedelta(days=default_days))
-    return first, last

@@ -42,8 +42,6 @@ RAW_TABLES: tuple[str, ...] = (
     "analytics_video_device_raw",
 )
 
-RUN_LOG_TABLE = "run_context_log"
-
 #: Operational tables beside the seed's nine (declared in the bootstrap SQL too).
 OPERATIONAL_TABLES: tuple[str, ...] = ("lakeflow_event_log",)
 
