@@ -191,26 +191,29 @@ def main(argv: list[str] | None = None) -> int:
                 source = REPORTS_BY_NAME[report.days_from or ""]
                 envelopes = landed[source.table] + new_answers[source.name]
                 known = days_with_views(envelopes)
-                by_video = {}
+                # The single-day report keeps its own cursor: after a stop (quota) it lags its
+                # source report, and the days in between come from earlier answers (one query).
+                windows = {}
                 for v in videos:
-                    if v.video_id in skipped:
-                        continue
-                    # The single-day report keeps its own cursor: after a stop (quota) it lags
-                    # its source report, and the days in between come from earlier answers.
-                    first = scope_start(
-                        win, report_cursors[report.name].get(v.video_id), args.lookback_days, v.published_day
-                    )
-                    source_first = scope_start(
-                        win, report_cursors[source.name].get(v.video_id), args.lookback_days, v.published_day
-                    )
-                    days = {d for d in known.get(v.video_id, set()) if source_first <= d <= win.end}
-                    if first < source_first:  # a gap left by a stop: days with views never asked
-                        older = days_with_views(video_payloads(engine, source.table, v.video_id)).get(
-                            v.video_id, set()
+                    if v.video_id not in skipped:
+                        own = report_cursors[report.name].get(v.video_id)
+                        src = report_cursors[source.name].get(v.video_id)
+                        windows[v.video_id] = (
+                            scope_start(win, own, args.lookback_days, v.published_day),
+                            scope_start(win, src, args.lookback_days, v.published_day),
                         )
-                        asked = landed_days(engine, report.table, v.video_id)
-                        days |= {d for d in older if first <= d < source_first and d not in asked}
-                    by_video[v.video_id] = days
+                lagging = [vid for vid, (first, source_first) in windows.items() if first < source_first]
+                older = days_with_views(video_payloads(engine, source.table, lagging))
+                asked = landed_days(engine, report.table, lagging)
+                by_video = {}
+                for vid, (first, source_first) in windows.items():
+                    days = {d for d in known.get(vid, set()) if source_first <= d <= win.end}
+                    days |= {
+                        d
+                        for d in older.get(vid, set())
+                        if first <= d < source_first and d not in asked.get(vid, set())
+                    }
+                    by_video[vid] = days
                 phase2 = single_day_requests(report, channel_id, by_video)
                 planned += len(phase2)
                 if not execute(phase2):

@@ -51,12 +51,18 @@ def run_payloads(engine: Engine, table: str, run_id: str) -> list[dict[str, Any]
     return [json.loads(p) for p in rows]
 
 
-def video_payloads(engine: Engine, table: str, video_id: str) -> list[dict[str, Any]]:
-    """Every run's successful answers for one video in ``table``, oldest first."""
+def _video_filter(video_ids: Iterable[str]) -> str:
+    values = ", ".join(sql_string(f"video=={v}") for v in video_ids)
+    return f"get_json_object(payload, '$.request.params.filters') IN ({values})"
+
+
+def video_payloads(engine: Engine, table: str, video_ids: list[str]) -> list[dict[str, Any]]:
+    """Every run's successful answers for these videos in ``table``, oldest first (one query)."""
+    if not video_ids:
+        return []
     rows = (
         engine.query(
-            f"SELECT payload FROM {engine.qualify(table)} WHERE {_OK} AND "
-            f"get_json_object(payload, '$.request.params.filters') = {sql_string('video==' + video_id)} "
+            f"SELECT payload FROM {engine.qualify(table)} WHERE {_OK} AND {_video_filter(video_ids)} "
             "ORDER BY ingest_ts_utc"
         )
         .column("payload")
@@ -65,18 +71,20 @@ def video_payloads(engine: Engine, table: str, video_id: str) -> list[dict[str, 
     return [json.loads(p) for p in rows]
 
 
-def landed_days(engine: Engine, table: str, video_id: str) -> set[date]:
-    """The days a single-day report already answered for one video (any run)."""
-    rows = (
-        engine.query(
-            f"SELECT DISTINCT get_json_object(payload, '$.request.params.startDate') AS d "
-            f"FROM {engine.qualify(table)} WHERE {_OK} AND "
-            f"get_json_object(payload, '$.request.params.filters') = {sql_string('video==' + video_id)}"
-        )
-        .column("d")
-        .to_pylist()
-    )
-    return {date.fromisoformat(d) for d in rows if d}
+def landed_days(engine: Engine, table: str, video_ids: list[str]) -> dict[str, set[date]]:
+    """Per video, the days a single-day report already answered (any run; one query)."""
+    if not video_ids:
+        return {}
+    rows = engine.query(
+        "SELECT DISTINCT get_json_object(payload, '$.request.params.filters') AS f, "
+        "get_json_object(payload, '$.request.params.startDate') AS d "
+        f"FROM {engine.qualify(table)} WHERE {_OK} AND {_video_filter(video_ids)}"
+    ).to_pylist()
+    out: dict[str, set[date]] = {}
+    for r in rows:
+        if r["f"] and r["d"]:
+            out.setdefault(r["f"].removeprefix("video=="), set()).add(date.fromisoformat(r["d"]))
+    return out
 
 
 def landed_keys(envelopes: Iterable[dict[str, Any]]) -> set[tuple[tuple[str, str], ...]]:
