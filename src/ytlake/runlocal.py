@@ -25,7 +25,13 @@ from ytlake.lakehouse import ENGINES, open_engine
 from ytlake.lakehouse.bronze import RAW_TABLES
 from ytlake.lakehouse.duckdb_engine import check_lakehouse_path
 from ytlake.lakehouse.identifiers import InvalidIdentifierError, validate_identifier
-from ytlake.settings import Secrets, SettingsError, default_lakehouse, pacific_today
+from ytlake.settings import (
+    Secrets,
+    SettingsError,
+    default_lakehouse,
+    pacific_today,
+    require_youtube_credentials,
+)
 from ytlake.taskvalues import JobContext, LocalTaskValues
 from ytlake.youtube.endpoints import ApiRoot, InvalidApiRootError
 from ytlake.youtube.oauth import ClientCredentials
@@ -103,21 +109,7 @@ class RunOptions:
         if self.engine == "duckdb" and Path(self.lakehouse).is_file():
             _check_is_duckdb(Path(self.lakehouse))
         if self.resolved_source() == "google" and not self.api_root:
-            secrets = Secrets()
-            missing = [
-                name
-                for name, value in (
-                    ("YT_CLIENT_ID", secrets.yt_client_id),
-                    ("YT_CLIENT_SECRET", secrets.yt_client_secret),
-                    ("YT_REFRESH_TOKEN", secrets.yt_refresh_token),
-                )
-                if not value
-            ]
-            if missing:
-                raise SettingsError(
-                    f"missing {', '.join(missing)}: set them in the environment or .env "
-                    "(see .env.example), or run with --source demo"
-                )
+            require_youtube_credentials(Secrets(), "or run with --source demo")
 
     def resolved_source(self, secrets: Secrets | None = None) -> str:
         """``demo`` or ``google``; ``auto`` is google when YT_REFRESH_TOKEN is set."""

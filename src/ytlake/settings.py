@@ -40,6 +40,23 @@ class Secrets(BaseSettings):
     dbt_databricks_token: SecretStr | None = None
 
 
+def require_youtube_credentials(secrets: Secrets, fix: str) -> None:
+    """Raise :class:`SettingsError` naming every missing YT_* variable (``fix`` says what else to do)."""
+    missing = [
+        name
+        for name, value in (
+            ("YT_CLIENT_ID", secrets.yt_client_id),
+            ("YT_CLIENT_SECRET", secrets.yt_client_secret),
+            ("YT_REFRESH_TOKEN", secrets.yt_refresh_token),
+        )
+        if not value
+    ]
+    if missing:
+        raise SettingsError(
+            f"missing {', '.join(missing)}: set them in the environment or .env (see .env.example), {fix}"
+        )
+
+
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message names it and the fix."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-from pathlib import Path
 
 import pytest
 
@@ -85,4 +84,3 @@ def test_the_emulator_and_the_dashboard_bind_loopback_by_default():
     from ytlake.emulator.server import running_emulator as r
 
     assert inspect.signature(r).parameters["host"].default == "127.0.0.1"
-    assert Path  # used

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -45,27 +44,18 @@ class DuckDBReader:
         return f"gold.{MARTS[mart]}"
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-        import duckdb
+        from ytlake.lakehouse import DuckDBEngine, LakehouseError
 
-        last: Exception | None = None
-        for _ in range(20):  # a writer may hold the file for a moment: wait, do not fail
-            try:
-                con = duckdb.connect(str(self.path), read_only=True)
-            except duckdb.IOException as err:
-                last = err
-                time.sleep(0.25)
-                continue
-            except duckdb.ConnectionException as err:  # this process already has it open
-                if "different configuration" not in str(err):
-                    raise
-                con = duckdb.connect(str(self.path))
-            try:
-                cur = con.execute(sql, params or [])
-                names = [d[0] for d in cur.description]
-                return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-            finally:
-                con.close()
-        raise LakehouseBusyError(f"a run is writing to the lakehouse ({str(last).splitlines()[0][:80]})")
+        try:  # the engine waits a few seconds for a writer (a `ytlake run` task) to let go
+            engine = DuckDBEngine(self.path, read_only=True, lock_wait_s=5.0)
+        except LakehouseError as err:
+            if "in use" not in str(err):
+                raise
+            raise LakehouseBusyError(f"a run is writing to the lakehouse ({err})") from None
+        with engine:
+            cur = engine.con.execute(sql, params or [])
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
 @dataclass

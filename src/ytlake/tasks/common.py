@@ -13,7 +13,7 @@ from typing import Any
 
 from ytlake.lakehouse import DEFAULT_LAKEHOUSE, ENGINES, Engine, open_engine
 from ytlake.lakehouse.bronze import BronzeBatch
-from ytlake.settings import SECRET_SCOPE_KEYS, Secrets, SettingsError, parse_date
+from ytlake.settings import Secrets, parse_date, require_youtube_credentials
 from ytlake.taskvalues import JobContext, current, databricks_dbutils, on_databricks
 from ytlake.youtube.endpoints import ApiRoot
 from ytlake.youtube.oauth import ClientCredentials
@@ -140,20 +140,7 @@ def credentials(args: argparse.Namespace, ctx: JobContext | None = None) -> Clie
             secret("yt_client_id"), secret("yt_client_secret"), secret("yt_refresh_token")
         )
     env = Secrets()
-    missing = [
-        SECRET_SCOPE_KEYS[k]
-        for k, v in (
-            ("yt_client_id", env.yt_client_id),
-            ("yt_client_secret", env.yt_client_secret),
-            ("yt_refresh_token", env.yt_refresh_token),
-        )
-        if not v
-    ]
-    if missing:
-        raise SettingsError(
-            f"missing {', '.join(missing)}: set them in the environment or .env "
-            "(see .env.example), or run `ytlake run --source demo`"
-        )
+    require_youtube_credentials(env, "or run `ytlake run --source demo`")
     return ClientCredentials(
         env.yt_client_id or "",
         env.yt_client_secret.get_secret_value() if env.yt_client_secret else "",
