@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -64,3 +66,67 @@ class EmulatorProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def measured(cmd: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> dict:
+    """Run a command; wall seconds, CPU seconds and peak RSS of its whole process tree.
+
+    The tree (a Spark run's JVM included) is sampled every 0.1 s with psutil: peak RSS is the
+    largest sum over the tree's processes. CPU is the larger of the kernel's figure for the
+    command and the children it waited for (``wait4``) and the sampled sum over every process
+    seen, so a child that outlives its parent's wait (the JVM) still counts. The command's
+    stdout is returned as ``stdout`` (the child scripts print JSON there).
+    """
+    import psutil
+
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    streams: dict[str, bytes] = {}
+    state = {"peak": 0, "stop": False}
+    cpu_seen: dict[int, float] = {}
+
+    def read(name: str, pipe) -> None:
+        streams[name] = pipe.read()
+
+    def sample() -> None:
+        root = psutil.Process(proc.pid)
+        while not state["stop"]:
+            try:
+                tree = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                return
+            rss = 0
+            for p in tree:
+                try:
+                    with p.oneshot():
+                        rss += p.memory_info().rss
+                        t = p.cpu_times()
+                        cpu_seen[p.pid] = t.user + t.system
+                except psutil.Error:
+                    continue
+            state["peak"] = max(state["peak"], rss)
+            time.sleep(0.1)
+
+    threads = [
+        threading.Thread(target=read, args=("out", proc.stdout), daemon=True),
+        threading.Thread(target=read, args=("err", proc.stderr), daemon=True),
+        threading.Thread(target=sample, daemon=True),
+    ]
+    for t in threads:
+        t.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - started
+    state["stop"] = True
+    for t in threads:
+        t.join()
+    code = os.waitstatus_to_exitcode(status)
+    proc.returncode = code  # reaped here, not by Popen
+    err = streams.get("err", b"").decode(errors="replace")
+    return {
+        "exit_code": code,
+        "wall_s": round(wall, 2),
+        "cpu_s": round(max(usage.ru_utime + usage.ru_stime, sum(cpu_seen.values())), 2),
+        "peak_rss_mib": round(max(state["peak"], usage.ru_maxrss * 1024) / 2**20),
+        "stdout": streams.get("out", b"").decode(errors="replace"),
+        "stderr_tail": err[-500:] if code else "",
+    }

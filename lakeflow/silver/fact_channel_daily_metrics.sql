@@ -11,12 +11,14 @@ COMMENT 'One row per channel per Pacific-time day (date): channel totals from An
 TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'channel_id,date')
 AS
 WITH answers AS (
+  -- one row per answer, its JSON read once; its rows are exploded below (exploding here
+  -- would make DuckDB re-read the whole payload for every row of the answer)
   SELECT
     snapshot_date,
     ingest_ts_utc,
     run_id,
     regexp_extract(get_json_object(payload, '$.request.params.ids'), 'channel==(.*)', 1) AS channel_id,
-    explode(from_json(get_json_object(payload, '$.body.rows'), 'ARRAY<ARRAY<STRING>>')) AS r
+    from_json(get_json_object(payload, '$.body.rows'), 'ARRAY<ARRAY<STRING>>') AS answer_rows
   FROM bronze.analytics_channel_daily_raw
   WHERE get_json_object(payload, '$.status') = '200'
 ),
@@ -35,7 +37,10 @@ days AS (
     snapshot_date,
     ingest_ts_utc,
     run_id
-  FROM answers
+  FROM (
+    SELECT channel_id, snapshot_date, ingest_ts_utc, run_id, explode(answer_rows) AS r
+    FROM answers
+  ) AS exploded
 )
 
 SELECT *

@@ -14,6 +14,8 @@ COMMENT 'One row per video per Pacific-time day (date) per country (ISO 3166-1 a
 TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'video_id,date,country_code', 'ytlake.cluster_by' = 'video_id,date')
 AS
 WITH answers AS (
+  -- one row per answer, its JSON read once; its rows are exploded below (exploding here
+  -- would make DuckDB re-read the whole payload for every row of the answer)
   SELECT
     snapshot_date,
     ingest_ts_utc,
@@ -22,7 +24,7 @@ WITH answers AS (
     regexp_extract(get_json_object(payload, '$.request.params.filters'), 'video==(.*)', 1) AS video_id,
     try_cast(get_json_object(payload, '$.request.params.startDate') AS DATE) AS date,
     try_cast(get_json_object(payload, '$.request.params.endDate') AS DATE) AS end_date,
-    explode(from_json(get_json_object(payload, '$.body.rows'), 'ARRAY<ARRAY<STRING>>')) AS r
+    from_json(get_json_object(payload, '$.body.rows'), 'ARRAY<ARRAY<STRING>>') AS answer_rows
   FROM bronze.analytics_video_country_raw
   WHERE get_json_object(payload, '$.status') = '200'
 ),
@@ -39,25 +41,22 @@ rows_ AS (
     snapshot_date,
     ingest_ts_utc,
     run_id
-  FROM answers
+  FROM (
+    SELECT video_id, channel_id, date, end_date, snapshot_date, ingest_ts_utc, run_id, explode(answer_rows) AS r
+    FROM answers
+  ) AS exploded
 ),
 
 latest_answers AS (
   -- the latest answer for a (video, day) is the truth for that day: a country a restatement
   -- dropped does not linger from an older answer
   SELECT
-    regexp_extract(get_json_object(payload, '$.request.params.filters'), 'video==(.*)', 1) AS video_id,
-    try_cast(get_json_object(payload, '$.request.params.startDate') AS DATE) AS date,
+    video_id,
+    date,
     ingest_ts_utc,
     run_id
-  FROM bronze.analytics_video_country_raw
-  WHERE get_json_object(payload, '$.status') = '200'
-  QUALIFY row_number() OVER (
-    PARTITION BY
-      regexp_extract(get_json_object(payload, '$.request.params.filters'), 'video==(.*)', 1),
-      try_cast(get_json_object(payload, '$.request.params.startDate') AS DATE)
-    ORDER BY ingest_ts_utc DESC, run_id DESC
-  ) = 1
+  FROM answers
+  QUALIFY row_number() OVER (PARTITION BY video_id, date ORDER BY ingest_ts_utc DESC, run_id DESC) = 1
 )
 
 SELECT

@@ -13,13 +13,15 @@ COMMENT 'One row per video per Pacific-time day (date): daily Analytics of the v
 TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'video_id,date', 'ytlake.cluster_by' = 'video_id,date')
 AS
 WITH answers AS (
+  -- one row per answer, its JSON read once; its rows are exploded below (exploding here
+  -- would make DuckDB re-read the whole payload for every row of the answer)
   SELECT
     snapshot_date,
     ingest_ts_utc,
     run_id,
     regexp_extract(get_json_object(payload, '$.request.params.ids'), 'channel==(.*)', 1) AS channel_id,
     regexp_extract(get_json_object(payload, '$.request.params.filters'), 'video==(.*)', 1) AS video_id,
-    explode(from_json(get_json_object(payload, '$.body.rows'), 'ARRAY<ARRAY<STRING>>')) AS r
+    from_json(get_json_object(payload, '$.body.rows'), 'ARRAY<ARRAY<STRING>>') AS answer_rows
   FROM bronze.analytics_video_daily_raw
   WHERE get_json_object(payload, '$.status') = '200'
 ),
@@ -39,7 +41,10 @@ days AS (
     snapshot_date,
     ingest_ts_utc,
     run_id
-  FROM answers
+  FROM (
+    SELECT channel_id, video_id, snapshot_date, ingest_ts_utc, run_id, explode(answer_rows) AS r
+    FROM answers
+  ) AS exploded
 )
 
 SELECT *

@@ -14,6 +14,8 @@ COMMENT 'One row per video per Pacific-time day (date) per traffic source (sourc
 TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'video_id,date,source_id', 'ytlake.cluster_by' = 'video_id,date')
 AS
 WITH answers AS (
+  -- one row per answer, its JSON read once; its rows are exploded below (exploding here
+  -- would make DuckDB re-read the whole payload for every row of the answer)
   SELECT
     snapshot_date,
     ingest_ts_utc,
@@ -22,7 +24,7 @@ WITH answers AS (
     regexp_extract(get_json_object(payload, '$.request.params.filters'), 'video==(.*)', 1) AS video_id,
     try_cast(get_json_object(payload, '$.request.params.startDate') AS DATE) AS start_date,
     try_cast(get_json_object(payload, '$.request.params.endDate') AS DATE) AS end_date,
-    explode(from_json(get_json_object(payload, '$.body.rows'), 'ARRAY<ARRAY<STRING>>')) AS r
+    from_json(get_json_object(payload, '$.body.rows'), 'ARRAY<ARRAY<STRING>>') AS answer_rows
   FROM bronze.analytics_video_traffic_source_raw
   WHERE get_json_object(payload, '$.status') = '200'
 ),
@@ -38,7 +40,10 @@ rows_ AS (
     snapshot_date,
     ingest_ts_utc,
     run_id
-  FROM answers
+  FROM (
+    SELECT video_id, channel_id, snapshot_date, ingest_ts_utc, run_id, explode(answer_rows) AS r
+    FROM answers
+  ) AS exploded
 ),
 
 answered_days AS (
@@ -50,16 +55,8 @@ answered_days AS (
     ingest_ts_utc,
     run_id
   FROM (
-    SELECT
-      regexp_extract(get_json_object(payload, '$.request.params.filters'), 'video==(.*)', 1) AS video_id,
-      ingest_ts_utc,
-      run_id,
-      explode(sequence(
-        try_cast(get_json_object(payload, '$.request.params.startDate') AS DATE),
-        try_cast(get_json_object(payload, '$.request.params.endDate') AS DATE),
-        INTERVAL 1 DAY)) AS d
-    FROM bronze.analytics_video_traffic_source_raw
-    WHERE get_json_object(payload, '$.status') = '200'
+    SELECT video_id, ingest_ts_utc, run_id, explode(sequence(start_date, end_date, INTERVAL 1 DAY)) AS d
+    FROM answers
   ) AS covered
   QUALIFY row_number() OVER (PARTITION BY video_id, to_date(d) ORDER BY ingest_ts_utc DESC, run_id DESC) = 1
 ),

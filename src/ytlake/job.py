@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import glob
 import importlib
+import os
 import re
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -218,6 +219,7 @@ def topological_order(specs: list[TaskSpec]) -> list[TaskSpec]:
 
 def should_run(run_if: str, dep_states: list[str]) -> bool:
     """Databricks' ``run_if`` over the dependencies' result states."""
+    dep_states = [s for s in dep_states if s != "EXCLUDED"]  # a partial run ignores them
     if not dep_states:
         return True
     ok = [s == "SUCCESS" for s in dep_states]
@@ -256,6 +258,8 @@ class TaskResult:
     seconds: float = 0.0
     error: str | None = None
     traceback: str | None = None
+    cpu_seconds: float | None = None
+    peak_rss_mib: float | None = None
 
 
 @dataclass
@@ -265,10 +269,39 @@ class JobRun:
 
     @property
     def succeeded(self) -> bool:
-        return all(r.state == "SUCCESS" for r in self.results.values())
+        return all(r.state in ("SUCCESS", "EXCLUDED") for r in self.results.values())
 
     def states(self) -> list[TaskState]:
-        return [TaskState(r.task_key, r.state, r.seconds, r.error) for r in self.results.values()]
+        return [
+            TaskState(r.task_key, r.state, r.seconds, r.error, r.cpu_seconds, r.peak_rss_mib)
+            for r in self.results.values()
+        ]
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process (all threads) and of its children that have ended."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def _reset_peak_rss() -> bool:
+    """Restart this process's peak-memory mark (Linux: ``clear_refs`` 5); False elsewhere."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_rss_mib() -> float | None:
+    """This process's peak resident memory since the last reset (Linux ``VmHWM``)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
 
 
 def new_local_run_id() -> str:
@@ -284,12 +317,15 @@ def run_job(
     on_event: Callable[[str, TaskResult], None] | None = None,
     bundle: Bundle | None = None,
     run_id: str | None = None,
+    only: Collection[str] | None = None,
 ) -> JobRun:
     """Run the bundle's job locally, in-process, in dependency order.
 
     ``variables`` override the bundle variables' defaults; ``common_parameters`` are added to
     (or replace) every python task's parameters when the task declares them or they are
     local-only (``lakehouse``); ``parameter_overrides[task_key]`` replace single parameters.
+    ``only`` runs just those tasks, as ``databricks bundle run --only`` does: the others end
+    ``EXCLUDED`` and do not hold back the tasks that depend on them.
     """
     bundle = bundle or load_bundle()
     values = {**bundle.variables, **(variables or {})}
@@ -308,6 +344,11 @@ def run_job(
     local_only = {"lakehouse"}
     for spec in specs:
         result = run.results[spec.task_key]
+        if only is not None and spec.task_key not in only:
+            result.state = "EXCLUDED"
+            if on_event:
+                on_event("skipped", result)
+            continue
         deps = [run.results[d].state for d in spec.depends_on]
         if not should_run(spec.run_if, deps):
             result.state = (
@@ -331,7 +372,7 @@ def run_job(
         result.state = "RUNNING"
         if on_event:
             on_event("started", result)
-        started = time.monotonic()
+        started, cpu_started, peak_reset = time.monotonic(), _cpu_seconds(), _reset_peak_rss()
         if isinstance(task_values, LocalTaskValues):
             task_values.current_task = spec.task_key
         try:
@@ -350,6 +391,8 @@ def run_job(
             result.state = "SUCCESS"
         finally:
             result.seconds = time.monotonic() - started
+            result.cpu_seconds = round(_cpu_seconds() - cpu_started, 3)
+            result.peak_rss_mib = _peak_rss_mib() if peak_reset else None
             if isinstance(task_values, LocalTaskValues):
                 task_values.current_task = ""
         if on_event:

@@ -7,7 +7,7 @@ import contextlib
 import io
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -32,6 +32,7 @@ from ytlake.settings import (
     pacific_today,
     require_youtube_credentials,
 )
+from ytlake.tasks.finalize_run_log import INGEST_TASKS
 from ytlake.taskvalues import JobContext, LocalTaskValues
 from ytlake.youtube.endpoints import ApiRoot, InvalidApiRootError
 from ytlake.youtube.oauth import ClientCredentials
@@ -220,13 +221,24 @@ def table_rows(lakehouse: Path, engine: str, catalog: str, run_id: str) -> dict[
             if eng.table_exists(f"bronze.{t}"):
                 rows[f"bronze.{t}"] = eng.count(f"bronze.{t}", f"run_id = '{run_id}'")
         if engine == "duckdb":
-            listed = eng.query_native(  # type: ignore[attr-defined]
-                "SELECT table_schema, table_name FROM information_schema.tables "
-                "WHERE table_schema IN ('silver', 'gold') ORDER BY 1, 2"
-            ).to_pylist()
-            for r in listed:
-                name = f"{r['table_schema']}.{r['table_name']}"
-                rows[name] = eng.count(name)
+            listed = [
+                f"{r['table_schema']}.{r['table_name']}"
+                for r in eng.query_native(  # type: ignore[attr-defined]
+                    "SELECT table_schema, table_name FROM information_schema.tables "
+                    "WHERE table_schema IN ('silver', 'gold') ORDER BY 1, 2"
+                ).to_pylist()
+            ]
+        else:
+            catalog_api = eng.spark.catalog  # type: ignore[attr-defined]
+            listed = [
+                f"{schema}.{t.name}"
+                for schema in ("silver", "gold")
+                if catalog_api.databaseExists(schema)
+                for t in catalog_api.listTables(schema)
+                if not t.isTemporary
+            ]
+        for name in listed:
+            rows[name] = eng.count(name)
         status = eng.query(
             f"SELECT run_status FROM {eng.qualify('bronze.run_context_log')} WHERE run_id = '{run_id}'"
         )
@@ -273,12 +285,14 @@ def run_local(
     on_event: Callable[[str, TaskResult], None] | None = None,
     runner: TaskRunner = default_task_runner,
     log_dir: Path | None = None,
+    only: Collection[str] | None = None,
 ) -> LocalRunResult:
     """Run the whole job locally. Raises :class:`SettingsError` for bad options, and
-    :class:`LakehouseError` when another run holds the lakehouse."""
+    :class:`LakehouseError` when another run holds the lakehouse. ``only``: just those tasks
+    (the others end EXCLUDED), as ``databricks bundle run --only``."""
     options.validate()
     with run_lock(Path(options.lakehouse)):
-        return _run_local(options, on_event=on_event, runner=runner, log_dir=log_dir)
+        return _run_local(options, on_event=on_event, runner=runner, log_dir=log_dir, only=only)
 
 
 def _run_local(
@@ -287,13 +301,15 @@ def _run_local(
     on_event: Callable[[str, TaskResult], None] | None = None,
     runner: TaskRunner = default_task_runner,
     log_dir: Path | None = None,
+    only: Collection[str] | None = None,
 ) -> LocalRunResult:
     source = options.resolved_source()
     today = options.today or pacific_today()
     run_id = new_local_run_id()
     credentials = None
     world_start = None
-    if source == "demo" and not options.api_root:
+    asks_google = only is None or bool(set(only) & set(INGEST_TASKS))
+    if source == "demo" and not options.api_root and asks_google:
         world_start = demo_world_start(options, today)
         emulator_cm: contextlib.AbstractContextManager[str | None] = _demo_emulator(
             options, today, world_start
@@ -308,7 +324,7 @@ def _run_local(
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{run_id}.log"
     with emulator_cm as base_url, log_path.open("w", encoding="utf-8") as log_file:
-        source_system = "emulator" if base_url else "google"
+        source_system = "emulator" if base_url or source == "demo" else "google"
         common = {"engine": options.engine, "lakehouse": str(lakehouse), "catalog": options.catalog}
         google = {"api_root": base_url} if base_url else {}
         overrides = {
@@ -357,6 +373,7 @@ def _run_local(
             runner=logged_runner,
             on_event=on_event,
             run_id=run_id,
+            only=only,
         )
         for result in run.results.values():
             if result.traceback:

@@ -39,6 +39,8 @@ class TaskState:
     state: str  # SUCCESS, FAILED, UPSTREAM_FAILED, SKIPPED, RUNNING, PENDING
     seconds: float | None = None
     error: str | None = None
+    cpu_seconds: float | None = None  # local runs: this process's CPU during the task
+    peak_rss_mib: float | None = None  # local runs, Linux: this process's peak memory in the task
 
 
 class LocalTaskValues:

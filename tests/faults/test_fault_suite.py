@@ -160,3 +160,46 @@ def _gold_metrics(lake) -> dict:
         group = " GROUP BY video_id, date" if "sum(" in cols else ""
         out[mart] = sorted(sql(lake, f"SELECT {cols} FROM gold.{mart}{group}"), key=repr)
     return out
+
+
+def test_a_day_the_quota_refused_below_the_cursor_is_asked_again(clean, tmp_path):
+    """Requests run concurrently: when the quota runs out a later day can land while an
+    earlier one is refused. The refusal is in Bronze, so the next run asks for it again
+    even though the cursor (the last day landed) has passed it."""
+    import json
+    import shutil
+
+    from ytlake.emulator.errors import quota_exceeded
+    from ytlake.lakehouse.bronze import envelope
+
+    lake = tmp_path / "yt.duckdb"
+    shutil.copy(clean["today_lakehouse"], lake)
+    status, body = quota_exceeded()
+    refused = {}
+    for table in ("analytics_video_country_raw", "analytics_video_daily_raw"):
+        # the earliest answer of one video: far below its cursor minus the lookback
+        request_id, payload = sql(
+            lake,
+            f"SELECT request_id, payload FROM bronze.{table} ORDER BY payload ->> '$.request.params.startDate', "
+            "payload ->> '$.request.params.filters' LIMIT 1",
+        )[0]
+        request = json.loads(payload)["request"]
+        refused[table] = request["params"]
+        sql(
+            lake,
+            f"UPDATE bronze.{table} SET payload = "
+            f"'{envelope(request['endpoint'], request['params'], status, json.dumps(body))}' "
+            f"WHERE request_id = '{request_id}'",
+        )
+    with running_emulator(world(NEXT_DAY)) as emu:
+        assert run(emu.base_url, lake, NEXT_DAY).run_status == "SUCCEEDED"
+    last_run = sql(lake, "SELECT run_id FROM bronze.run_context_log ORDER BY started_ts_utc DESC LIMIT 1")[0][0]
+    for table, params in refused.items():
+        asked_again = sql(
+            lake,
+            f"SELECT count(*) FROM bronze.{table} WHERE run_id = '{last_run}' "
+            f"AND payload ->> '$.status' = '200' AND payload ->> '$.request.params' = '{json.dumps(params, separators=(',', ':'))}'",
+        )[0][0]
+        assert asked_again == 1, (table, params)
+    assert gold(lake) == clean["next_day"]
+    _report("quota refused a day below the cursor", "1 country day + 1 daily chunk", 0, 0, "asked again, Gold = clean")

@@ -13,6 +13,15 @@ from starlette.routing import Route
 
 from ytlake.emulator.service import Emulator
 
+MEDIA_TYPE = "application/json; charset=UTF-8"
+
+
+def encode_body(body: object) -> bytes | str:
+    """An answer's body as sent: JSON text, or bytes / text the emulator already encoded."""
+    if isinstance(body, bytes | str):
+        return body
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
 
 class _DroppedResponse(Response):
     """Promise a body, send half, stop: the client sees the connection drop mid-answer."""
@@ -46,13 +55,6 @@ def create_app(emulator: Emulator) -> Starlette:
             await asyncio.sleep(int(delay) / 1000)
         if extra.pop("x-emulator-reset", None):
             return _DroppedResponse()
-        content = (
-            json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-            if not isinstance(body, bytes | str)
-            else body
-        )
-        return Response(
-            content, status_code=status, headers=extra, media_type="application/json; charset=UTF-8"
-        )
+        return Response(encode_body(body), status_code=status, headers=extra, media_type=MEDIA_TYPE)
 
     return Starlette(routes=[Route("/{path:path}", endpoint, methods=["GET", "POST"])])

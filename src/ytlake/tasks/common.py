@@ -88,6 +88,10 @@ def add_google_args(p: argparse.ArgumentParser) -> None:
 
 
 def setup_logging() -> None:
+    # httpx logs every request at INFO: one line per API call (800,000 on a big backfill) and
+    # a lock every thread queues on. Our own client logs retries and failures.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     if not logging.getLogger().handlers:
         logging.basicConfig(
             level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -19,6 +19,7 @@ from ytlake.tasks.init_run_context import RUN_LOG_SCHEMA
 from ytlake.taskvalues import JobContext, TaskState, current
 
 TASK_KEY = "finalize_run_log"
+NOT_RUN_STATES = ("UPSTREAM_FAILED", "SKIPPED", "EXCLUDED")
 INGEST_TASKS = ("ingest_data_api_to_bronze", "ingest_analytics_api_to_bronze")
 FAILED_STATES = {"FAILED", "UPSTREAM_FAILED", "TIMEDOUT", "CANCELED", "INTERNAL_ERROR"}
 
@@ -101,12 +102,14 @@ def main(argv: list[str] | None = None) -> int:
                     "task_key": s.task_key,
                     "state": s.state,
                     "seconds": round(s.seconds, 3) if s.seconds is not None else None,
+                    **({"cpu_seconds": s.cpu_seconds} if s.cpu_seconds is not None else {}),
+                    **({"peak_rss_mib": s.peak_rss_mib} if s.peak_rss_mib is not None else {}),
                     **({"error": s.error} if s.error else {}),
                 }
                 for s in states
             ],
             "failed_tasks": [s.task_key for s in states if s.state == "FAILED"],
-            "skipped_tasks": [s.task_key for s in states if s.state in ("UPSTREAM_FAILED", "SKIPPED")],
+            "skipped_tasks": [s.task_key for s in states if s.state in NOT_RUN_STATES],
             "bronze_rows": rows,
             "requests": {k: tv.get(k, "requests") for k in INGEST_TASKS},
             "retries": {k: tv.get(k, "retries") or {} for k in INGEST_TASKS},

@@ -28,6 +28,7 @@ from ytlake.tasks.ingest_state import (
     days_with_views,
     landed_days,
     landed_keys,
+    refused_requests,
     request_key,
     run_payloads,
     video_payloads,
@@ -112,19 +113,24 @@ def main(argv: list[str] | None = None) -> int:
         api = AnalyticsApi(http, root.analytics_api)
         writer = _Writer(engine, run)
         new_answers: dict[str, list[dict[str, Any]]] = {r.name: [] for r in REPORTS}
+        sources = {r.days_from for r in REPORTS if r.days_from}
 
         def execute(requests: list[Request]) -> bool:
             """Run requests concurrently; False when the quota ran out."""
             nonlocal partial
-            todo = [
-                r for r in requests if request_key(r.params()) not in done_keys and r.scope not in skipped
-            ]
+            todo = list(  # once each: a refused request may also be in this run's window
+                {
+                    request_key(r.params()): r
+                    for r in requests
+                    if request_key(r.params()) not in done_keys and r.scope not in skipped
+                }.values()
+            )
             if not todo:
                 return True
             pool = ThreadPoolExecutor(max_workers=args.concurrency)
             futures: dict[Future[ApiResponse], Request] = {}
             queue = iter(todo)
-            ok = True
+            ok, answered = True, 0
 
             def submit_next() -> None:
                 for req in queue:
@@ -142,28 +148,31 @@ def main(argv: list[str] | None = None) -> int:
                         req = futures.pop(fut)
                         try:
                             response = fut.result()
-                        except QuotaExceededError:
+                        except QuotaExceededError as err:
                             ok = False
+                            if err.response is not None:  # recorded: the next run asks again
+                                writer.add(req, err.response)
                             continue
                         except GoogleApiError as err:
                             if req.video_id and err.status in (400, 403, 404) and err.response is not None:
                                 skipped[req.video_id] = f"{err.status} {err.message}"[:200]
                                 writer.add(req, err.response)  # recorded: Bronze keeps the answer
+                                answered += 1
                                 continue
                             raise
                         writer.add(req, response)
-                        new_answers[req.report.name].append(
-                            {"request": {"params": response.params}, "status": 200, "body": response.json}
-                        )
+                        answered += 1
+                        if req.report.name in sources:  # kept only where a later phase reads them
+                            new_answers[req.report.name].append(
+                                {"request": {"params": response.params}, "status": 200, "body": response.json}
+                            )
                         if ok:
                             submit_next()
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
                 writer.flush()
             if not ok:
-                missing = sum(1 for r in todo if request_key(r.params()) not in done_keys) - sum(
-                    len(v) for v in new_answers.values()
-                )
+                missing = len(todo) - answered
                 partial = (
                     f"Analytics quota exceeded: about {max(missing, 0)} request(s) not made; "
                     "the next run makes them"
@@ -172,8 +181,10 @@ def main(argv: list[str] | None = None) -> int:
 
         phase1 = []
         report_cursors = {r.name: cursors(engine, r, run.run_id) for r in REPORTS}
+        refused = {r.name: refused_requests(engine, r) for r in REPORTS}
         for report in REPORTS:
             if report.grain == "range":
+                phase1 += refused[report.name]
                 phase1 += range_requests(
                     report,
                     channel_id,
@@ -214,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
                         if first <= d < source_first and d not in asked.get(vid, set())
                     }
                     by_video[vid] = days
-                phase2 = single_day_requests(report, channel_id, by_video)
+                phase2 = refused[report.name] + single_day_requests(report, channel_id, by_video)
                 planned += len(phase2)
                 if not execute(phase2):
                     break

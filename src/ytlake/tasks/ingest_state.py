@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from ytlake.lakehouse.base import Engine
 from ytlake.tasks.common import sql_string
-from ytlake.youtube.planning import VideoInfo
+from ytlake.youtube.planning import Request, VideoInfo
 from ytlake.youtube.reports import ReportSpec
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -87,8 +87,60 @@ def landed_days(engine: Engine, table: str, video_ids: list[str]) -> dict[str, s
     return out
 
 
+def _quota_refused(envelope: dict[str, Any]) -> bool:
+    body = envelope.get("body")
+    if envelope.get("status") != 403 or not isinstance(body, dict):
+        return False
+    errors = (body.get("error") or {}).get("errors") or [{}]
+    return isinstance(errors[0], dict) and errors[0].get("reason") == "quotaExceeded"
+
+
 def landed_keys(envelopes: Iterable[dict[str, Any]]) -> set[tuple[tuple[str, str], ...]]:
-    return {request_key(e["request"]["params"]) for e in envelopes}
+    """Requests answered (quota refusals aside: those are still to be asked)."""
+    return {request_key(e["request"]["params"]) for e in envelopes if not _quota_refused(e)}
+
+
+def refused_requests(engine: Engine, report: ReportSpec) -> list[Request]:
+    """Requests a quota stop refused and no run has answered since.
+
+    Requests run concurrently, so when the quota runs out a later day of a scope can land
+    while an earlier one is refused; the cursor (the last day landed) would then pass over
+    the refused day. The refusal is in Bronze (every call is), so the next run asks again.
+    """
+    table = engine.qualify(report.table)
+    params = "get_json_object(payload, '$.request.params')"
+    refused = (
+        engine.query(
+            f"SELECT DISTINCT {params} AS p FROM {table} WHERE get_json_object(payload, '$.status') = '403' "
+            "AND get_json_object(payload, '$.body.error.errors[0].reason') = 'quotaExceeded'"
+        )
+        .column("p")
+        .to_pylist()
+    )
+    if not refused:
+        return []
+    listed = ", ".join(sql_string(p) for p in refused)
+    answered = set(
+        engine.query(f"SELECT DISTINCT {params} AS p FROM {table} WHERE {_OK} AND {params} IN ({listed})")
+        .column("p")
+        .to_pylist()
+    )
+    out = []
+    for text in sorted(set(refused) - answered):
+        p = json.loads(text)
+        try:
+            out.append(
+                Request(
+                    report,
+                    str(p["ids"]).removeprefix("channel=="),
+                    date.fromisoformat(p["startDate"]),
+                    date.fromisoformat(p["endDate"]),
+                    str(p["filters"]).removeprefix("video==") if "filters" in p else None,
+                )
+            )
+        except (KeyError, TypeError, ValueError):
+            continue  # not a request this pipeline makes
+    return out
 
 
 def _items(envelope: dict[str, Any]) -> list[dict[str, Any]]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlparse
 
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
@@ -39,3 +43,27 @@ class ApiRoot:
             )
         base = base_url.rstrip("/")
         return cls(f"{base}/token", f"{base}/youtube/v3", f"{base}/v2")
+
+
+#: In-process transports by base URL (httpx ``mounts``), for benchmarks that answer from an
+#: emulator object instead of a socket. Empty unless :func:`mounted` is active.
+_MOUNTS: dict[str, Any] = {}
+_MOUNTS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def mounted(base_url: str, transport: Any) -> Iterator[None]:
+    """Route every client made while active for ``base_url`` to ``transport`` (httpx)."""
+    with _MOUNTS_LOCK:
+        _MOUNTS[base_url.rstrip("/")] = transport
+    try:
+        yield
+    finally:
+        with _MOUNTS_LOCK:
+            _MOUNTS.pop(base_url.rstrip("/"), None)
+
+
+def mounts() -> dict[str, Any]:
+    """The active in-process transports, for ``httpx.Client(mounts=...)``."""
+    with _MOUNTS_LOCK:
+        return dict(_MOUNTS)

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
+from ytlake.youtube.endpoints import mounts
 from ytlake.youtube.oauth import OAuthSession
 
 log = logging.getLogger(__name__)
@@ -152,7 +153,10 @@ class GoogleHttp:
         self._stats_lock = threading.Lock()
         limits = httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
         self.client = httpx.Client(
-            timeout=timeout, limits=limits, headers={"accept": "application/json", "user-agent": "ytlake"}
+            timeout=timeout,
+            limits=limits,
+            headers={"accept": "application/json", "user-agent": "ytlake"},
+            mounts=mounts(),
         )
 
     def close(self) -> None:

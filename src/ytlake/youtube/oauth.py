@@ -14,7 +14,7 @@ import google.auth.transport
 import httpx
 from google.oauth2.credentials import Credentials
 
-from ytlake.youtube.endpoints import SCOPES
+from ytlake.youtube.endpoints import SCOPES, mounts
 
 
 class AuthError(RuntimeError):
@@ -76,7 +76,7 @@ class OAuthSession:
             client_secret=credentials.client_secret,
             scopes=list(SCOPES),
         )
-        self._client = httpx.Client(timeout=30)
+        self._client = httpx.Client(timeout=30, mounts=mounts())
         self._request = HttpxRequest(self._client)
         self._lock = threading.Lock()
         self.refreshes = 0
