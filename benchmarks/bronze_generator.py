@@ -121,12 +121,13 @@ def code_hash() -> str:
     return digest.hexdigest()[:12]
 
 
-def cached_bronze(world: str, regenerate: bool = False) -> Path:
-    """The cached DuckDB lakehouse holding ``world``'s Bronze, generated when missing."""
+def cached_bronze(world: str, regenerate: bool = False) -> tuple[Path, bool]:
+    """The cached DuckDB lakehouse holding ``world``'s Bronze, and whether it was generated
+    now (it is when missing)."""
     videos, history = WORLDS[world]
     path = CACHE / f"bronze_{world}_{videos}x{history}_{code_hash()}.duckdb"
     if path.exists() and not regenerate:
-        return path
+        return path, False
     CACHE.mkdir(parents=True, exist_ok=True)
     for old in CACHE.glob(f"bronze_{world}_*"):
         if old.is_dir():
@@ -139,7 +140,7 @@ def cached_bronze(world: str, regenerate: bool = False) -> Path:
     partial.rename(path)
     partial.with_name(partial.name + ".lock").unlink(missing_ok=True)
     print(f"generated {path.name} in {time.monotonic() - started:.0f} s", file=sys.stderr)
-    return path
+    return path, True
 
 
 def main() -> int:
@@ -150,7 +151,7 @@ def main() -> int:
         "--to-spark", type=Path, metavar="LAKEHOUSE", help="also copy the Bronze into this Spark lakehouse"
     )
     args = p.parse_args()
-    path = cached_bronze(args.world, args.regenerate)
+    path, _ = cached_bronze(args.world, args.regenerate)
     if args.to_spark:
         print(json.dumps(bronze_to_spark(path, args.to_spark)))
     print(path)

@@ -193,7 +193,9 @@ def test_a_day_the_quota_refused_below_the_cursor_is_asked_again(clean, tmp_path
         )
     with running_emulator(world(NEXT_DAY)) as emu:
         assert run(emu.base_url, lake, NEXT_DAY).run_status == "SUCCEEDED"
-    last_run = sql(lake, "SELECT run_id FROM bronze.run_context_log ORDER BY started_ts_utc DESC LIMIT 1")[0][0]
+    last_run = sql(lake, "SELECT run_id FROM bronze.run_context_log ORDER BY started_ts_utc DESC LIMIT 1")[0][
+        0
+    ]
     for table, params in refused.items():
         asked_again = sql(
             lake,
@@ -202,4 +204,10 @@ def test_a_day_the_quota_refused_below_the_cursor_is_asked_again(clean, tmp_path
         )[0][0]
         assert asked_again == 1, (table, params)
     assert gold(lake) == clean["next_day"]
-    _report("quota refused a day below the cursor", "1 country day + 1 daily chunk", 0, 0, "asked again, Gold = clean")
+    _report(
+        "quota refused a day below the cursor",
+        "1 country day + 1 daily chunk",
+        0,
+        0,
+        "asked again, Gold = clean",
+    )

@@ -33,12 +33,17 @@ class Job:
             assert module.main([*self.common, *argv]) == 0
 
 
-def _count(path, table):
+def _count(path, table, where="true"):
     con = duckdb.connect(str(path))
     try:
-        return con.sql(f"SELECT count(*), count(DISTINCT request_id) FROM bronze.{table}").fetchall()[0]
+        return con.sql(
+            f"SELECT count(*), count(DISTINCT request_id) FROM bronze.{table} WHERE {where}"
+        ).fetchall()[0]
     finally:
         con.close()
+
+
+ANSWERED = "payload ->> '$.status' = '200'"
 
 
 TABLES = (
@@ -87,9 +92,15 @@ def test_a_backfill_stopped_half_way_resumes_without_asking_again(tmp_path):
         asked_again = second.emulator.stats.requests["/v2/reports"]
     assert landed == needed // 2
     assert asked_again == needed - landed  # no chunk that had landed is asked again
-    assert _count(lakehouse, "analytics_video_country_raw") == _count(
-        tmp_path / "reference.duckdb", "analytics_video_country_raw"
+    # every question answered once, as in the reference; the quota's refusals stay on record
+    assert _count(lakehouse, "analytics_video_country_raw", ANSWERED) == _count(
+        tmp_path / "reference.duckdb", "analytics_video_country_raw", ANSWERED
     )
+    refused = sum(
+        _count(lakehouse, t, "payload ->> '$.status' = '403'")[0]
+        for t in ("analytics_video_daily_raw", "analytics_video_country_raw")
+    )
+    assert 1 <= refused <= 2 * 4  # sent when the quota ran out: at most two per worker (--concurrency=4)
 
 
 def test_a_video_gone_between_the_two_ingestion_tasks_is_recorded_and_skipped(tmp_path):

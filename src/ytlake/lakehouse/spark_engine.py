@@ -43,6 +43,8 @@ def local_spark_session(warehouse: Path) -> Any:
             "spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={metastore};create=true"
         )
         .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={warehouse}")
+        # the driver is the whole local cluster: YTLAKE_SPARK_DRIVER_MEMORY sizes it (e.g. 8g)
+        .config("spark.driver.memory", os.environ.get("YTLAKE_SPARK_DRIVER_MEMORY", "2g"))
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "4")

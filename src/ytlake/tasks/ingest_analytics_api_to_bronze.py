@@ -146,10 +146,14 @@ def main(argv: list[str] | None = None) -> int:
                     finished, _ = wait(list(futures), return_when=FIRST_COMPLETED)
                     for fut in finished:
                         req = futures.pop(fut)
+                        if fut.cancelled():
+                            continue
                         try:
                             response = fut.result()
                         except QuotaExceededError as err:
                             ok = False
+                            for queued in futures:  # not sent yet: no point asking
+                                queued.cancel()
                             if err.response is not None:  # recorded: the next run asks again
                                 writer.add(req, err.response)
                             continue
