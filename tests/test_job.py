@@ -127,6 +127,24 @@ def test_a_failed_task_skips_its_dependants_but_not_all_done_tasks():
     assert run.results["run_lakeflow_pipeline"].error == "RuntimeError: boom"
 
 
+def test_only_runs_the_named_tasks_and_excludes_the_rest():
+    """As ``databricks bundle run --only``: the others end EXCLUDED and hold nothing back."""
+    ran = []
+    only = ("init_run_context", "run_lakeflow_pipeline", "finalize_run_log")
+    run = run_job(
+        context=JobContext(LocalTaskValues()), runner=lambda spec, argv: ran.append(spec.task_key), only=only
+    )
+    assert ran == list(only)
+    states = {k: r.state for k, r in run.results.items()}
+    assert {k for k, s in states.items() if s == "EXCLUDED"} == set(TASKS) - set(only)
+    assert run.succeeded
+    assert should_run("ALL_SUCCESS", ["EXCLUDED", "SUCCESS"]) and not should_run(
+        "ALL_SUCCESS", ["EXCLUDED", "FAILED"]
+    )
+    measured = run.results["run_lakeflow_pipeline"]
+    assert measured.cpu_seconds is not None and measured.cpu_seconds >= 0
+
+
 def test_parameters_flow_from_variables_and_overrides():
     seen = {}
 

@@ -14,7 +14,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from ytlake.lakehouse import open_engine
-from ytlake.tasks.ingest_state import cursors, days_with_views, run_payloads, videos_returned
+from ytlake.tasks.ingest_state import (
+    cursors,
+    days_with_views,
+    refused_requests,
+    run_payloads,
+    videos_returned,
+)
 from ytlake.youtube.data_api import MAX_PAGE
 from ytlake.youtube.planning import range_requests, window
 from ytlake.youtube.reports import REPORTS, REPORTS_BY_NAME
@@ -108,6 +114,9 @@ def plan_next_run(
                 )
                 total += len(seen) + new_days
             plan.analytics_requests[report.name] = total
+        for report in REPORTS:  # refused by a quota stop: asked again, whatever the cursor
+            again = len(refused_requests(engine, report))
+            plan.analytics_requests[report.name] = plan.analytics_requests.get(report.name, 0) + again
         plan.notes.append(
             "uploads since the last run are not counted; country requests for new days are an upper bound"
         )

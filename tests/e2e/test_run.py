@@ -72,6 +72,9 @@ def test_every_task_succeeds_and_the_run_log_says_so(two_runs):
     summary = json.loads(log[0][3])
     assert summary["failed_tasks"] == []
     assert summary["bronze_rows"]["channels_raw"] == 1
+    tasks = {t["task_key"]: t for t in summary["tasks"]}
+    analytics = tasks["ingest_analytics_api_to_bronze"]  # measured per task, locally
+    assert analytics["cpu_seconds"] > 0 and 50 < analytics["peak_rss_mib"] < 100_000
 
 
 def test_gold_has_one_row_per_day_of_the_window(two_runs):

@@ -28,6 +28,8 @@ def test_the_whole_job_runs_on_the_spark_engine(tmp_path):
         )
     )
     assert result.run_status == "SUCCEEDED", {k: r.error for k, r in result.run.results.items() if r.error}
+    assert result.rows["gold.gold_channel_daily_summary"] == 9  # rows are counted on Spark too
+    assert result.rows["silver.fact_video_daily_metrics"] > 0
     spark = SparkSession.getActiveSession()
     try:
         assert spark.table("gold.gold_channel_daily_summary").count() == 9

@@ -191,6 +191,15 @@ def test_a_day_the_quota_refused_below_the_cursor_is_asked_again(clean, tmp_path
             f"'{envelope(request['endpoint'], request['params'], status, json.dumps(body))}' "
             f"WHERE request_id = '{request_id}'",
         )
+    from ytlake.plan import plan_next_run
+    from ytlake.youtube.reports import REPORTS
+
+    plans = [
+        plan_next_run(path, "youtube_analytics", NEXT_DAY, None, None, 7, 2, 30).analytics_requests
+        for path in (clean["today_lakehouse"], lake)
+    ]
+    extra = {r.table.removeprefix("bronze."): plans[1][r.name] - plans[0][r.name] for r in REPORTS}
+    assert extra == {t: 1 if t in refused else 0 for t in extra}  # `ytlake plan` counts them
     with running_emulator(world(NEXT_DAY)) as emu:
         assert run(emu.base_url, lake, NEXT_DAY).run_status == "SUCCEEDED"
     last_run = sql(lake, "SELECT run_id FROM bronze.run_context_log ORDER BY started_ts_utc DESC LIMIT 1")[0][
