@@ -68,11 +68,23 @@ class EmulatorProcess:
         self.stop()
 
 
+def _resident(process) -> int:
+    """Memory a process holds: its proportional set size where the kernel gives it (Linux),
+    so pages shared by forked workers are not counted twice in a tree's sum; else its RSS."""
+    import psutil
+
+    try:
+        return process.memory_full_info().pss
+    except (AttributeError, psutil.AccessDenied):
+        return process.memory_info().rss
+
+
 def measured(cmd: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> dict:
     """Run a command; wall seconds, CPU seconds and peak RSS of its whole process tree.
 
     The tree (a Spark run's JVM included) is sampled every 0.1 s with psutil: peak RSS is the
-    largest sum over the tree's processes. CPU is the larger of the kernel's figure for the
+    largest sum over the tree's processes of their proportional set size (shared pages split
+    between the processes sharing them, so forked workers are not counted twice). CPU is the larger of the kernel's figure for the
     command and the children it waited for (``wait4``) and the sampled sum over every process
     seen, so a child that outlives its parent's wait (the JVM) still counts. The command's
     stdout is returned as ``stdout`` (the child scripts print JSON there).
@@ -99,7 +111,7 @@ def measured(cmd: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT
             for p in tree:
                 try:
                     with p.oneshot():
-                        rss += p.memory_info().rss
+                        rss += _resident(p)
                         t = p.cpu_times()
                         cpu_seen[p.pid] = t.user + t.system
                 except psutil.Error:

@@ -288,6 +288,10 @@ SUITE = (
 )
 
 
+def _ratio(v: float | None) -> str:
+    return f"{v:.2f}" if v is not None else "—"
+
+
 def _mib(v: float | None) -> str:
     return f"{v:,.0f} MiB" if v is not None else "—"
 
@@ -296,7 +300,7 @@ def suite_markdown(results: list[dict], pacing: dict) -> str:
     lines = [
         f"Machine: {results[0]['machine']}, {results[0]['disk_free_gib']} GiB free disk.",
         "",
-        "| world | engine | run | requests | ÷ minimum | wall | CPU | peak RSS | lakehouse |",
+        "| world | engine | run | requests | ÷ minimum | wall | CPU | peak memory | lakehouse |",
         "|---|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
@@ -314,7 +318,7 @@ def suite_markdown(results: list[dict], pacing: dict) -> str:
             lines.append(
                 f"| {r['world'] if r['scenario'] != 'demo' else 'demo'} | {r['engine']} | {label} | "
                 f"{f'{req:,}' if req is not None else '—'} | "
-                f"{x.get('requests_over_minimal', '—')} | {x['wall_s']:.1f} s | {x['cpu_s']:.1f} s | "
+                f"{_ratio(x.get('requests_over_minimal'))} | {x['wall_s']:.1f} s | {x['cpu_s']:.1f} s | "
                 f"{_mib(x['peak_rss_mib'])} | {x['lakehouse_mib']:,.1f} MiB |"
             )
     lines += ["", "Per task (wall / CPU seconds, peak RSS of the run's own process):", ""]

@@ -136,7 +136,7 @@ class GoogleHttp:
         self,
         oauth: OAuthSession,
         *,
-        timeout: float = 30.0,
+        timeout: float | None = None,
         max_attempts: int = 6,
         requests_per_second: float | None = None,
         backoff_base: float = 0.5,
@@ -144,7 +144,7 @@ class GoogleHttp:
         pool_size: int = 16,
     ) -> None:
         self.oauth = oauth
-        if timeout is None:  # YTLAKE_HTTP_TIMEOUT_S lets tests and slow networks change it
+        if timeout is None:  # default 30 s; YTLAKE_HTTP_TIMEOUT_S lets tests and slow networks change it
             timeout = float(os.environ.get("YTLAKE_HTTP_TIMEOUT_S", "30"))
         self.max_attempts = max_attempts
         self.backoff_base, self.backoff_max = backoff_base, backoff_max
