@@ -321,6 +321,24 @@ def suite_markdown(results: list[dict], pacing: dict) -> str:
                 f"{_ratio(x.get('requests_over_minimal'))} | {x['wall_s']:.1f} s | {x['cpu_s']:.1f} s | "
                 f"{_mib(x['peak_rss_mib'])} | {x['lakehouse_mib']:,.1f} MiB |"
             )
+    lines += [
+        "",
+        "Requests per endpoint (the first three are the Data API units; reports = Analytics "
+        "requests), answers other than 200, client retries:",
+        "",
+        "| run | channels | playlistItems | videos | reports | non-200 | retries |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        for label, x in (("first", r.get("first_run")), ("next day", r.get("next_day_run"))):
+            if not x:
+                continue
+            q = x["requests"]
+            retries = sum(sum((v or {}).values()) for v in (x.get("client_retries") or {}).values())
+            lines.append(
+                f"| {r['world']} {r['engine']} {label} | {q['channels']:,} | {q['playlistItems']:,} | "
+                f"{q['videos']:,} | {q['reports']:,} | {sum(x['non_200_answers'].values())} | {retries} |"
+            )
     lines += ["", "Per task (wall / CPU seconds, peak RSS of the run's own process):", ""]
     keys = list(next(r for r in results if "first_run" in r)["first_run"]["tasks"])
     lines.append("| run | " + " | ".join(keys) + " |")
