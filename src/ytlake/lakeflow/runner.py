@@ -184,11 +184,14 @@ def _refresh(engine: Engine, ds: Dataset, names: set[str], schema: str) -> Datas
     if ds.properties:
         log.info("lakeflow: %s: TBLPROPERTIES %s ignored locally", ds.name, ds.properties)
     query = query_sql(ds, engine.name, names, schema)
-    stage = f"_ytlake_stage_{ds.name}"
     target = f"{schema}.{ds.name}"
     if engine.name == "duckdb":
-        _native(engine, f"CREATE OR REPLACE TEMP TABLE {stage} AS {query}")
+        # written once, straight into the table: the refresh is one transaction, so a failed
+        # expectation rolls it back, and rows a DROP ROW expectation rejects are deleted below
+        stage = target
+        _native(engine, f"CREATE OR REPLACE TABLE {target} AS {query}")
     else:
+        stage = f"_ytlake_stage_{ds.name}"
         engine.spark.sql(query).localCheckpoint().createOrReplaceTempView(stage)  # type: ignore[attr-defined]
     counts: dict[str, dict[str, int | str]] = {}
     keep = []
@@ -218,9 +221,10 @@ def _refresh(engine: Engine, ds: Dataset, names: set[str], schema: str) -> Datas
                     "dropped" if e.action == "DROP ROW" else "kept (warn)",
                 )
     where = f" WHERE {' AND '.join(keep)}" if keep else ""
+    dropping = any(c["action"] == "DROP ROW" and c["failed"] for c in counts.values())
     if engine.name == "duckdb":
-        _native(engine, f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {stage}{where}")
-        _native(engine, f"DROP TABLE {stage}")
+        if dropping:
+            _native(engine, f"DELETE FROM {target} WHERE NOT ({' AND '.join(keep)})")
         if ds.comment:
             _native(engine, f"COMMENT ON TABLE {target} IS {_sql_string(ds.comment)}")
     else:
