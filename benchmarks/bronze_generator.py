@@ -37,6 +37,13 @@ INGESTION_TASKS = (
 )
 
 
+def world(videos: int, history_days: int, today: date, start: date, seed: int = 42):
+    """A benchmark world: the emulator's ground truth for ``videos x history_days``."""
+    from ytlake.emulator.world import World, WorldConfig
+
+    return World(WorldConfig(seed=seed, videos=videos, history_days=history_days, today=today, start=start))
+
+
 def land_bronze(
     lakehouse: Path,
     videos: int,
@@ -49,13 +56,11 @@ def land_bronze(
     ``videos x history_days`` pinned to start ``history_days`` before ``today``."""
     from ytlake.emulator.service import Emulator, EmulatorConfig
     from ytlake.emulator.transport import IN_PROCESS_ROOT, EmulatorTransport
-    from ytlake.emulator.world import World, WorldConfig
     from ytlake.runlocal import RunOptions, run_local
     from ytlake.youtube.endpoints import mounted
 
     start = today - timedelta(days=history_days)
-    world = World(WorldConfig(seed=seed, videos=videos, history_days=history_days, today=today, start=start))
-    emulator = Emulator(world, EmulatorConfig(data_api_quota=10**9))
+    emulator = Emulator(world(videos, history_days, today, start, seed), EmulatorConfig(data_api_quota=10**9))
     options = RunOptions(
         source="demo",
         api_root=IN_PROCESS_ROOT,

@@ -35,6 +35,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bronze_generator import TODAY, WORLDS, cached_bronze
+from bronze_generator import world as world_at
 from common import ROOT, EmulatorProcess, measured
 
 HERE = Path(__file__).resolve().parent
@@ -168,7 +169,7 @@ def scenario_runs(world_name: str, engine: str, scenario: str, tmp: Path) -> dic
     lakehouse = tmp / "yt.duckdb"
     out: dict = {}
     first = one_run((videos, history), TODAY, lakehouse, engine, start, backfill=True)
-    world = world_of(videos, history, TODAY, start)
+    world = world_at(videos, history, TODAY, start)
     first["minimal_requests"] = minimal_requests(world, TODAY, None, set(), default_start_days=history)
     first["requests_over_minimal"] = ratio(first["requests"], first["minimal_requests"])
     first.update(facts(lakehouse, engine))
@@ -179,7 +180,7 @@ def scenario_runs(world_name: str, engine: str, scenario: str, tmp: Path) -> dic
         second = one_run((videos, history), nxt, lakehouse, engine, start, backfill=False)
         # the previous window ended at TODAY - latency (2 days)
         second["minimal_requests"] = minimal_requests(
-            world_of(videos, history, nxt, start), nxt, TODAY - timedelta(days=2), alive
+            world_at(videos, history, nxt, start), nxt, TODAY - timedelta(days=2), alive
         )
         second["requests_over_minimal"] = ratio(second["requests"], second["minimal_requests"])
         second.update(facts(lakehouse, engine))
@@ -189,12 +190,6 @@ def scenario_runs(world_name: str, engine: str, scenario: str, tmp: Path) -> dic
         )
         out["incremental_over_first_wall"] = round(second["wall_s"] / first["wall_s"], 3)
     return out
-
-
-def world_of(videos: int, history: int, today: date, start: date):
-    from ytlake.emulator.world import World, WorldConfig
-
-    return World(WorldConfig(videos=videos, history_days=history, today=today, start=start, seed=42))
 
 
 def scenario_transform(world_name: str, engine: str, tmp: Path) -> dict:

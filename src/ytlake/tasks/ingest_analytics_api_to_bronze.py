@@ -118,13 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         def execute(requests: list[Request]) -> bool:
             """Run requests concurrently; False when the quota ran out."""
             nonlocal partial
-            todo = list(  # once each: a refused request may also be in this run's window
-                {
-                    request_key(r.params()): r
-                    for r in requests
-                    if request_key(r.params()) not in done_keys and r.scope not in skipped
-                }.values()
-            )
+            keyed = {request_key(r.params()): r for r in requests if r.scope not in skipped}
+            # once each (a refused request may also be in this run's window), not what landed
+            todo = [r for key, r in keyed.items() if key not in done_keys]
             if not todo:
                 return True
             pool = ThreadPoolExecutor(max_workers=args.concurrency)
