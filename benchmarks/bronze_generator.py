@@ -60,7 +60,9 @@ def land_bronze(
     from ytlake.youtube.endpoints import mounted
 
     start = today - timedelta(days=history_days)
-    emulator = Emulator(world(videos, history_days, today, start, seed), EmulatorConfig(data_api_quota=10**9))
+    # the ideal world (no privacy threshold, no sparse days): the most rows, the heaviest build
+    config = EmulatorConfig.exact(data_api_quota=10**9)
+    emulator = Emulator(world(videos, history_days, today, start, seed), config)
     options = RunOptions(
         source="demo",
         api_root=IN_PROCESS_ROOT,

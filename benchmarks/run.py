@@ -162,7 +162,12 @@ def ratio(requests: dict[str, int], minimum: dict[str, int]) -> float:
 
 
 def scenario_runs(world_name: str, engine: str, scenario: str, tmp: Path) -> dict:
+    from ytlake.emulator.rules import Irregularities
     from ytlake.emulator.truth import minimal_requests
+    from ytlake.youtube.reports import REPORTS_BY_NAME
+
+    daily_metrics = REPORTS_BY_NAME["video_daily"].metrics
+    google_like = Irregularities()  # `ytlake emulator serve` is as irregular as Google by default
 
     videos, history = WORLDS[world_name]
     start = TODAY - timedelta(days=history)
@@ -170,7 +175,9 @@ def scenario_runs(world_name: str, engine: str, scenario: str, tmp: Path) -> dic
     out: dict = {}
     first = one_run((videos, history), TODAY, lakehouse, engine, start, backfill=True)
     world = world_at(videos, history, TODAY, start)
-    first["minimal_requests"] = minimal_requests(world, TODAY, None, set(), default_start_days=history)
+    first["minimal_requests"] = minimal_requests(
+        world, TODAY, None, set(), daily_metrics, google_like, default_start_days=history
+    )
     first["requests_over_minimal"] = ratio(first["requests"], first["minimal_requests"])
     first.update(facts(lakehouse, engine))
     out["first_run"] = first
@@ -178,9 +185,8 @@ def scenario_runs(world_name: str, engine: str, scenario: str, tmp: Path) -> dic
         alive = {v.video_id for v in world.videos_of(1, TODAY)}
         nxt = TODAY + timedelta(days=1)
         second = one_run((videos, history), nxt, lakehouse, engine, start, backfill=False)
-        # the previous window ended at TODAY - latency (2 days)
         second["minimal_requests"] = minimal_requests(
-            world_at(videos, history, nxt, start), nxt, TODAY - timedelta(days=2), alive
+            world_at(videos, history, nxt, start), nxt, TODAY, alive, daily_metrics, google_like
         )
         second["requests_over_minimal"] = ratio(second["requests"], second["minimal_requests"])
         second.update(facts(lakehouse, engine))

@@ -36,4 +36,32 @@ def lakehouse(tmp_path: Path) -> Path:
     return tmp_path / "lake" / "yt.duckdb"
 
 
+def consented_refresh_token(emulator, scope: str = "") -> str:
+    """A refresh token from the emulator's consent flow (a user clicking Allow, with whatever
+    boxes the emulator's ``denied_scopes`` leaves unticked), through ``Emulator.handle``."""
+    import httpx
+
+    scope = scope or (
+        "https://www.googleapis.com/auth/youtube.readonly https://www.googleapis.com/auth/yt-analytics.readonly"
+    )
+    params = {
+        "client_id": ["ytlake-demo-client"],
+        "response_type": ["code"],
+        "redirect_uri": ["http://localhost:1/"],
+        "scope": [scope],
+        "prompt": ["consent"],
+    }
+    _, _, headers = emulator.handle("GET", "/o/oauth2/auth", params, {})
+    form = {
+        "grant_type": ["authorization_code"],
+        "code": [httpx.URL(headers["Location"]).params["code"]],
+        "redirect_uri": ["http://localhost:1/"],
+        "client_id": ["ytlake-demo-client"],
+        "client_secret": ["ytlake-demo-secret"],
+    }
+    status, body, _ = emulator.handle("POST", "/token", {}, {}, form)
+    assert status == 200, body
+    return body["refresh_token"]
+
+
 from .two_runs import built  # noqa: E402,F401 - the two-run lakehouse, shared by Silver and Gold tests

@@ -1,5 +1,7 @@
 """A lakehouse built by two runs of a world in which, between the runs, one video is
-retitled and one is deleted, and recent days are restated."""
+retitled and one is deleted, and recent days are restated. The emulator is the ideal world
+(``EmulatorConfig.exact()``): these tests compare Silver and Gold with the world's figures
+exactly; tests/e2e/test_irregular.py runs the job under what Google withholds and delays."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import duckdb
 import pytest
 
 from ytlake.emulator.server import running_emulator
+from ytlake.emulator.service import EmulatorConfig
 from ytlake.emulator.world import Video, World
 from ytlake.runlocal import RunOptions, run_local
 
@@ -59,7 +62,7 @@ def built(tmp_path_factory) -> Built:
     seed, retitled, deleted = _find_seed()
     lakehouse = tmp_path_factory.mktemp("silver") / "yt.duckdb"
     for today in (T1, T2):
-        with running_emulator(world_config(seed, today)) as emu:
+        with running_emulator(world_config(seed, today), EmulatorConfig.exact()) as emu:
             result = run_local(
                 RunOptions(source="demo", api_root=emu.base_url, lakehouse=lakehouse, today=today)
             )

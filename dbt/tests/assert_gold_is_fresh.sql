@@ -1,11 +1,14 @@
--- Gold's last day is at most gold_freshness_max_lag_days before the pipeline's today
--- (Google's Analytics data lags 2-3 days, so 0 or 1 would always fail).
+-- Each channel's last day in Gold is at most gold_freshness_max_lag_days before the pipeline's
+-- today (Google's Analytics data lags 2-3 days, so 0 or 1 would always fail). A channel with no
+-- Analytics day at all (no activity yet: Google answers without rows) has nothing to be stale;
+-- warn_channel_without_analytics_days lists it.
 {% set today = var('today', '') %}
 with last_day as (
-    select max(date) as last_date from {{ ref('gold_channel_daily_summary') }}
+    select channel_id, max(date) as last_date
+    from {{ ref('gold_channel_daily_summary') }}
+    group by channel_id
 )
-select last_date
+select channel_id, last_date
 from last_day
-where last_date is null
-   or last_date < {{ dbt.dateadd('day', -1 * var('gold_freshness_max_lag_days'),
+where last_date < {{ dbt.dateadd('day', -1 * var('gold_freshness_max_lag_days'),
                                  ("cast('" ~ today ~ "' as date)") if today else dbt.current_timestamp()) }}

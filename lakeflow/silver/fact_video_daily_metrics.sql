@@ -1,52 +1,184 @@
 -- One row per video per Pacific-time day; the latest ingested answer wins, so restated
 -- numbers replace provisional ones and reruns never duplicate.
--- Row values are positional: day, then the metrics of the report spec `video_daily`
--- (ytlake.youtube.reports): views, likes, comments, estimatedMinutesWatched,
--- averageViewDuration, subscribersGained, subscribersLost.
+-- Values are read by name from each answer's columnHeaders (Google's data model: read the
+-- headers, never the position); the report spec `video_daily` (ytlake.youtube.reports) is
+-- the one declaration of what is asked.
+-- Google can leave days without activity out of a `day` answer. A day inside an answer's
+-- range, up to the last day any answer of the same run reached (Google ends an answer at the
+-- last day all its metrics are available), that the answer left out is a zero row with
+-- is_filled = true: generated here, never invented silently.
 CREATE OR REFRESH MATERIALIZED VIEW fact_video_daily_metrics (
   CONSTRAINT channel_id_well_formed EXPECT (channel_id IS NOT NULL AND channel_id LIKE 'UC%') ON VIOLATION FAIL UPDATE,
   CONSTRAINT video_id_well_formed EXPECT (video_id IS NOT NULL AND video_id RLIKE '^[A-Za-z0-9_-]{11}$') ON VIOLATION DROP ROW,
   CONSTRAINT date_in_range EXPECT (date IS NOT NULL AND date >= DATE'2005-04-23' AND date <= snapshot_date) ON VIOLATION DROP ROW,
-  CONSTRAINT metrics_non_negative EXPECT (views >= 0 AND likes >= 0 AND comments >= 0 AND estimated_minutes_watched >= 0 AND subscribers_gained >= 0 AND subscribers_lost >= 0) ON VIOLATION DROP ROW
+  CONSTRAINT metrics_non_negative EXPECT (views >= 0 AND likes >= 0 AND comments >= 0 AND estimated_minutes_watched >= 0 AND subscribers_gained >= 0 AND subscribers_lost >= 0) ON VIOLATION DROP ROW,
+  CONSTRAINT engaged_views_within_views EXPECT (engaged_views IS NULL OR engaged_views <= views)
 )
-COMMENT 'One row per video per Pacific-time day (date): daily Analytics of the video, latest ingested version of each day.'
+COMMENT 'One row per video per Pacific-time day (date): daily Analytics of the video, latest ingested version of each day; is_filled marks a zero day Google left out of its answer.'
 TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'video_id,date', 'ytlake.cluster_by' = 'video_id,date')
 AS
 WITH answers AS (
   -- one row per answer, its JSON read once; its rows are exploded below (exploding here
   -- would make DuckDB re-read the whole payload for every row of the answer)
   SELECT
+    request_id,
     snapshot_date,
     ingest_ts_utc,
     run_id,
     regexp_extract(get_json_object(payload, '$.request.params.ids'), 'channel==(.*)', 1) AS channel_id,
     regexp_extract(get_json_object(payload, '$.request.params.filters'), 'video==(.*)', 1) AS video_id,
+    try_cast(get_json_object(payload, '$.request.params.startDate') AS DATE) AS start_date,
+    try_cast(get_json_object(payload, '$.request.params.endDate') AS DATE) AS end_date,
+    transform(
+      from_json(get_json_object(payload, '$.body.columnHeaders'), 'ARRAY<STRUCT<name: STRING>>'),
+      h -> h.name
+    ) AS names,
     from_json(get_json_object(payload, '$.body.rows'), 'ARRAY<ARRAY<STRING>>') AS answer_rows
   FROM bronze.analytics_video_daily_raw
   WHERE get_json_object(payload, '$.status') = '200'
 ),
 
-days AS (
+positions AS (
+  -- where each column is in this answer (1-based; NULL when the answer lacks it)
+  SELECT
+    request_id,
+    snapshot_date,
+    ingest_ts_utc,
+    run_id,
+    channel_id,
+    video_id,
+    answer_rows,
+    CAST(nullif(array_position(names, 'day'), 0) AS INT) AS i_day,
+    CAST(nullif(array_position(names, 'views'), 0) AS INT) AS i_views,
+    CAST(nullif(array_position(names, 'engagedViews'), 0) AS INT) AS i_engaged_views,
+    CAST(nullif(array_position(names, 'likes'), 0) AS INT) AS i_likes,
+    CAST(nullif(array_position(names, 'comments'), 0) AS INT) AS i_comments,
+    CAST(nullif(array_position(names, 'estimatedMinutesWatched'), 0) AS INT) AS i_minutes,
+    CAST(nullif(array_position(names, 'averageViewDuration'), 0) AS INT) AS i_average_view_duration,
+    CAST(nullif(array_position(names, 'subscribersGained'), 0) AS INT) AS i_subscribers_gained,
+    CAST(nullif(array_position(names, 'subscribersLost'), 0) AS INT) AS i_subscribers_lost
+  FROM answers
+),
+
+reported AS (
   SELECT
     video_id,
     channel_id,
-    try_cast(r[0] AS DATE) AS date,
-    try_cast(r[1] AS BIGINT) AS views,
-    try_cast(r[2] AS BIGINT) AS likes,
-    try_cast(r[3] AS BIGINT) AS comments,
-    try_cast(r[4] AS BIGINT) AS estimated_minutes_watched,
-    try_cast(r[5] AS BIGINT) AS average_view_duration_seconds,
-    try_cast(r[6] AS BIGINT) AS subscribers_gained,
-    try_cast(r[7] AS BIGINT) AS subscribers_lost,
+    try_cast(try_element_at(r, i_day) AS DATE) AS date,
+    try_cast(try_element_at(r, i_views) AS BIGINT) AS views,
+    try_cast(try_element_at(r, i_engaged_views) AS BIGINT) AS engaged_views,
+    try_cast(try_element_at(r, i_likes) AS BIGINT) AS likes,
+    try_cast(try_element_at(r, i_comments) AS BIGINT) AS comments,
+    try_cast(try_element_at(r, i_minutes) AS BIGINT) AS estimated_minutes_watched,
+    try_cast(try_element_at(r, i_average_view_duration) AS BIGINT) AS average_view_duration_seconds,
+    try_cast(try_element_at(r, i_subscribers_gained) AS BIGINT) AS subscribers_gained,
+    try_cast(try_element_at(r, i_subscribers_lost) AS BIGINT) AS subscribers_lost,
+    FALSE AS is_filled,
+    request_id,
     snapshot_date,
     ingest_ts_utc,
     run_id
   FROM (
-    SELECT channel_id, video_id, snapshot_date, ingest_ts_utc, run_id, explode(answer_rows) AS r
-    FROM answers
+    SELECT
+      request_id,
+      channel_id,
+      video_id,
+      snapshot_date,
+      ingest_ts_utc,
+      run_id,
+      i_day,
+      i_views,
+      i_engaged_views,
+      i_likes,
+      i_comments,
+      i_minutes,
+      i_average_view_duration,
+      i_subscribers_gained,
+      i_subscribers_lost,
+      explode(answer_rows) AS r
+    FROM positions
   ) AS exploded
+),
+
+available AS (
+  -- the last day this run's answers reached: days after it were not available yet, not zero
+  SELECT
+    run_id,
+    max(date) AS available_through
+  FROM reported
+  GROUP BY run_id
+),
+
+covered AS (
+  SELECT
+    answers.request_id,
+    answers.video_id,
+    answers.channel_id,
+    answers.snapshot_date,
+    answers.ingest_ts_utc,
+    answers.run_id,
+    to_date(d) AS date
+  FROM (
+    SELECT
+      a.request_id,
+      a.video_id,
+      a.channel_id,
+      a.snapshot_date,
+      a.ingest_ts_utc,
+      a.run_id,
+      explode(sequence(a.start_date, least(a.end_date, av.available_through), INTERVAL 1 DAY)) AS d
+    FROM answers AS a
+    INNER JOIN available AS av
+      ON a.run_id = av.run_id
+    WHERE av.available_through IS NOT NULL AND a.start_date <= least(a.end_date, av.available_through)
+  ) AS answers
+),
+
+filled AS (
+  SELECT
+    covered.video_id,
+    covered.channel_id,
+    covered.date,
+    CAST(0 AS BIGINT) AS views,
+    CAST(0 AS BIGINT) AS engaged_views,
+    CAST(0 AS BIGINT) AS likes,
+    CAST(0 AS BIGINT) AS comments,
+    CAST(0 AS BIGINT) AS estimated_minutes_watched,
+    CAST(0 AS BIGINT) AS average_view_duration_seconds,
+    CAST(0 AS BIGINT) AS subscribers_gained,
+    CAST(0 AS BIGINT) AS subscribers_lost,
+    TRUE AS is_filled,
+    covered.request_id,
+    covered.snapshot_date,
+    covered.ingest_ts_utc,
+    covered.run_id
+  FROM covered
+  LEFT ANTI JOIN reported
+    ON covered.request_id = reported.request_id
+    AND covered.date = reported.date
+),
+
+days AS (
+  SELECT * FROM reported
+  UNION ALL
+  SELECT * FROM filled
 )
 
-SELECT *
+SELECT
+  video_id,
+  channel_id,
+  date,
+  views,
+  engaged_views,
+  likes,
+  comments,
+  estimated_minutes_watched,
+  average_view_duration_seconds,
+  subscribers_gained,
+  subscribers_lost,
+  is_filled,
+  snapshot_date,
+  ingest_ts_utc,
+  run_id
 FROM days
 QUALIFY row_number() OVER (PARTITION BY video_id, date ORDER BY ingest_ts_utc DESC, run_id DESC) = 1

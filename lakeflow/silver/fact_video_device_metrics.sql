@@ -1,7 +1,8 @@
 -- One row per video per Pacific-time day per device type (device_type = deviceType); the latest ingested answer wins.
--- Row values are positional: deviceType, day, views, estimatedMinutesWatched (report spec
--- `video_device` in ytlake.youtube.reports). Ids YouTube adds later are kept and counted
--- (warn-only expectation), never dropped.
+-- Values are read by name from each answer's columnHeaders (deviceType, day, views,
+-- estimatedMinutesWatched: report spec `video_device` in ytlake.youtube.reports). Ids YouTube
+-- adds later are kept and counted (warn-only expectation), never dropped. Google withholds rows
+-- under its privacy threshold, so a day's devices can sum to less than its views.
 CREATE OR REFRESH MATERIALIZED VIEW fact_video_device_metrics (
   CONSTRAINT channel_id_well_formed EXPECT (channel_id IS NOT NULL AND channel_id LIKE 'UC%') ON VIOLATION FAIL UPDATE,
   CONSTRAINT video_id_well_formed EXPECT (video_id IS NOT NULL AND video_id RLIKE '^[A-Za-z0-9_-]{11}$') ON VIOLATION DROP ROW,
@@ -24,6 +25,10 @@ WITH answers AS (
     regexp_extract(get_json_object(payload, '$.request.params.filters'), 'video==(.*)', 1) AS video_id,
     try_cast(get_json_object(payload, '$.request.params.startDate') AS DATE) AS start_date,
     try_cast(get_json_object(payload, '$.request.params.endDate') AS DATE) AS end_date,
+    transform(
+      from_json(get_json_object(payload, '$.body.columnHeaders'), 'ARRAY<STRUCT<name: STRING>>'),
+      h -> h.name
+    ) AS names,
     from_json(get_json_object(payload, '$.body.rows'), 'ARRAY<ARRAY<STRING>>') AS answer_rows
   FROM bronze.analytics_video_device_raw
   WHERE get_json_object(payload, '$.status') = '200'
@@ -33,15 +38,17 @@ rows_ AS (
   SELECT
     video_id,
     channel_id,
-    try_cast(r[1] AS DATE) AS date,
-    r[0] AS device_type,
-    try_cast(r[2] AS BIGINT) AS views,
-    try_cast(r[3] AS BIGINT) AS estimated_minutes_watched,
+    try_cast(try_element_at(r, CAST(nullif(array_position(names, 'day'), 0) AS INT)) AS DATE) AS date,
+    try_element_at(r, CAST(nullif(array_position(names, 'deviceType'), 0) AS INT)) AS device_type,
+    try_cast(try_element_at(r, CAST(nullif(array_position(names, 'views'), 0) AS INT)) AS BIGINT) AS views,
+    try_cast(
+      try_element_at(r, CAST(nullif(array_position(names, 'estimatedMinutesWatched'), 0) AS INT)) AS BIGINT
+    ) AS estimated_minutes_watched,
     snapshot_date,
     ingest_ts_utc,
     run_id
   FROM (
-    SELECT video_id, channel_id, snapshot_date, ingest_ts_utc, run_id, explode(answer_rows) AS r
+    SELECT video_id, channel_id, snapshot_date, ingest_ts_utc, run_id, names, explode(answer_rows) AS r
     FROM answers
   ) AS exploded
 ),

@@ -93,7 +93,11 @@ def run(
     ] = 7,
     latency_days: Annotated[int, typer.Option(help="days Google's Analytics data lags")] = 2,
     chunk_days: Annotated[
-        int | None, typer.Option(help="days per Analytics request in backfills (bundle default 30)")
+        int | None,
+        typer.Option(
+            help="split range requests into this many days (default 0: one request per video for the "
+            "whole window; Google caps no row count for one video's query)"
+        ),
     ] = None,
     concurrency: Annotated[int, typer.Option(help="concurrent Analytics requests")] = 8,
     requests_per_second: Annotated[float | None, typer.Option(help="client-side request limit")] = None,
@@ -156,7 +160,7 @@ def _plan_for(options):
         options.end_date,
         options.lookback_days,
         options.latency_days,
-        options.chunk_days or 30,
+        options.chunk_days or None,
     )
 
 
@@ -181,7 +185,9 @@ def plan(
     today: Annotated[str | None, typer.Option(help="the pipeline's today (Pacific)")] = None,
     lookback_days: Annotated[int, typer.Option(help="days before the cursor pulled again")] = 7,
     latency_days: Annotated[int, typer.Option(help="days Google's data lags")] = 2,
-    chunk_days: Annotated[int, typer.Option(help="days per Analytics request")] = 30,
+    chunk_days: Annotated[
+        int, typer.Option(help="split range requests into this many days (0: one per video for the window)")
+    ] = 0,
     concurrency: Annotated[int, typer.Option(help="concurrent Analytics requests")] = 8,
     requests_per_second: Annotated[float | None, typer.Option(help="client-side request limit")] = None,
 ) -> None:
@@ -343,7 +349,7 @@ def auth(
 ) -> None:
     """Get a YouTube refresh token (installed-app OAuth flow with PKCE, read-only scopes)."""
     from ytlake.settings import Secrets
-    from ytlake.youtube.auth import GOOGLE_AUTH_URI, consent, write_env
+    from ytlake.youtube.auth import GOOGLE_AUTH_URI, ConsentError, consent, write_env
     from ytlake.youtube.endpoints import ApiRoot
 
     secrets_ = Secrets()
@@ -354,13 +360,16 @@ def auth(
         )
     root = ApiRoot.under(api_root) if api_root else ApiRoot()
     auth_uri = f"{api_root.rstrip('/')}/o/oauth2/auth" if api_root else GOOGLE_AUTH_URI
-    token = consent(
-        secrets_.yt_client_id,
-        secrets_.yt_client_secret.get_secret_value(),
-        auth_uri=auth_uri,
-        token_uri=root.token_uri,
-        open_browser=not no_browser,
-    )
+    try:
+        token = consent(
+            secrets_.yt_client_id,
+            secrets_.yt_client_secret.get_secret_value(),
+            auth_uri=auth_uri,
+            token_uri=root.token_uri,
+            open_browser=not no_browser,
+        )
+    except ConsentError as err:
+        raise SettingsError(str(err)) from None
     if print_token:
         console.print(token, highlight=False)
         return
@@ -463,6 +472,17 @@ def _summary(result) -> None:
     status = result.rows.get("__run_status__", "unknown")
     total = sum(r.seconds for r in result.run.results.values())
     where = f"emulator at {result.api_root}" if result.api_root and result.source == "demo" else result.source
+    for line in result.summary.get("partial") or []:
+        console.print(f"[yellow]partial:[/] {line}", highlight=False)
+    for line in result.summary.get("warnings") or []:
+        console.print(f"[yellow]warning:[/] {line}", highlight=False)
+    filled = (result.summary.get("quality") or {}).get("filled_days") or {}
+    if any(filled.values()):
+        console.print(
+            f"zero-filled days (Google left them out of an answer): {filled.get('channel_days', 0):,} "
+            f"channel, {filled.get('video_days', 0):,} video",
+            highlight=False,
+        )
     console.print(
         f"run {result.run.run_id}: [bold]{status}[/] in {total:.1f}s "
         f"(source: {where}; lakehouse: {result.lakehouse}; log: {result.log_path})",
@@ -504,8 +524,44 @@ def emulator_serve(
     revoke_after: Annotated[
         int | None, typer.Option(help="revoke the refresh tokens after N API requests")
     ] = None,
+    exact: Annotated[
+        bool,
+        typer.Option(
+            help="the ideal world: every irregularity below off (flags given with it turn one back on)"
+        ),
+    ] = False,
+    privacy_threshold: Annotated[
+        int | None,
+        typer.Option(help="breakdown rows (country, traffic source, device) under N views are withheld [5]"),
+    ] = None,
+    metric_latency: Annotated[
+        bool | None,
+        typer.Option(
+            help="each metric has its own lag; answers end where every metric asked is available [on]"
+        ),
+    ] = None,
+    sparse_days: Annotated[
+        bool | None, typer.Option(help="days without activity are absent from day answers [on]")
+    ] = None,
+    shuffle_columns: Annotated[
+        bool | None,
+        typer.Option(help="columns in another order than asked, headers matching [off]"),
+    ] = None,
+    quota_error: Annotated[
+        str | None,
+        typer.Option(
+            help="shape of a spent daily quota: quotaExceeded, dailyLimitExceeded or rateLimitExceeded "
+            "(429 per day) [Data API: quotaExceeded; Analytics: rateLimitExceeded]"
+        ),
+    ] = None,
 ) -> None:
-    """Serve the emulator until stopped; prints its base URL and the demo credentials."""
+    """Serve the emulator until stopped; prints its base URL and the demo credentials.
+
+    By default it is as irregular as Google documents (privacy thresholds, per-metric latency,
+    sparse days); --exact gives the ideal world, and each irregularity has its own flag.
+    """
+    from ytlake.emulator.errors import QUOTA_ERRORS
+    from ytlake.emulator.rules import Irregularities
     from ytlake.emulator.server import serve_forever
     from ytlake.emulator.service import EmulatorConfig
     from ytlake.emulator.world import (
@@ -538,6 +594,17 @@ def emulator_serve(
             raise SettingsError(f"{name} must be in [0, 1) (got {rate})")
     if max_rps is not None and max_rps <= 0:
         raise SettingsError(f"--max-rps must be > 0 (got {max_rps})")
+    if privacy_threshold is not None and privacy_threshold < 0:
+        raise SettingsError(f"--privacy-threshold must be >= 0 (got {privacy_threshold})")
+    if quota_error is not None and quota_error not in QUOTA_ERRORS:
+        raise SettingsError(f"--quota-error {quota_error!r} is unknown; use one of {', '.join(QUOTA_ERRORS)}")
+    base = Irregularities.exact() if exact else Irregularities()
+    irregular = Irregularities(
+        privacy_threshold=base.privacy_threshold if privacy_threshold is None else privacy_threshold,
+        metric_latency=base.metric_latency if metric_latency is None else metric_latency,
+        sparse_days=base.sparse_days if sparse_days is None else sparse_days,
+        shuffle_columns=base.shuffle_columns if shuffle_columns is None else shuffle_columns,
+    )
     kwargs = {"today": _date("--today")(today)} if today else {}
     if world_start:
         kwargs["start"] = _date("--world-start")(world_start)
@@ -561,6 +628,8 @@ def emulator_serve(
         slow_ms=slow_ms,
         reset_rate=reset_rate,
         revoke_after=revoke_after,
+        irregular=irregular,
+        quota_error=quota_error,
     )
     console.print(
         f"ytlake emulator: http://{host}:{port}  (today {world.today}, seed {seed}, "

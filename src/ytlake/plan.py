@@ -22,7 +22,7 @@ from ytlake.tasks.ingest_state import (
     videos_returned,
 )
 from ytlake.youtube.data_api import MAX_PAGE
-from ytlake.youtube.planning import range_requests, window
+from ytlake.youtube.planning import chunks, range_requests, window
 from ytlake.youtube.reports import REPORTS, REPORTS_BY_NAME
 
 
@@ -53,16 +53,14 @@ def plan_next_run(
     end_date: date | None,
     lookback_days: int,
     latency_days: int,
-    chunk_days: int,
+    chunk_days: int | None = None,
 ) -> Plan:
     win = window(today, latency_days, start_date, end_date)
     plan = Plan(today, win.end, None)
     if not Path(lakehouse).is_file():
         plan.notes.append("no lakehouse yet: a first run lists the channel to learn its videos")
         plan.data_api_units = {"channels.list": 1, "playlistItems.list": 1, "videos.list": 1}
-        plan.analytics_requests = {
-            "channel_daily": math.ceil(((win.end - win.default_start).days + 1) / chunk_days)
-        }
+        plan.analytics_requests = {"channel_daily": len(chunks(win.default_start, win.end, chunk_days))}
         return plan
     with open_engine("duckdb", lakehouse, catalog) as engine:
         last = engine.query(
@@ -91,7 +89,7 @@ def plan_next_run(
                     win,
                     cursors(engine, report, "~none~"),
                     lookback_days,
-                    chunk_days,
+                    chunk_days or None,
                 )
                 plan.analytics_requests[report.name] = len(reqs)
         for report in REPORTS:
@@ -100,18 +98,21 @@ def plan_next_run(
             source = REPORTS_BY_NAME[report.days_from or ""]
             known = days_with_views(run_payloads(engine, source.table, run_id)) if run_id else {}
             source_cursors = cursors(engine, source, "~none~")
+            own_cursors = cursors(engine, report, "~none~")
             total = 0
             for v in videos:
-                cursor = source_cursors.get(v.video_id)
+                src, own = source_cursors.get(v.video_id), own_cursors.get(v.video_id)
                 first = max(
-                    v.published_day, cursor - timedelta(days=lookback_days) if cursor else win.default_start
+                    v.published_day,
+                    *(c - timedelta(days=lookback_days) for c in (src, own) if c),
+                    win.default_start if not (src or own) else v.published_day,
                 )
-                seen = {d for d in known.get(v.video_id, set()) if first <= d <= win.end}
-                new_days = max(
-                    0,
-                    (win.end - max(first, (cursor or first - timedelta(days=1)) + timedelta(days=1))).days
-                    + 1,
-                )
+                if v.video_id not in known:  # the last run has no daily answer for it: every day
+                    total += max(0, (win.end - first).days + 1)
+                    continue
+                seen = {d for d in known[v.video_id] if first <= d <= win.end}
+                last = max((c for c in (src, own) if c), default=first - timedelta(days=1))
+                new_days = max(0, (win.end - max(first, last + timedelta(days=1))).days + 1)
                 total += len(seen) + new_days
             plan.analytics_requests[report.name] = total
         for report in REPORTS:  # refused by a quota stop: asked again, whatever the cursor

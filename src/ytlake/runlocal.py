@@ -80,10 +80,10 @@ class RunOptions:
         for name in ("concurrency", "demo_history_days"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"--{name.replace('_', '-')} must be >= 1 (got {getattr(self, name)})")
-        if self.demo_videos < 1:
-            raise SettingsError(f"--demo-videos must be >= 1 (got {self.demo_videos})")
-        if self.chunk_days is not None and self.chunk_days < 1:
-            raise SettingsError(f"--chunk-days must be >= 1 (got {self.chunk_days})")
+        if self.demo_videos < 0:
+            raise SettingsError(f"--demo-videos must be >= 0 (got {self.demo_videos})")
+        if self.chunk_days is not None and self.chunk_days < 0:
+            raise SettingsError(f"--chunk-days must be >= 0 (got {self.chunk_days}; 0: no split)")
         if self.requests_per_second is not None and self.requests_per_second <= 0:
             raise SettingsError(f"--requests-per-second must be > 0 (got {self.requests_per_second})")
         today = self.today or pacific_today()
@@ -142,6 +142,7 @@ class LocalRunResult:
     lakehouse: Path
     rows: dict[str, int]
     log_path: Path | None = None
+    summary: dict[str, Any] = field(default_factory=dict)  # run_context_log.summary
 
     @property
     def succeeded(self) -> bool:
@@ -245,6 +246,15 @@ def table_rows(lakehouse: Path, engine: str, catalog: str, run_id: str) -> dict[
         if status.num_rows:
             rows["__run_status__"] = status.column(0)[0].as_py()  # type: ignore[assignment]
     return rows
+
+
+def run_summary(lakehouse: Path, engine: str, catalog: str, run_id: str) -> dict[str, Any]:
+    """The run's ``summary`` from ``bronze.run_context_log`` (empty when not recorded)."""
+    with open_engine(engine, lakehouse, catalog) as eng:
+        got = eng.query(
+            f"SELECT summary FROM {eng.qualify('bronze.run_context_log')} WHERE run_id = '{run_id}'"
+        ).to_pylist()
+    return json.loads(got[0]["summary"] or "{}") if got else {}
 
 
 @contextlib.contextmanager
@@ -380,10 +390,11 @@ def _run_local(
                 log_file.write(f"--- {result.task_key} failed\n{result.traceback}\n")
     try:
         rows = table_rows(lakehouse, options.engine, options.catalog, run_id)
+        summary = run_summary(lakehouse, options.engine, options.catalog, run_id)
     except Exception as err:
         log.warning("could not count rows: %s", err)
-        rows = {}
-    return LocalRunResult(run, source, base_url, lakehouse, rows, log_path)
+        rows, summary = {}, {}
+    return LocalRunResult(run, source, base_url, lakehouse, rows, log_path, summary)
 
 
 class _Tee(io.TextIOBase):

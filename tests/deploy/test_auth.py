@@ -11,8 +11,10 @@ import httpx
 import pytest
 
 from ytlake.emulator.server import running_emulator
+from ytlake.emulator.service import ANALYTICS_READONLY, Emulator, EmulatorConfig
+from ytlake.emulator.world import World
 from ytlake.runlocal import RunOptions, run_local
-from ytlake.youtube.auth import consent, write_env
+from ytlake.youtube.auth import ConsentError, consent, write_env
 
 from ..conftest import TODAY, tiny_world_config
 
@@ -52,7 +54,7 @@ def test_the_consent_flow_produces_a_token_the_pipeline_uses(tmp_path, browser, 
             token_uri=f"{emu.base_url}/token",
             browser=browser,
         )
-        assert token == "ytlake-demo-refresh-token"
+        assert token.startswith("1//")  # a refresh token of its own, as Google issues
         write_env(
             tmp_path / ".env",
             {
@@ -74,6 +76,8 @@ def test_the_consent_flow_produces_a_token_the_pipeline_uses(tmp_path, browser, 
         )
         assert result.source == "google"  # auto: the .env now holds a refresh token
         assert result.run_status == "SUCCEEDED"
+        # dbt loads the working folder's .env into os.environ; the run keeps it out
+        assert not {k for k in os.environ if k.startswith("YT_")}
     assert os.environ.get("OAUTHLIB_INSECURE_TRANSPORT") == "1"  # only for the http emulator
 
 
@@ -107,3 +111,57 @@ def test_a_wrong_pkce_verifier_is_refused(tmp_path):
     }
     status, body, _ = emulator.handle("POST", "/token", {}, {}, form)
     assert (status, body["error"]) == (400, "invalid_grant")
+
+
+def _consent(emu, browser):
+    return consent(
+        "ytlake-demo-client",
+        "ytlake-demo-secret",
+        auth_uri=f"{emu.base_url}/o/oauth2/auth",
+        token_uri=f"{emu.base_url}/token",
+        browser=browser,
+    )
+
+
+def test_every_consent_returns_a_refresh_token(browser):
+    """Google returns a refresh token on a first consent only, unless asked with
+    prompt=consent; `ytlake auth` asks so, and a second run still gets one."""
+    with running_emulator(tiny_world_config()) as emu:
+        first, second = _consent(emu, browser), _consent(emu, browser)
+    assert first.startswith("1//") and second.startswith("1//") and first != second
+
+
+def test_a_scope_left_unticked_is_named(browser):
+    config = EmulatorConfig(denied_scopes=frozenset({ANALYTICS_READONLY}))
+    with running_emulator(tiny_world_config(), config) as emu, pytest.raises(ConsentError) as err:
+        _consent(emu, browser)
+    assert "yt-analytics.readonly" in str(err.value) and "ytlake auth" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def _code_exchange(emulator, prompt=None):
+    params = {
+        "client_id": ["ytlake-demo-client"],
+        "response_type": ["code"],
+        "redirect_uri": ["http://localhost:1/"],
+        "scope": ["https://www.googleapis.com/auth/youtube.readonly"],
+    }
+    if prompt:
+        params["prompt"] = [prompt]
+    _, _, headers = emulator.handle("GET", "/o/oauth2/auth", params, {})
+    code = httpx.URL(headers["Location"]).params["code"]
+    form = {
+        "grant_type": ["authorization_code"],
+        "code": [code],
+        "redirect_uri": ["http://localhost:1/"],
+        "client_id": ["ytlake-demo-client"],
+        "client_secret": ["ytlake-demo-secret"],
+    }
+    return emulator.handle("POST", "/token", {}, {}, form)[1]
+
+
+def test_the_emulator_returns_a_refresh_token_on_first_consent_only_unless_prompted():
+    emulator = Emulator(World(tiny_world_config()))
+    assert "refresh_token" in _code_exchange(emulator)
+    assert "refresh_token" not in _code_exchange(emulator)  # the user consented before
+    assert "refresh_token" in _code_exchange(emulator, prompt="consent")

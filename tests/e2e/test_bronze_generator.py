@@ -72,7 +72,7 @@ def test_generated_bronze_builds_the_same_silver_as_a_run_over_http(tmp_path, ge
     start = today - timedelta(days=history)
     world = WorldConfig(seed=42, videos=videos, history_days=history, today=today, start=start)
     over_http = tmp_path / "http" / "yt.duckdb"
-    with running_emulator(world, EmulatorConfig(data_api_quota=10**9)) as emu:
+    with running_emulator(world, EmulatorConfig.exact(data_api_quota=10**9)) as emu:
         result = run_local(
             RunOptions(
                 source="demo", api_root=emu.base_url, lakehouse=over_http, today=today, start_date=start

@@ -28,11 +28,12 @@ def test_the_whole_job_runs_on_the_spark_engine(tmp_path):
         )
     )
     assert result.run_status == "SUCCEEDED", {k: r.error for k, r in result.run.results.items() if r.error}
-    assert result.rows["gold.gold_channel_daily_summary"] == 9  # rows are counted on Spark too
+    # TODAY-10 .. TODAY-3: the channel report's subscribers and engaged views lag a day more
+    assert result.rows["gold.gold_channel_daily_summary"] == 8  # rows are counted on Spark too
     assert result.rows["silver.fact_video_daily_metrics"] > 0
     spark = SparkSession.getActiveSession()
     try:
-        assert spark.table("gold.gold_channel_daily_summary").count() == 9
+        assert spark.table("gold.gold_channel_daily_summary").count() == 8
         assert spark.table("silver.fact_video_country_metrics").count() > 0
     finally:
         spark.stop()

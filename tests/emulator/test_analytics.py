@@ -8,6 +8,7 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from ytlake.emulator.server import running_emulator
+from ytlake.emulator.service import EmulatorConfig
 from ytlake.emulator.world import World
 
 from ..conftest import tiny_world_config
@@ -39,7 +40,9 @@ def _client(base):
 
 @pytest.fixture(scope="module")
 def api():
-    with running_emulator(CONFIG) as emu:
+    # the ideal world: these tests are about shapes and sums (tests/emulator/test_irregular.py
+    # checks what Google withholds, delays and leaves out)
+    with running_emulator(CONFIG, EmulatorConfig.exact()) as emu:
         yield _client(emu.base_url), emu.world
 
 

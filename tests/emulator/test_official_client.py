@@ -85,9 +85,20 @@ def test_fifty_videos_in_one_call():
         assert all(i["contentDetails"]["duration"].startswith("PT") for i in answer["items"])
 
 
-def test_channel_daily_report_is_dense_and_stops_at_the_latency(clients, emulator):
-    _, ya = clients
-    world = emulator.world
+def test_channel_daily_report_is_dense_and_stops_at_the_latency():
+    """The ideal world (--exact): every day, zeros included, up to the latency."""
+    with running_emulator(tiny_world_config(), EmulatorConfig.exact()) as emu:
+        ya = build(
+            "youtubeAnalytics",
+            "v2",
+            credentials=_creds(emu.base_url),
+            static_discovery=True,
+            client_options={"api_endpoint": emu.base_url},
+        )
+        _dense_days(ya, emu.world)
+
+
+def _dense_days(ya, world):
     start = world.today - timedelta(days=10)
     answer = (
         ya.reports()

@@ -101,8 +101,17 @@ def test_data_api_quota_is_per_pacific_day_and_resets_at_pacific_midnight():
     assert _call(emulator, token)[0] == 200
 
 
-def test_analytics_quota_counts_requests():
-    emulator = Emulator(World(tiny_world_config()), EmulatorConfig(analytics_quota=1))
+@pytest.mark.parametrize(
+    ("shape", "status", "reason"),
+    [
+        (None, 429, "rateLimitExceeded"),  # a Cloud request quota: Google's per-day 429
+        ("quotaExceeded", 403, "quotaExceeded"),
+        ("dailyLimitExceeded", 403, "dailyLimitExceeded"),
+        ("rateLimitExceeded", 429, "rateLimitExceeded"),
+    ],
+)
+def test_analytics_quota_counts_requests(shape, status, reason):
+    emulator = Emulator(World(tiny_world_config()), EmulatorConfig(analytics_quota=1, quota_error=shape))
     token = _service_token(emulator)
     q = {
         "ids": "channel==MINE",
@@ -112,8 +121,12 @@ def test_analytics_quota_counts_requests():
         "dimensions": "day",
     }
     assert _call(emulator, token, "/v2/reports", **q)[0] == 200
-    status, body, _ = _call(emulator, token, "/v2/reports", **q)
-    assert (status, body["error"]["errors"][0]["reason"]) == (403, "quotaExceeded")
+    got, body, _ = _call(emulator, token, "/v2/reports", **q)
+    assert (got, body["error"]["errors"][0]["reason"]) == (status, reason)
+    if status == 429:  # a daily quota says so in its message and in its ErrorInfo
+        assert "per day" in body["error"]["message"]
+        [info] = [d for d in body["error"]["details"] if d["@type"].endswith("ErrorInfo")]
+        assert info["metadata"]["quota_limit"].endswith("PerDayPerProject")
 
 
 def test_server_side_rate_limit_answers_429_or_rate_limit_403():

@@ -53,7 +53,7 @@ def test_a_full_job_leaks_no_credential_anywhere(tmp_path, monkeypatch):
         (["run", "--api-root", "ftp://x"], {}, "is not an http(s) URL"),
         (["run", "--catalog", "x.y"], {}, "letters, digits and underscores"),
         (["run", "--today", "2026-03-10", "--start-date", "2026-03-11"], {}, "is in the future"),
-        (["run", "--demo-videos", "-3"], {}, "--demo-videos must be >= 1"),
+        (["run", "--demo-videos", "-3"], {}, "--demo-videos must be >= 0"),
         (["run", "--engine", "sqlite"], {}, "sqlite"),
     ],
 )

@@ -15,6 +15,7 @@ from ytlake.lakehouse.bronze import BronzeBatch
 from ytlake.runlocal import RunOptions, run_local
 from ytlake.tasks import run_lakeflow_pipeline
 from ytlake.taskvalues import JobContext, LocalTaskValues, job_context
+from ytlake.youtube.reports import REPORTS_BY_NAME
 
 from ..conftest import TODAY
 
@@ -45,6 +46,31 @@ def lakehouse(tmp_path):
     )
     assert result.run_status == "SUCCEEDED"
     return path, _sql(path, "SELECT channel_id FROM silver.silver_channels")[0][0]
+
+
+DAILY = ("day", *REPORTS_BY_NAME["video_daily"].metrics)
+
+
+def _daily(day, views, **metrics):
+    """One row of a daily answer in DAILY's column order (metrics not given are 0)."""
+    values = {"day": day, "views": views, **metrics}
+    return [str(values.get(c, 0)) for c in DAILY]
+
+
+def _answer(columns, rows):
+    """An Analytics answer as Google sends it: columnHeaders, then rows in that order."""
+    headers = [
+        {
+            "name": c,
+            "columnType": "DIMENSION" if c in ("day", "country", "insightTrafficSourceType") else "METRIC",
+        }
+        for c in columns
+    ]
+    return {"kind": "youtubeAnalytics#resultTable", "columnHeaders": headers, "rows": rows}
+
+
+COUNTRY = ("country", "views", "estimatedMinutesWatched")
+TRAFFIC = ("insightTrafficSourceType", "day", "views", "estimatedMinutesWatched")
 
 
 def _land(path, table, params, body, run_id="bad-run"):
@@ -90,12 +116,7 @@ def test_malformed_items_are_dropped_and_counted_new_enum_ids_kept(lakehouse):
             "startDate": "2026-01-01",
             "endDate": "2026-01-02",
         },
-        {
-            "rows": [
-                ["2026-01-01", "-5", "0", "0", "0", "0", "0", "0"],
-                ["not a day", "3", "0", "0", "0", "0", "0", "0"],
-            ]
-        },
+        _answer(DAILY, [_daily("2026-01-01", -5), _daily("not a day", 3)]),
     )
     _land(
         path,
@@ -106,7 +127,10 @@ def test_malformed_items_are_dropped_and_counted_new_enum_ids_kept(lakehouse):
             "startDate": "2026-03-01",
             "endDate": "2026-03-01",
         },
-        {"rows": [["BRAND_NEW_SOURCE", "2026-03-01", "7", "9"]]},
+        _answer(
+            ("insightTrafficSourceType", "day", "views", "estimatedMinutesWatched"),
+            [["BRAND_NEW_SOURCE", "2026-03-01", "7", "9"]],
+        ),
     )
     assert _pipeline(path) == 0
     events = {
@@ -146,7 +170,7 @@ def test_a_fail_update_expectation_fails_the_task_by_name_and_keeps_silver(lakeh
             "startDate": "2026-03-01",
             "endDate": "2026-03-01",
         },
-        {"rows": [["2026-03-01", "1", "0", "0", "0", "0", "0", "0"]]},
+        _answer(DAILY, [_daily("2026-03-01", 1)]),
     )
     from ytlake.lakeflow import ExpectationFailedError
 
@@ -173,7 +197,7 @@ def test_a_category_a_restatement_dropped_does_not_linger(lakehouse):
         "v2/reports",
         params,
         200,
-        json.dumps({"rows": [["US", "5", "9"], ["JP", "1", "1"]]}),
+        json.dumps(_answer(COUNTRY, [["US", "5", "9"], ["JP", "1", "1"]])),
         ingest_ts_utc=datetime(2030, 1, 1, tzinfo=UTC),
     )
     batch_new = BronzeBatch("bronze.analytics_video_country_raw", "r-new", TODAY, "emulator")
@@ -181,7 +205,7 @@ def test_a_category_a_restatement_dropped_does_not_linger(lakehouse):
         "v2/reports",
         params,
         200,
-        json.dumps({"rows": [["US", "7", "12"]]}),
+        json.dumps(_answer(COUNTRY, [["US", "7", "12"]])),
         ingest_ts_utc=datetime(2030, 1, 2, tzinfo=UTC),
     )
     traffic = {**params, "startDate": "2026-02-28", "endDate": day}
@@ -190,7 +214,7 @@ def test_a_category_a_restatement_dropped_does_not_linger(lakehouse):
         "v2/reports",
         traffic,
         200,
-        json.dumps({"rows": [["YT_SEARCH", day, "3", "4"], ["EXT_URL", day, "1", "1"]]}),
+        json.dumps(_answer(TRAFFIC, [["YT_SEARCH", day, "3", "4"], ["EXT_URL", day, "1", "1"]])),
         ingest_ts_utc=datetime(2030, 1, 1, tzinfo=UTC),
     )
     t_new = BronzeBatch("bronze.analytics_video_traffic_source_raw", "r-new", TODAY, "emulator")
@@ -198,7 +222,7 @@ def test_a_category_a_restatement_dropped_does_not_linger(lakehouse):
         "v2/reports",
         traffic,
         200,
-        json.dumps({"rows": [["YT_SEARCH", day, "4", "5"]]}),
+        json.dumps(_answer(TRAFFIC, [["YT_SEARCH", day, "4", "5"]])),
         ingest_ts_utc=datetime(2030, 1, 2, tzinfo=UTC),
     )
     with DuckDBEngine(path) as engine:
@@ -215,3 +239,85 @@ def test_a_category_a_restatement_dropped_does_not_linger(lakehouse):
         f"SELECT source_id, views FROM silver.fact_video_traffic_source_metrics "
         f"WHERE video_id = '{video}' AND date = DATE '{day}'",
     ) == [("YT_SEARCH", 4)]
+
+
+def test_values_are_read_by_column_header_whatever_the_order(lakehouse):
+    """Google's data model: clients read columnHeaders. The same answer in another column order
+    gives the same Silver rows."""
+    path, channel = lakehouse
+    video = _sql(path, "SELECT video_id FROM silver.silver_videos LIMIT 1")[0][0]
+    params = {"ids": f"channel=={channel}", "filters": f"video=={video}", "startDate": "2030-01-01"}
+    row = dict(zip(DAILY, _daily("2030-01-01", 120, engagedViews=100, likes=9, comments=2), strict=True))
+    row["estimatedMinutesWatched"] = "300"
+    shuffled = list(reversed(DAILY))
+    _land(
+        path,
+        "analytics_video_daily_raw",
+        {**params, "endDate": "2030-01-01"},
+        _answer(shuffled, [[row[c] for c in shuffled]]),
+    )
+    _land(
+        path,
+        "analytics_video_traffic_source_raw",
+        {**params, "endDate": "2030-01-01"},
+        _answer(
+            ("views", "day", "estimatedMinutesWatched", "insightTrafficSourceType"),
+            [["7", "2030-01-01", "9", "YT_SEARCH"]],
+        ),
+    )
+    with DuckDBEngine(path) as engine:  # a snapshot date after the answer's day
+        engine.execute("UPDATE bronze.analytics_video_daily_raw SET snapshot_date = DATE '2030-01-02'")
+        engine.execute(
+            "UPDATE bronze.analytics_video_traffic_source_raw SET snapshot_date = DATE '2030-01-02'"
+        )
+    assert _pipeline(path) == 0
+    assert _sql(
+        path,
+        "SELECT views, engaged_views, likes, comments, estimated_minutes_watched, is_filled "
+        f"FROM silver.fact_video_daily_metrics WHERE video_id = '{video}' AND date = DATE '2030-01-01'",
+    ) == [(120, 100, 9, 2, 300, False)]
+    assert _sql(
+        path,
+        "SELECT source_id, views, estimated_minutes_watched FROM silver.fact_video_traffic_source_metrics "
+        f"WHERE video_id = '{video}' AND date = DATE '2030-01-01'",
+    ) == [("YT_SEARCH", 7, 9)]
+
+
+def test_days_an_answer_left_out_are_zero_rows_marked_filled_up_to_the_last_day_reached(lakehouse):
+    """Google leaves days without activity out of a `day` answer and ends an answer at the last
+    day all its metrics are available: Silver fills the left-out days inside the answer's range
+    up to the last day the run's answers reached, never beyond, and marks them."""
+    path, channel = lakehouse
+    video = _sql(path, "SELECT video_id FROM silver.silver_videos LIMIT 1")[0][0]
+    params = {"ids": f"channel=={channel}", "filters": f"video=={video}"}
+    # asked Jan 1..6; Jan 2 and 3 had no activity (left out); Jan 5 and 6 not available yet
+    _land(
+        path,
+        "analytics_video_daily_raw",
+        {**params, "startDate": "2030-01-01", "endDate": "2030-01-06"},
+        _answer(DAILY, [_daily("2030-01-01", 5), _daily("2030-01-04", 2)]),
+        run_id="sparse-run",
+    )
+    # an answer of another run that reached nothing fills nothing
+    _land(
+        path,
+        "analytics_video_daily_raw",
+        {**params, "startDate": "2030-02-01", "endDate": "2030-02-03"},
+        _answer(DAILY, []),
+        run_id="empty-run",
+    )
+    with DuckDBEngine(path) as engine:
+        engine.execute("UPDATE bronze.analytics_video_daily_raw SET snapshot_date = DATE '2030-03-01'")
+    assert _pipeline(path) == 0
+    rows = _sql(
+        path,
+        "SELECT date, views, is_filled FROM silver.fact_video_daily_metrics "
+        f"WHERE video_id = '{video}' AND date >= DATE '2030-01-01' ORDER BY date",
+    )
+    day = __import__("datetime").date
+    assert rows == [
+        (day(2030, 1, 1), 5, False),
+        (day(2030, 1, 2), 0, True),
+        (day(2030, 1, 3), 0, True),
+        (day(2030, 1, 4), 2, False),
+    ]

@@ -10,8 +10,9 @@ from ytlake.lakeflow import (
     parse_dataset,
     run_pipeline,
 )
-from ytlake.lakeflow.translate import query_sql, spark_type_to_duckdb_json
+from ytlake.lakeflow.translate import query_sql
 from ytlake.lakehouse import DuckDBEngine
+from ytlake.lakehouse.translate import spark_type_to_duckdb_json
 
 HEADER = """-- leading comment
 CREATE OR REFRESH MATERIALIZED VIEW things (

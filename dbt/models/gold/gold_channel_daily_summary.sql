@@ -9,6 +9,7 @@ final as (
         channel_id,
         date,
         views,
+        engaged_views,
         likes,
         comments,
         estimated_minutes_watched,
@@ -16,6 +17,7 @@ final as (
         subscribers_gained,
         subscribers_lost,
         subscribers_gained - subscribers_lost as net_subscribers,
+        coalesce(is_filled, false) as is_filled,
         snapshot_date,
         ingest_ts_utc
     from channel_daily

@@ -14,6 +14,7 @@ final as (
         video_daily.channel_id,
         video_daily.date,
         video_daily.views,
+        video_daily.engaged_views,
         video_daily.likes,
         video_daily.comments,
         video_daily.estimated_minutes_watched,
@@ -23,6 +24,7 @@ final as (
         videos.title as video_title,
         {{ pacific_date('videos.published_at_utc') }} as published_date,
         coalesce(videos.is_deleted, false) as is_deleted,
+        coalesce(video_daily.is_filled, false) as is_filled,
         video_daily.snapshot_date,
         video_daily.ingest_ts_utc
     from video_daily

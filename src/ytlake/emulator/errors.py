@@ -13,6 +13,7 @@ def google_error(
     location: str | None = None,
     location_type: str | None = None,
     status: str | None = None,
+    details: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     item: dict[str, Any] = {"message": message, "domain": domain, "reason": reason}
     if location is not None:
@@ -21,7 +22,18 @@ def google_error(
     body: dict[str, Any] = {"code": code, "message": message, "errors": [item]}
     if status:
         body["status"] = status
+    if details:
+        body["details"] = details
     return {"error": body}
+
+
+#: The emulator's Google Cloud project, as quota errors name it.
+PROJECT_NUMBER = "1010101010"
+#: The API services, as Google's quota errors name them.
+DATA_API_SERVICE = "youtube.googleapis.com"
+ANALYTICS_SERVICE = "youtubeanalytics.googleapis.com"
+#: The shapes a spent daily quota takes (``--quota-error``).
+QUOTA_ERRORS = ("quotaExceeded", "dailyLimitExceeded", "rateLimitExceeded")
 
 
 QUOTA_MESSAGE = (
@@ -52,17 +64,108 @@ def quota_exceeded() -> tuple[int, dict[str, Any]]:
     return 403, google_error(403, QUOTA_MESSAGE, "quotaExceeded", domain="youtube.quota")
 
 
+def _quota_details(service: str, limit_name: str, limit_value: int | None) -> list[dict[str, Any]]:
+    """Google Cloud's ErrorInfo (and Help) details of a quota refusal."""
+    metadata = {
+        "consumer": f"projects/{PROJECT_NUMBER}",
+        "quota_limit": limit_name,
+        "quota_location": "global",
+        "quota_metric": f"{service}/default",
+        "service": service,
+    }
+    if limit_value is not None:
+        metadata["quota_limit_value"] = str(limit_value)
+    return [
+        {
+            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+            "reason": "RATE_LIMIT_EXCEEDED",
+            "domain": "googleapis.com",
+            "metadata": metadata,
+        },
+        {
+            "@type": "type.googleapis.com/google.rpc.Help",
+            "links": [
+                {
+                    "description": "Request a higher quota limit.",
+                    "url": "https://cloud.google.com/docs/quotas/help/request_increase",
+                }
+            ],
+        },
+    ]
+
+
+def daily_quota_spent(kind: str, service: str, limit: int | None = None) -> tuple[int, dict[str, Any]]:
+    """A spent daily quota, in the shape ``kind`` (one of :data:`QUOTA_ERRORS`).
+
+    - ``quotaExceeded``: 403, domain ``youtube.quota`` (the Data API's documented form);
+    - ``dailyLimitExceeded``: 403, domain ``usageLimits``, "Daily Limit Exceeded" (older paths);
+    - ``rateLimitExceeded``: 429 RESOURCE_EXHAUSTED "Quota exceeded ... 'Queries per day'", with
+      an ErrorInfo whose ``quota_limit`` is a per-day limit (Google Cloud's request quotas).
+    """
+    if kind == "quotaExceeded":
+        return quota_exceeded()
+    if kind == "dailyLimitExceeded":
+        msg = (
+            "Daily Limit Exceeded. The quota will be reset at midnight Pacific Time (PT). You may "
+            "monitor your quota usage and adjust limits in the API Console: "
+            f"https://console.developers.google.com/apis/api/{service}/quotas?project={PROJECT_NUMBER}"
+        )
+        return 403, google_error(403, msg, "dailyLimitExceeded", domain="usageLimits")
+    if kind == "rateLimitExceeded":
+        msg = (
+            f"Quota exceeded for quota metric 'Queries' and limit 'Queries per day' of service "
+            f"'{service}' for consumer 'project_number:{PROJECT_NUMBER}'."
+        )
+        return 429, google_error(
+            429,
+            msg,
+            "rateLimitExceeded",
+            status="RESOURCE_EXHAUSTED",
+            details=_quota_details(service, "defaultPerDayPerProject", limit),
+        )
+    raise ValueError(f"unknown quota error shape {kind!r}; use one of {', '.join(QUOTA_ERRORS)}")
+
+
 def rate_limited_403() -> tuple[int, dict[str, Any]]:
     return 403, google_error(403, "Rate Limit Exceeded", "rateLimitExceeded", domain="usageLimits")
 
 
-def too_many_requests() -> tuple[int, dict[str, Any]]:
+def too_many_requests(service: str = DATA_API_SERVICE) -> tuple[int, dict[str, Any]]:
+    """A per-minute rate limit (transient: retry after a pause), as Google Cloud words it."""
+    msg = (
+        f"Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user' of "
+        f"service '{service}' for consumer 'project_number:{PROJECT_NUMBER}'."
+    )
     return 429, google_error(
         429,
-        "Resource has been exhausted (e.g. check quota).",
+        msg,
         "rateLimitExceeded",
         status="RESOURCE_EXHAUSTED",
+        details=_quota_details(service, "defaultPerMinutePerUser", None),
     )
+
+
+def insufficient_scopes() -> tuple[int, dict[str, Any]]:
+    """403: the access token lacks a scope the method needs (a consent box left unticked)."""
+    details = [
+        {
+            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+            "reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+            "domain": "googleapis.com",
+            "metadata": {"service": "youtube.googleapis.com", "method": "youtube.api"},
+        }
+    ]
+    return 403, google_error(
+        403,
+        "Request had insufficient authentication scopes.",
+        "insufficientPermissions",
+        status="PERMISSION_DENIED",
+        details=details,
+    )
+
+
+def forbidden() -> tuple[int, dict[str, Any]]:
+    return 403, google_error(403, "Forbidden", "forbidden")
 
 
 def backend_error(code: int = 500) -> tuple[int, dict[str, Any]]:

@@ -9,6 +9,7 @@ sort and ``maxResults <= 200`` (R11) — each for the channel or with ``filters=
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,9 +17,10 @@ from typing import Any
 
 from ytlake.emulator.world import ZERO, DayMetrics, Video, World
 
-#: Metric name -> DayMetrics attribute (or property).
+#: Metric name -> DayMetrics attribute (or property): the metrics the world models.
 METRICS: dict[str, str] = {
     "views": "views",
+    "engagedViews": "engaged_views",
     "estimatedMinutesWatched": "estimated_minutes_watched",
     "averageViewDuration": "average_view_duration",
     "likes": "likes",
@@ -27,18 +29,48 @@ METRICS: dict[str, str] = {
     "subscribersGained": "subscribers_gained",
     "subscribersLost": "subscribers_lost",
 }
-#: Metrics Google knows but the emulator's world does not model: accepted names, 400 otherwise.
-KNOWN_UNMODELLED = {
-    "engagedViews",
-    "redViews",
-    "dislikes",
-    "averageViewPercentage",
-    "estimatedRevenue",
-    "videosAddedToPlaylists",
-    "videosRemovedFromPlaylists",
-    "cardClicks",
-    "cardImpressions",
-    "estimatedRedMinutesWatched",
+#: Core metrics Google documents for channel reports that the world does not model: accepted
+#: where Google accepts them, answered as 0.
+KNOWN_UNMODELLED = frozenset(
+    {
+        "redViews",
+        "dislikes",
+        "averageViewPercentage",
+        "videosAddedToPlaylists",
+        "videosRemovedFromPlaylists",
+        "estimatedRedMinutesWatched",
+        "cardImpressions",
+        "cardClicks",
+        "cardClickRate",
+        "cardTeaserImpressions",
+        "cardTeaserClicks",
+        "cardTeaserClickRate",
+    }
+)
+#: Revenue and ad metrics: they need the yt-analytics-monetary.readonly scope (and a partner
+#: channel); without it Google answers 403 Forbidden.
+MONETARY = frozenset(
+    {
+        "estimatedRevenue",
+        "estimatedAdRevenue",
+        "grossRevenue",
+        "estimatedRedPartnerRevenue",
+        "monetizedPlaybacks",
+        "playbackBasedCpm",
+        "adImpressions",
+        "cpm",
+    }
+)
+#: Extra days of lag per metric beyond the world's latency. Google: an answer contains data
+#: "up until the last day for which all metrics in the query are available", so a report
+#: asking for subscribers or engaged views ends a day before one asking for views alone.
+METRIC_EXTRA_LAG: dict[str, int] = {
+    "engagedViews": 1,
+    "subscribersGained": 1,
+    "subscribersLost": 1,
+    "averageViewPercentage": 1,
+    "redViews": 1,
+    "estimatedRedMinutesWatched": 1,
 }
 DIMENSIONS = {
     "day",
@@ -68,9 +100,44 @@ DIMENSIONS = {
     "adType",
 }
 
-CORE = frozenset(METRICS)
-TRAFFIC_DEVICE = frozenset({"views", "estimatedMinutesWatched", "averageViewDuration"})
-TOP_VIDEO_SORTS = frozenset({"views", "estimatedMinutesWatched", "subscribersGained", "subscribersLost"})
+#: Google's CORE metric set of the channel reports (basic, time-based, geography, top videos).
+CORE = frozenset(METRICS) | KNOWN_UNMODELLED
+#: Traffic source and device reports: views, watch time and engaged views (average view
+#: duration and percentage are accepted in practice, though undocumented).
+TRAFFIC_DEVICE = frozenset(
+    {"views", "engagedViews", "estimatedMinutesWatched", "averageViewDuration", "averageViewPercentage"}
+)
+TOP_VIDEO_SORTS = frozenset(
+    {"views", "engagedViews", "estimatedMinutesWatched", "subscribersGained", "subscribersLost"}
+)
+#: The traffic source report refuses more than this many video-days in one query.
+MAX_TRAFFIC_VIDEO_DAYS = 50_000
+
+
+@dataclass(frozen=True)
+class Irregularities:
+    """How Google's answers differ from an ideal table; each is a flag of ``emulator serve``.
+
+    - ``privacy_threshold``: breakdown rows (country, traffic source, device) with fewer views
+      than this are withheld ("data might be limited if the number of views does not meet the
+      minimum thresholds"); daily totals stay whole. 0 withholds nothing.
+    - ``metric_latency``: each metric has its own lag (``METRIC_EXTRA_LAG``); an answer ends at
+      the last day on which every metric asked is available.
+    - ``sparse_days``: days without activity are absent from ``day`` answers, not zero rows.
+    - ``shuffle_columns``: columns come in another order than asked, headers matching (Google
+      documents dimensions-then-metrics in request order, but tells clients to read
+      ``columnHeaders``; off by default).
+    """
+
+    privacy_threshold: int = 5
+    metric_latency: bool = True
+    sparse_days: bool = True
+    shuffle_columns: bool = False
+
+    @classmethod
+    def exact(cls) -> Irregularities:
+        """The ideal world: every row, dense days, one availability date, columns as asked."""
+        return cls(privacy_threshold=0, metric_latency=False, sparse_days=False, shuffle_columns=False)
 
 
 @dataclass(frozen=True)
@@ -110,20 +177,26 @@ class Query:
     sort: list[str]
     max_results: int | None
     start_index: int
+    monetary_scope: bool = False  # the token carries yt-analytics-monetary.readonly
 
 
 def check_shape(q: Query) -> Shape:
     """Raise :class:`QueryError` unless Google supports this query shape."""
     for m in q.metrics:
-        if m not in METRICS and m not in KNOWN_UNMODELLED:
+        if m not in METRICS and m not in KNOWN_UNMODELLED and m not in MONETARY:
             raise QueryError("unknown", f"Unknown identifier ({m}) given in field parameters.metrics.")
     for d in q.dimensions:
         if d not in DIMENSIONS:
             raise QueryError("unknown", f"Unknown identifier ({d}) given in field parameters.dimensions.")
-    if len(set(q.dimensions)) != len(q.dimensions):
+    if len(set(q.dimensions)) != len(q.dimensions) or len(set(q.metrics)) != len(q.metrics):
         raise QueryError("unsupported")
+    if any(m in MONETARY for m in q.metrics) and not q.monetary_scope:
+        raise QueryError("forbidden", "Forbidden")
     shape = SHAPES.get(frozenset(q.dimensions)) if q.dimensions else Shape(None, CORE)
-    if shape is None or any(m not in shape.metrics for m in q.metrics):
+    if shape is None:
+        raise QueryError("unsupported")
+    allowed = shape.metrics | MONETARY if shape.metrics == CORE else shape.metrics  # revenue: core reports
+    if any(m not in allowed for m in q.metrics):
         raise QueryError("unsupported")
     if q.videos is not None and not shape.video_filter:
         raise QueryError("unsupported")
@@ -136,6 +209,14 @@ def check_shape(q: Query) -> Shape:
             raise QueryError("unsupported")
         if q.max_results is None or q.max_results > 200:
             raise QueryError("unsupported")
+    if shape.breakdown == "traffic" and q.videos is not None:
+        video_days = len(q.videos) * ((q.end - q.start).days + 1)
+        if len(q.videos) > 1 and video_days > MAX_TRAFFIC_VIDEO_DAYS:
+            raise QueryError(
+                "invalid",
+                f"The query covers {video_days} video-days; the traffic source report allows at most "
+                f"{MAX_TRAFFIC_VIDEO_DAYS}.",
+            )
     return shape
 
 
@@ -150,10 +231,19 @@ def _value(m: DayMetrics, name: str) -> int:
     return int(getattr(m, METRICS[name])) if name in METRICS else 0
 
 
-def answer(world: World, channel_index: int, q: Query) -> tuple[list[dict[str, str]], list[list[Any]]]:
-    """``(columnHeaders, rows)`` for a supported query."""
+def available_through(world: World, metrics: Iterable[str], irregular: Irregularities) -> date:
+    """The last day an answer asking for ``metrics`` can contain."""
+    lag = max((METRIC_EXTRA_LAG.get(m, 0) for m in metrics), default=0) if irregular.metric_latency else 0
+    return world.available_through - timedelta(days=lag)
+
+
+def answer(
+    world: World, channel_index: int, q: Query, irregular: Irregularities | None = None
+) -> tuple[list[dict[str, str]], list[list[Any]]]:
+    """``(columnHeaders, rows)`` for a supported query, as irregular as ``irregular`` says."""
+    irregular = irregular or Irregularities.exact()
     shape = check_shape(q)
-    last = min(q.end, world.available_through)
+    last = min(q.end, available_through(world, q.metrics, irregular))
     videos = q.videos
     if videos is None:
         videos = [v for v in world.videos if v.channel_index == channel_index]
@@ -185,7 +275,12 @@ def answer(world: World, channel_index: int, q: Query) -> tuple[list[dict[str, s
     if not q.dimensions:
         total = sum(totals.values(), ZERO)
         totals = {(): total} if (total.views or total.estimated_minutes_watched) else {}
+    if shape.breakdown is not None and irregular.privacy_threshold:
+        # withheld: a breakdown row (of a day, or of the range) under the threshold
+        totals = {k: m for k, m in totals.items() if m.views >= irregular.privacy_threshold}
     rows = [[*key, *(_value(m, name) for name in q.metrics)] for key, m in totals.items()]
+    if has_day and shape.breakdown is None and irregular.sparse_days:
+        rows = [r for r in rows if any(r[len(q.dimensions) :])]  # days without activity: absent
     columns = [*q.dimensions, *q.metrics]
     rows.sort(key=lambda r: tuple(r[: len(q.dimensions)]))
     for key in reversed(q.sort):
@@ -197,4 +292,18 @@ def answer(world: World, channel_index: int, q: Query) -> tuple[list[dict[str, s
         rows = rows[: q.max_results]
     headers = [{"name": d, "columnType": "DIMENSION", "dataType": "STRING"} for d in q.dimensions]
     headers += [{"name": m, "columnType": "METRIC", "dataType": "INTEGER"} for m in q.metrics]
+    if irregular.shuffle_columns and len(headers) > 1:
+        order = _shuffled(len(headers), q)
+        headers = [headers[i] for i in order]
+        rows = [[r[i] for i in order] for r in rows]
     return headers, rows
+
+
+def _shuffled(n: int, q: Query) -> list[int]:
+    """A column order other than the asked one, the same for the same question."""
+    key = (q.start, q.end, tuple(q.metrics), tuple(q.dimensions), tuple(v.video_id for v in q.videos or ()))
+    rng = random.Random(repr(key))
+    order = list(range(n))
+    while order == sorted(order):
+        rng.shuffle(order)
+    return order

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ytlake.emulator import errors, rules
+from ytlake.emulator.rules import Irregularities
 from ytlake.emulator.world import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
@@ -36,9 +37,16 @@ from ytlake.emulator.world import (
 Params = Mapping[str, list[str]]
 Answer = tuple[int, Any, dict[str, str]]
 
-SCOPES = (
-    "https://www.googleapis.com/auth/youtube.readonly https://www.googleapis.com/auth/yt-analytics.readonly"
-)
+_AUTH = "https://www.googleapis.com/auth/"
+YOUTUBE_READONLY = _AUTH + "youtube.readonly"
+ANALYTICS_READONLY = _AUTH + "yt-analytics.readonly"
+MONETARY_READONLY = _AUTH + "yt-analytics-monetary.readonly"
+#: What the demo refresh tokens were granted.
+SCOPES = f"{YOUTUBE_READONLY} {ANALYTICS_READONLY}"
+#: Scopes that let a token call the Data API list methods (any one of them).
+_DATA_API_SCOPES = frozenset({YOUTUBE_READONLY, _AUTH + "youtube", _AUTH + "youtube.force-ssl"})
+#: Analytics: an analytics scope, and (Google's banner) youtube.readonly as well.
+_ANALYTICS_SCOPES = frozenset({ANALYTICS_READONLY, MONETARY_READONLY})
 
 CHANNEL_PARTS = {
     "id",
@@ -92,6 +100,7 @@ class EmulatorConfig:
     analytics_quota: int | None = None
     max_rps: float | None = None  # server-side rate limit (requests per second)
     fault_rate: float = 0.0  # share of API calls answered with a transient error
+    fault_paths: tuple[str, ...] = ("/youtube/", "/v2/")  # where --fault-rate applies (path prefixes)
     latency_ms: int = 0  # added to every answer
     seed: int = 0  # drives the fault sequence
     # Malformed data, the same for the same question (Google really sent it): an item missing
@@ -105,6 +114,21 @@ class EmulatorConfig:
     reset_rate: float = 0.0
     # Revoke the refresh tokens (and their access tokens) after this many API requests.
     revoke_after: int | None = None
+    # How Google's Analytics answers differ from an ideal table (privacy thresholds, per-metric
+    # latency, sparse days, column order); Irregularities.exact() for the ideal world.
+    irregular: Irregularities = field(default_factory=Irregularities)
+    # The shape a spent daily quota takes (errors.QUOTA_ERRORS), for both APIs; None: each
+    # API's own (Data API: 403 quotaExceeded; Analytics, a Cloud request quota: 429 per day).
+    quota_error: str | None = None
+    # The uploads playlist lists at most this many videos (reportedly capped near 20,000).
+    playlist_cap: int = 20_000
+    # Consent boxes the user leaves unticked (granular consent): never granted by the flow.
+    denied_scopes: frozenset[str] = frozenset()
+
+    @classmethod
+    def exact(cls, **kwargs: Any) -> EmulatorConfig:
+        """The ideal world: no privacy threshold, dense days, one availability date."""
+        return cls(irregular=Irregularities.exact(), **kwargs)
 
 
 #: The transient errors --fault-rate injects, in rotation picked from the seed.
@@ -120,6 +144,7 @@ FAULTS: tuple[Callable[[], tuple[int, dict[str, Any]]], ...] = (
 class _Token:
     channel_index: int
     expires_at: float
+    scopes: frozenset[str] = frozenset(SCOPES.split())
 
 
 @dataclass
@@ -194,7 +219,11 @@ class Emulator:
         self._rate_second, self._rate_count = 0, 0
         self._answers: dict[tuple[Any, ...], bytes] = {}
         self._codes: dict[str, tuple[str, str, str, str]] = {}
-        self._refresh_tokens = {demo_refresh_token(c.index): c.index for c in world.channels}
+        full = frozenset(SCOPES.split())
+        self._refresh_tokens: dict[str, tuple[int, frozenset[str]]] = {
+            demo_refresh_token(c.index): (c.index, full) for c in world.channels
+        }
+        self._consented: set[tuple[str, int]] = set()  # (client, channel) pairs that consented once
         self._routes: dict[tuple[str, str], Callable[..., Answer]] = {
             ("POST", "/token"): self._token,
             ("GET", "/o/oauth2/auth"): self._authorize,
@@ -249,16 +278,18 @@ class Emulator:
         The world does not change while the emulator runs, so a 200 answer to the same
         caller and parameters is always the same bytes.
         """
-        caller = self._caller(headers)
-        if caller is None:
+        token = self._caller_token(headers)
+        if token is None:
             return (*errors.unauthenticated(), {})
-        charged = (
-            self._charge_analytics()
-            if path == "/v2/reports"
-            else self._charge_data_api(_ENDPOINT_NAMES[path])
-        )
+        caller = token.channel_index
+        analytics = path == "/v2/reports"
+        if not (token.scopes & _DATA_API_SCOPES) or (analytics and not token.scopes & _ANALYTICS_SCOPES):
+            return (*errors.insufficient_scopes(), {})
+        charged = self._charge_analytics() if analytics else self._charge_data_api(_ENDPOINT_NAMES[path])
         if not charged:
-            return (*errors.quota_exceeded(), {})
+            return (*self._quota_refusal(analytics), {})
+        if analytics:
+            params = {**params, "__monetary": ["1" if MONETARY_READONLY in token.scopes else "0"]}
         key = (
             path,
             caller,
@@ -323,7 +354,7 @@ class Emulator:
 
     def _fault(self, path: str, number: int) -> tuple[int, dict[str, Any]] | None:
         """A deterministic transient error for API call ``number``, at ``fault_rate``."""
-        if self.config.fault_rate <= 0 or not (path.startswith("/youtube/") or path.startswith("/v2/")):
+        if self.config.fault_rate <= 0 or not path.startswith(self.config.fault_paths):
             return None
         rng = random.Random(f"{self.config.seed}:fault:{number}")
         if rng.random() >= self.config.fault_rate:
@@ -353,15 +384,16 @@ class Emulator:
         refresh_out = None
         if grant == "refresh_token":
             refresh = _one(form, "refresh_token") or ""
-            channel_index = self._refresh_tokens.get(refresh)
-            if channel_index is None:
+            grant = self._refresh_tokens.get(refresh)
+            if grant is None:
                 return (*errors.oauth_error(400, "invalid_grant", "Token has been expired or revoked."), {})
+            channel_index, granted = grant
         elif grant == "authorization_code":
             with self._lock:
                 pending = self._codes.pop(_one(form, "code") or "", None)
             if pending is None:
                 return (*errors.oauth_error(400, "invalid_grant", "Malformed auth code."), {})
-            challenge, method, redirect_uri, scope_asked = pending
+            challenge, method, redirect_uri, scope_asked, prompt = pending
             verifier = _one(form, "code_verifier") or ""
             if method == "S256":
                 digest = hashlib.sha256(verifier.encode()).digest()
@@ -373,8 +405,15 @@ class Emulator:
             if (_one(form, "redirect_uri") or "") != redirect_uri:
                 return (*errors.oauth_error(400, "redirect_uri_mismatch", "Bad Request"), {})
             channel_index = 1
-            refresh_out = demo_refresh_token(1)
-            form = {**form, "scope": [scope_asked]} if scope_asked else form
+            granted = frozenset(scope_asked.split()) - self.config.denied_scopes
+            # Google returns a refresh token on a first consent, or when asked to show the
+            # consent screen again (prompt=consent); otherwise only an access token.
+            with self._lock:
+                first = (client_id, channel_index) not in self._consented
+                self._consented.add((client_id, channel_index))
+                if first or "consent" in prompt.split():
+                    refresh_out = "1//emu-" + secrets.token_urlsafe(24)
+                    self._refresh_tokens[refresh_out] = (channel_index, granted)
         else:
             return (
                 *errors.oauth_error(400, "unsupported_grant_type", f"Invalid grant_type: {grant or ''}"),
@@ -382,8 +421,9 @@ class Emulator:
             )
         access = "ya29.emu-" + secrets.token_urlsafe(24)
         with self._lock:
-            self._tokens[access] = _Token(channel_index, self.clock() + self.config.token_ttl)
-        scope = _one(form, "scope") or SCOPES
+            self._tokens[access] = _Token(channel_index, self.clock() + self.config.token_ttl, granted)
+        asked = set((_one(form, "scope") or "").split())
+        scope = " ".join(sorted(granted & asked if asked else granted))
         body = {
             "access_token": access,
             "expires_in": max(self.config.token_ttl - 1, 0),
@@ -420,6 +460,7 @@ class Emulator:
                 _one(params, "code_challenge_method") or "plain",
                 redirect_uri,
                 _one(params, "scope") or "",
+                _one(params, "prompt") or "",
             )
         query = urlencode(
             {"state": _one(params, "state") or "", "code": code, "scope": _one(params, "scope") or ""}
@@ -427,14 +468,21 @@ class Emulator:
         sep = "&" if "?" in redirect_uri else "?"
         return 302, b"", {"Location": f"{redirect_uri}{sep}{query}"}
 
-    def _caller(self, headers: Mapping[str, str]) -> int | None:
+    def _caller_token(self, headers: Mapping[str, str]) -> _Token | None:
         auth = headers.get("authorization", "")
         if not auth.startswith("Bearer "):
             return None
         token = self._tokens.get(auth[7:].strip())
         if token is None or token.expires_at <= self.clock():
             return None
-        return token.channel_index
+        return token
+
+    def _quota_refusal(self, analytics: bool) -> tuple[int, dict[str, Any]]:
+        if analytics:
+            kind = self.config.quota_error or "rateLimitExceeded"
+            return errors.daily_quota_spent(kind, errors.ANALYTICS_SERVICE, self.config.analytics_quota)
+        kind = self.config.quota_error or "quotaExceeded"
+        return errors.daily_quota_spent(kind, errors.DATA_API_SERVICE, self.config.data_api_quota)
 
     def pacific_day(self) -> date:
         return datetime.fromtimestamp(self.clock(), PACIFIC).date()
@@ -473,7 +521,7 @@ class Emulator:
             self._rate_count += 1
             if self._rate_count <= self.config.max_rps:
                 return None
-        return errors.too_many_requests() if number % 2 else errors.rate_limited_403()
+        return errors.too_many_requests(errors.ANALYTICS_SERVICE) if number % 2 else errors.rate_limited_403()
 
     def _data_api_preamble(
         self, endpoint: str, params: Params, caller: int, allowed_parts: set[str]
@@ -641,20 +689,13 @@ class Emulator:
             )
         channel = next((c for c in self.world.channels if c.uploads_playlist_id == playlist_id), None)
         if channel is None:
-            msg = (
-                "The playlist identified with the request's <code>playlistId</code> parameter "
-                "cannot be found."
-            )
-            return (
-                404,
-                errors.google_error(
-                    404, msg, "playlistNotFound", domain="youtube.playlistItem", location="playlistId"
-                ),
-                {},
-            )
+            return self._playlist_not_found()
+        if not self.world.has_uploads(channel.index):  # a channel that never uploaded
+            return self._playlist_not_found()
         videos = self.world.videos_of(channel.index)
         if channel.index != caller:  # other viewers do not see private uploads
             videos = [v for v in videos if v.privacy_status != "private"]
+        videos = videos[: self.config.playlist_cap]  # the uploads playlist lists no more than this
         offset = 0
         token = _one(params, "pageToken")
         if token:
@@ -679,6 +720,17 @@ class Emulator:
         prev = _encode_page_token("PI", max(offset - per_page, 0)) if offset > 0 else None
         items = [self._playlist_item(channel, v, offset + i, parts) for i, v in enumerate(page)]
         return 200, self._envelope("playlistItem", items, len(videos), per_page, nxt, prev), {}
+
+    @staticmethod
+    def _playlist_not_found() -> Answer:
+        msg = "The playlist identified with the request's <code>playlistId</code> parameter cannot be found."
+        return (
+            404,
+            errors.google_error(
+                404, msg, "playlistNotFound", domain="youtube.playlistItem", location="playlistId"
+            ),
+            {},
+        )
 
     def _playlist_item(self, ch: Channel, v: Video, position: int, parts: list[str]) -> dict[str, Any]:
         item_id = (
@@ -806,7 +858,7 @@ class Emulator:
         ids = _one(params, "ids") or ""
         channel = self.world.channel(caller)
         if ids not in ("channel==MINE", f"channel=={channel.channel_id}"):
-            return 403, errors.google_error(403, "Forbidden", "forbidden"), {}
+            return (*errors.forbidden(), {})
         start_raw, end_raw = _one(params, "startDate") or "", _one(params, "endDate") or ""
         dates = []
         for name, raw in (("startDate", start_raw), ("endDate", end_raw)):
@@ -846,7 +898,9 @@ class Emulator:
             videos = []
             for vid in filters["video"].split(","):
                 video = self.world.video(vid)
-                if video is None or video.channel_index != caller or not video.exists_on(self.world.today):
+                if video is not None and video.channel_index != caller and video.exists_on(self.world.today):
+                    return (*errors.forbidden(), {})  # someone else's video
+                if video is None or not video.exists_on(self.world.today):
                     return (
                         *errors.bad_request(
                             f"The video identified by the filters parameter ({vid}) could not be found.",
@@ -877,12 +931,15 @@ class Emulator:
             _values(params, "sort"),
             numbers.get("maxResults"),
             numbers.get("startIndex", 1),
+            monetary_scope=_one(params, "__monetary") == "1",
         )
         try:
-            column_headers, rows = rules.answer(self.world, caller, query)
+            column_headers, rows = rules.answer(self.world, caller, query, self.config.irregular)
         except rules.QueryError as err:
-            if err.kind == "unknown":
+            if err.kind in ("unknown", "invalid"):
                 return (*errors.bad_request(str(err)), {})
+            if err.kind == "forbidden":
+                return (*errors.forbidden(), {})
             return (*errors.unsupported_query(), {})
         body: dict[str, Any] = {"kind": "youtubeAnalytics#resultTable", "columnHeaders": column_headers}
         if rows:

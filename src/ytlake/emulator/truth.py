@@ -1,50 +1,73 @@
 """Ground-truth arithmetic over the emulator's world: the fewest legal requests a run needs.
 
 Computed from the world alone (which videos exist, when they were published, which days had
-views), never from the pipeline's planner, so tests and benchmarks can hold the planner to it.
+views, which day each metric is available through), never from the pipeline's planner, so
+tests and benchmarks can hold the planner to it. A range report costs one request per video
+(or one for the channel) whatever its window: Google caps no row count for one video's
+``day``, ``insightTrafficSourceType,day`` or ``deviceType,day`` query.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 
+from ytlake.emulator.rules import Irregularities, available_through
 from ytlake.emulator.world import World
+
+#: The per-video range reports a run asks besides the daily one (traffic source, device).
+OTHER_VIDEO_RANGE_REPORTS = 2
 
 
 def minimal_requests(
     world: World,
     today: date,
-    previous_end: date | None,
+    previous_today: date | None,
     previous_alive: set[str],
+    daily_metrics: Sequence[str],
+    irregular: Irregularities | None = None,
     latency_days: int = 2,
     lookback_days: int = 7,
-    chunk_days: int = 30,
     default_start_days: int = 90,
 ) -> dict[str, int]:
-    """Requests per endpoint for a run on ``today`` after a run whose window ended at
-    ``previous_end`` and which saw ``previous_alive`` videos (None / empty for a first run)."""
+    """Requests per endpoint for a run on ``today`` after a run on ``previous_today`` that saw
+    ``previous_alive`` videos (None / empty for a first run).
+
+    Range reports: one request per scope whose window is not empty. The per-video country
+    report: one request per day with views in the daily report's window, up to the last day
+    the daily report's metrics (``daily_metrics``) are available. A video's window starts
+    ``lookback_days`` before the last day the previous run's daily answers came back with
+    (restatements), or at the default start, never before its publish day.
+    """
+    irregular = irregular or Irregularities.exact()
     end = today - timedelta(days=latency_days)
     default_start = today - timedelta(days=default_start_days)
+    reach = min(end, available_through(world, daily_metrics, irregular))
+    previous_reach = None
+    if previous_today is not None:
+        previous_world = World(replace(world.config, today=previous_today, start=world.start))
+        previous_reach = min(
+            previous_today - timedelta(days=latency_days),
+            available_through(previous_world, daily_metrics, irregular),
+        )
     alive = world.videos_of(1, today)
-    pages = max(1, math.ceil(len(alive) / 50))
+    pages = max(1, math.ceil(len(alive) / 50)) if world.has_uploads(1) else 1
     asked = {v.video_id for v in alive} | previous_alive
     out = {"channels": 1, "playlistItems": pages, "videos": math.ceil(len(asked) / 50), "reports": 0}
-
-    def n_chunks(first: date, last: date) -> int:
-        return math.ceil(((last - first).days + 1) / chunk_days) if first <= last else 0
-
-    channel_start = previous_end - timedelta(days=lookback_days) if previous_end else default_start
-    out["reports"] += n_chunks(channel_start, end)
+    channel_start = previous_reach - timedelta(days=lookback_days) if previous_reach else default_start
+    out["reports"] += channel_start <= end
     for v in alive:
-        had_cursor = (
-            previous_end is not None and v.video_id in previous_alive and v.published_date <= previous_end
-        )
-        start = previous_end - timedelta(days=lookback_days) if had_cursor else default_start
+        start = default_start
+        if previous_reach is not None and v.video_id in previous_alive and v.published_date <= previous_reach:
+            start = previous_reach - timedelta(days=lookback_days)
         start = max(start, v.published_date)
-        out["reports"] += 3 * n_chunks(start, end)
+        if start > end:
+            continue
+        out["reports"] += 1 + OTHER_VIDEO_RANGE_REPORTS
         day = start
-        while day <= end:
+        while day <= reach:
             out["reports"] += world.observed_video_day(v, day).views > 0
             day += timedelta(days=1)
     return out

@@ -267,6 +267,9 @@ class DayMetrics:
     shares: int
     subscribers_gained: int
     subscribers_lost: int
+    #: Views under YouTube's older "engaged" definition (``engagedViews``); since 2025 ``views``
+    #: counts every start (Shorts first, then all formats), so engaged views <= views.
+    engaged_views: int = 0
 
     @property
     def average_view_duration(self) -> int:
@@ -284,10 +287,11 @@ class DayMetrics:
             self.shares,
             self.subscribers_gained,
             self.subscribers_lost,
+            self.engaged_views,
         )
 
 
-ZERO = DayMetrics(0, 0, 0, 0, 0, 0, 0)
+ZERO = DayMetrics(0, 0, 0, 0, 0, 0, 0, 0)
 
 
 class World:
@@ -427,6 +431,10 @@ class World:
             return None
         return published + timedelta(days=rng.randint(3, 30))
 
+    def has_uploads(self, channel_index: int) -> bool:
+        """Whether the channel ever uploaded (a channel that never did has no uploads playlist)."""
+        return any(v.channel_index == channel_index for v in self.videos)
+
     def channel(self, index: int = 1) -> Channel:
         return self.channels[index - 1]
 
@@ -481,7 +489,9 @@ class World:
         shares = int(views * 0.004 + rng.random())
         gained = int(views * video.sub_rate + rng.random())
         lost = int(gained * rng.uniform(0.05, 0.3) + rng.random() * 0.5)
-        return DayMetrics(views, minutes, likes, comments, shares, gained, lost)
+        # drawn last, so every figure drawn before it is what it was before engagedViews existed
+        engaged = int(views * rng.uniform(0.55, 0.92))
+        return DayMetrics(views, minutes, likes, comments, shares, gained, lost, engaged)
 
     def channel_day(self, channel_index: int, day: date) -> DayMetrics:
         """Channel totals: every video, deleted ones included (their past views stay)."""

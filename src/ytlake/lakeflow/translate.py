@@ -8,56 +8,11 @@
 
 from __future__ import annotations
 
-import json
-
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel
 
 from ytlake.lakeflow.parse import Dataset
-
-_DUCKDB_SCALARS = {
-    exp.DataType.Type.TEXT: "VARCHAR",
-    exp.DataType.Type.VARCHAR: "VARCHAR",
-    exp.DataType.Type.BIGINT: "BIGINT",
-    exp.DataType.Type.INT: "INTEGER",
-    exp.DataType.Type.SMALLINT: "SMALLINT",
-    exp.DataType.Type.TINYINT: "TINYINT",
-    exp.DataType.Type.DOUBLE: "DOUBLE",
-    exp.DataType.Type.FLOAT: "FLOAT",
-    exp.DataType.Type.BOOLEAN: "BOOLEAN",
-    exp.DataType.Type.DATE: "DATE",
-    exp.DataType.Type.TIMESTAMP: "TIMESTAMP",
-    exp.DataType.Type.TIMESTAMPTZ: "TIMESTAMPTZ",
-    exp.DataType.Type.DECIMAL: "DOUBLE",
-}
-
-
-class UnsupportedTypeError(ValueError):
-    pass
-
-
-def spark_type_to_duckdb_json(type_string: str) -> str:
-    """``'ARRAY<STRUCT<a: STRING>>'`` -> ``'[{"a":"VARCHAR"}]'`` (DuckDB's from_json form)."""
-
-    def convert(dt: exp.DataType) -> object:
-        if dt.this == exp.DataType.Type.ARRAY:
-            return [convert(dt.expressions[0])]
-        if dt.this == exp.DataType.Type.STRUCT:
-            out = {}
-            for field in dt.expressions:
-                out[field.name] = convert(field.args["kind"])
-            return out
-        if dt.this == exp.DataType.Type.MAP:
-            key, value = (convert(e) for e in dt.expressions)
-            if not isinstance(key, str) or not isinstance(value, str):
-                raise UnsupportedTypeError(f"MAP of nested types is not supported locally: {type_string}")
-            return f"MAP({key}, {value})"
-        if dt.this in _DUCKDB_SCALARS:
-            return _DUCKDB_SCALARS[dt.this]
-        raise UnsupportedTypeError(f"no DuckDB equivalent for {dt.sql('databricks')} in from_json")
-
-    converted = convert(exp.DataType.build(type_string, dialect="databricks"))
-    return converted if isinstance(converted, str) else json.dumps(converted, separators=(",", ":"))
+from ytlake.lakehouse.translate import rewrite_from_json
 
 
 def _qualify_datasets(tree: exp.Expression, datasets: set[str], schema: str) -> None:
@@ -75,10 +30,7 @@ def query_sql(dataset: Dataset, engine: str, datasets: set[str], schema: str) ->
         # Open-source Spark 4 runs the Databricks SQL the datasets use (QUALIFY included);
         # SQLGlot's Spark dialect would rewrite QUALIFY into subqueries, so keep Databricks'.
         return tree.sql("databricks")
-    for node in list(tree.find_all(exp.FromJson)):
-        schema_arg = node.expression
-        if isinstance(schema_arg, exp.Literal) and schema_arg.is_string:
-            node.set("expression", exp.Literal.string(spark_type_to_duckdb_json(schema_arg.this)))
+    rewrite_from_json(tree)
     return tree.sql("duckdb", unsupported_level=ErrorLevel.RAISE)
 
 

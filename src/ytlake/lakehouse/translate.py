@@ -1,6 +1,7 @@
 """Databricks SQL -> local engine SQL, with SQLGlot.
 
 Only what the local engines cannot run is changed, and every change is logged:
+``from_json`` takes DuckDB's JSON-structure form of its Spark type;
 the catalog (locally the DuckDB file, or Spark's session catalog) is dropped from names,
 ``CREATE CATALOG`` is skipped, ``USING DELTA`` becomes the native format, and Delta-only
 clauses (``TBLPROPERTIES``) are dropped where the engine has no equivalent.
@@ -8,6 +9,7 @@ clauses (``TBLPROPERTIES``) are dropped where the engine has no equivalent.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 
@@ -44,6 +46,59 @@ def _command_text(tree: exp.Command) -> str:
     return " ".join(f"{tree.this} {rest_sql}".split())
 
 
+_DUCKDB_SCALARS = {
+    exp.DataType.Type.TEXT: "VARCHAR",
+    exp.DataType.Type.VARCHAR: "VARCHAR",
+    exp.DataType.Type.BIGINT: "BIGINT",
+    exp.DataType.Type.INT: "INTEGER",
+    exp.DataType.Type.SMALLINT: "SMALLINT",
+    exp.DataType.Type.TINYINT: "TINYINT",
+    exp.DataType.Type.DOUBLE: "DOUBLE",
+    exp.DataType.Type.FLOAT: "FLOAT",
+    exp.DataType.Type.BOOLEAN: "BOOLEAN",
+    exp.DataType.Type.DATE: "DATE",
+    exp.DataType.Type.TIMESTAMP: "TIMESTAMP",
+    exp.DataType.Type.TIMESTAMPTZ: "TIMESTAMPTZ",
+    exp.DataType.Type.DECIMAL: "DOUBLE",
+}
+
+
+class UnsupportedTypeError(ValueError):
+    pass
+
+
+def spark_type_to_duckdb_json(type_string: str) -> str:
+    """``'ARRAY<STRUCT<a: STRING>>'`` -> ``'[{"a":"VARCHAR"}]'`` (DuckDB's from_json form)."""
+
+    def convert(dt: exp.DataType) -> object:
+        if dt.this == exp.DataType.Type.ARRAY:
+            return [convert(dt.expressions[0])]
+        if dt.this == exp.DataType.Type.STRUCT:
+            out = {}
+            for field in dt.expressions:
+                out[field.name] = convert(field.args["kind"])
+            return out
+        if dt.this == exp.DataType.Type.MAP:
+            key, value = (convert(e) for e in dt.expressions)
+            if not isinstance(key, str) or not isinstance(value, str):
+                raise UnsupportedTypeError(f"MAP of nested types is not supported locally: {type_string}")
+            return f"MAP({key}, {value})"
+        if dt.this in _DUCKDB_SCALARS:
+            return _DUCKDB_SCALARS[dt.this]
+        raise UnsupportedTypeError(f"no DuckDB equivalent for {dt.sql('databricks')} in from_json")
+
+    converted = convert(exp.DataType.build(type_string, dialect="databricks"))
+    return converted if isinstance(converted, str) else json.dumps(converted, separators=(",", ":"))
+
+
+def rewrite_from_json(tree: exp.Expression) -> None:
+    """``from_json(x, '<Spark type>')`` -> DuckDB's JSON-structure form, in place."""
+    for node in list(tree.find_all(exp.FromJson)):
+        schema_arg = node.expression
+        if isinstance(schema_arg, exp.Literal) and schema_arg.is_string:
+            node.set("expression", exp.Literal.string(spark_type_to_duckdb_json(schema_arg.this)))
+
+
 def parse_databricks(sql: str) -> exp.Expression:
     return sqlglot.parse_one(sql, read="databricks")
 
@@ -65,6 +120,7 @@ def to_duckdb(sql: str, catalog: str) -> Translation:
         out.statements.append(text)
         return out
     _strip_catalog(tree, catalog)
+    rewrite_from_json(tree)
     comments: list[str] = []
     if isinstance(tree, exp.Create) and (tree.kind or "").upper() == "TABLE":
         comments = _comment_statements(tree)

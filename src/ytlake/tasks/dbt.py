@@ -46,6 +46,18 @@ def _env(values: dict[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
+@contextmanager
+def _without_dotenv() -> Iterator[None]:
+    """dbt loads the working folder's .env (or a parent's) into os.environ when imported and
+    on every invoke; keep what it adds out of this process, which reads its settings itself."""
+    before = set(os.environ)
+    try:
+        yield
+    finally:
+        for key in set(os.environ) - before:
+            os.environ.pop(key, None)
+
+
 def databricks_dbt_env(args: argparse.Namespace) -> dict[str, str]:
     """On Databricks, the secret scope's dbt_host / dbt_http_path / dbt_token become the
     DBT_DATABRICKS_* variables profiles.yml reads (values never logged)."""
@@ -75,7 +87,8 @@ def _release_duckdb() -> None:
 
 
 def run_dbt(command: str, args: argparse.Namespace, extra: list[str] | None = None) -> DbtOutcome:
-    from dbt.cli.main import dbtRunner
+    with _without_dotenv():  # importing dbt.cli.main loads .env too
+        from dbt.cli.main import dbtRunner
 
     project = paths.dbt_project_dir()
     env: dict[str, str] = {}
@@ -116,7 +129,7 @@ def run_dbt(command: str, args: argparse.Namespace, extra: list[str] | None = No
         from ytlake.lakehouse import DuckDBEngine
 
         holder = DuckDBEngine(Path(args.lakehouse), args.catalog)
-    with _env(env):
+    with _env(env), _without_dotenv():
         try:
             res = dbtRunner().invoke(cli)
         finally:

@@ -3,6 +3,11 @@
 Terminal status: FAILED when any task failed (or was skipped because one did), PARTIAL
 when a task reported missing data through task values, else SUCCEEDED. On Databricks the
 task states come from the Jobs API (``jobs.get_run``); locally from the local runner.
+
+The summary also measures what Google does not guarantee (``quality``): how much of the
+videos' daily views each breakdown report accounts for (Google withholds rows under its
+privacy threshold) and how many days Silver zero-filled (days Google left out of an answer).
+Those are figures and warnings, never a failure.
 """
 
 from __future__ import annotations
@@ -60,6 +65,62 @@ def terminal_status(states: list[TaskState], partial: bool) -> str:
     return "PARTIAL" if partial else "SUCCEEDED"
 
 
+BREAKDOWN_SHORTFALL_SQL = """
+SELECT
+  breakdown,
+  count(*) AS video_days,
+  sum(CASE WHEN withheld_views > 0 THEN 1 ELSE 0 END) AS video_days_short,
+  sum(daily_views) AS daily_views,
+  sum(withheld_views) AS withheld_views
+FROM {table}
+GROUP BY breakdown
+ORDER BY breakdown
+"""
+
+
+def quality(engine: Any) -> dict[str, Any]:
+    """What Google withheld and left out, measured on Gold (empty when Gold is not built)."""
+    out: dict[str, Any] = {}
+    coverage = "gold.gold_video_breakdown_coverage"
+    if engine.table_exists(coverage):
+        rows = engine.query(BREAKDOWN_SHORTFALL_SQL.format(table=engine.qualify(coverage))).to_pylist()
+        out["breakdown_shortfall"] = {
+            r["breakdown"]: {
+                "video_days": int(r["video_days"]),
+                "video_days_short": int(r["video_days_short"] or 0),
+                "daily_views": int(r["daily_views"] or 0),
+                "withheld_views": int(r["withheld_views"] or 0),
+                "withheld_share": round(int(r["withheld_views"] or 0) / int(r["daily_views"]), 4)
+                if r["daily_views"]
+                else 0.0,
+            }
+            for r in rows
+        }
+    filled = {}
+    for key, table in (
+        ("channel_days", "gold.gold_channel_daily_summary"),
+        ("video_days", "gold.gold_video_daily_summary"),
+    ):
+        if engine.table_exists(table):
+            filled[key] = engine.count(table, "is_filled")
+    if filled:
+        out["filled_days"] = filled
+    return out
+
+
+def quality_warnings(figures: dict[str, Any]) -> list[str]:
+    """One line per breakdown report that falls short of the daily views."""
+    out = []
+    for name, f in (figures.get("breakdown_shortfall") or {}).items():
+        if f["withheld_views"] > 0:
+            out.append(
+                f"{name} breakdown accounts for {100 * (1 - f['withheld_share']):.1f} % of daily views "
+                f"({f['withheld_views']:,} views withheld on {f['video_days_short']:,} of "
+                f"{f['video_days']:,} video-days: Google's privacy threshold)"
+            )
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = common.parser(TASK_KEY, "Write the run's terminal status and summary to the run log.")
     common.add(p, "job_run_id", default=None)
@@ -82,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     with common.engine_from(args) as engine:
         where = f"run_id = {common.sql_string(run_id)}"
         rows = {t: engine.count(f"bronze.{t}", where) for t in RAW_TABLES}
+        try:
+            figures = quality(engine)
+        except Exception as err:  # a figure, never a reason to lose the run's row
+            common.log.warning("%s: quality figures not measured: %s", TASK_KEY, err)
+            figures = {}
         existing = engine.query(f"SELECT * FROM {engine.qualify('bronze.run_context_log')} WHERE {where}")
         row: dict[str, Any]
         if existing.num_rows:
@@ -120,7 +186,10 @@ def main(argv: list[str] | None = None) -> int:
             "dbt_run": tv.get("dbt_run_gold", "dbt_run"),
             "dbt_test": tv.get("dbt_test", "dbt_test"),
             "partial": partial_reasons,
+            "quality": figures,
             "warnings": [
+                *(tv.get(INGEST_TASKS[0], "warnings") or []),
+                *quality_warnings(figures),
                 *(
                     f"{w['dataset']}: {w['failed']} row(s) failed {w['expectation']} ({w['action']})"
                     for w in tv.get("run_lakeflow_pipeline", "expectation_failures") or []

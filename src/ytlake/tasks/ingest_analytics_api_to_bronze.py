@@ -2,22 +2,30 @@
 
 Plan (``ytlake.youtube.planning``): the window ends at today (Pacific) minus
 ``--latency-days`` unless ``--end-date`` is given; per report and scope it starts at the
-cursor minus ``--lookback-days`` or, on a first run, at ``--start-date`` (default 90 days
-back), never before a video's publish day. Range reports are chunked (``--chunk-days``);
-the per-video country report is asked per day, only for days the daily report (fetched
-first, in the same run) shows views.
+cursor (the last day that came back with data) minus ``--lookback-days`` or, on a first
+run, at ``--start-date`` (default 90 days back), never before a video's publish day. A range
+report is one request per scope for the whole window (``--chunk-days`` splits it only when
+set); the per-video country report is asked per day, only for days the daily report
+(fetched first, in the same run) shows views.
 
 Execution: ``--concurrency`` requests at a time, at most ``--requests-per-second``.
 Answers land in Bronze as they arrive (in batches), so a run killed half way resumes
 without asking again what had landed: requests this run already landed are skipped.
-A video that is gone or private (Google's 4xx for its filter) is recorded and skipped;
-``quotaExceeded`` stops the task cleanly (task value ``partial``; the run ends PARTIAL).
+
+Errors: an answer about one video (gone, private, not the channel's) records and skips that
+video; a spent quota, in any of Google's shapes, stops the task cleanly; requests whose
+retries ran out are recorded and asked again by the next run (the task stops early when
+Google keeps refusing). Those end the run PARTIAL. Any other error (an unsupported query,
+an unknown metric, a missing scope, a channel that is not the caller's) is systemic: the
+task fails at once with Google's message and the request that drew it.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
+
+import httpx
 
 from ytlake.lakehouse.base import Engine
 from ytlake.lakehouse.bronze import BronzeBatch
@@ -35,13 +43,15 @@ from ytlake.tasks.ingest_state import (
     videos_returned,
 )
 from ytlake.taskvalues import current
-from ytlake.youtube.analytics_api import AnalyticsApi
-from ytlake.youtube.http import ApiResponse, GoogleApiError, QuotaExceededError
+from ytlake.youtube.analytics_api import AnalyticsApi, concerns_one_video
+from ytlake.youtube.http import ApiResponse, GoogleApiError, QuotaExceededError, RetryableError
 from ytlake.youtube.planning import Request, range_requests, scope_start, single_day_requests, window
 from ytlake.youtube.reports import REPORTS, REPORTS_BY_NAME
 
 TASK_KEY = "ingest_analytics_api_to_bronze"
 FLUSH_EVERY = 500
+#: Requests in a row whose retries ran out before the task stops asking (Google is down).
+GIVE_UP_AFTER = 16
 
 
 class _Writer:
@@ -90,7 +100,13 @@ def main(argv: list[str] | None = None) -> int:
     common.add(p, "end_date", type=common.optional_date, default=None)
     common.add(p, "lookback_days", type=common.non_negative_int, default=7)
     common.add(p, "latency_days", type=common.non_negative_int, default=2)
-    common.add(p, "chunk_days", type=common.positive_int, default=30)
+    common.add(
+        p,
+        "chunk_days",
+        type=common.non_negative_int,
+        default=0,
+        help="split range requests into this many days (0: one request per scope for the window)",
+    )
     args = p.parse_args(argv)
     common.setup_logging()
     ctx = current()
@@ -99,8 +115,14 @@ def main(argv: list[str] | None = None) -> int:
     skipped: dict[str, str] = {}
     partial = None
     planned = 0
+    unanswered = 0  # requests whose retries ran out (recorded where Google answered)
     with common.engine_from(args) as engine, google_http(args) as (http, root):
         channel_id = _channel_id(engine, run, ctx)
+        if not channel_id and ctx.task_values.get("ingest_data_api_to_bronze", "partial"):
+            partial = "no Analytics asked: the Data API task could not list the channel; the next run asks"
+            common.log.warning("%s: %s", TASK_KEY, partial)
+            ctx.task_values.set("partial", partial)
+            return 0
         if not channel_id:
             raise RuntimeError(
                 "no channel id: ingest_data_api_to_bronze landed no channels.list answer in this run"
@@ -116,8 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         sources = {r.days_from for r in REPORTS if r.days_from}
 
         def execute(requests: list[Request]) -> bool:
-            """Run requests concurrently; False when the quota ran out."""
-            nonlocal partial
+            """Run requests concurrently; False when the quota ran out or Google kept refusing."""
+            nonlocal partial, unanswered
             keyed = {request_key(r.params()): r for r in requests if r.scope not in skipped}
             # once each (a refused request may also be in this run's window), not what landed
             todo = [r for key, r in keyed.items() if key not in done_keys]
@@ -126,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
             pool = ThreadPoolExecutor(max_workers=args.concurrency)
             futures: dict[Future[ApiResponse], Request] = {}
             queue = iter(todo)
-            ok, answered = True, 0
+            ok, answered, in_a_row, stop = True, 0, 0, ""
 
             def submit_next() -> None:
                 for req in queue:
@@ -147,21 +169,38 @@ def main(argv: list[str] | None = None) -> int:
                         try:
                             response = fut.result()
                         except QuotaExceededError as err:
-                            ok = False
+                            ok, stop = False, "quota"
                             for queued in futures:  # not sent yet: no point asking
                                 queued.cancel()
                             if err.response is not None:  # recorded: the next run asks again
                                 writer.add(req, err.response)
                             continue
+                        except (RetryableError, httpx.TransportError) as err:
+                            # retries ran out: recorded where Google answered, asked again next run
+                            unanswered += 1
+                            in_a_row += 1
+                            if isinstance(err, RetryableError):
+                                writer.add(req, err.response)
+                            common.log.warning("%s: no answer after retries: %s", TASK_KEY, err)
+                            if in_a_row >= GIVE_UP_AFTER and ok:
+                                ok, stop = False, f"Google kept refusing ({err})"
+                                for queued in futures:
+                                    queued.cancel()
+                            elif ok:
+                                submit_next()
+                            continue
                         except GoogleApiError as err:
-                            if req.video_id and err.status in (400, 403, 404) and err.response is not None:
+                            if req.video_id and err.response is not None and concerns_one_video(err):
                                 skipped[req.video_id] = f"{err.status} {err.message}"[:200]
                                 writer.add(req, err.response)  # recorded: Bronze keeps the answer
                                 answered += 1
+                                if ok:
+                                    submit_next()
                                 continue
-                            raise
+                            raise SystemicGoogleError(str(err)) from None
                         writer.add(req, response)
                         answered += 1
+                        in_a_row = 0
                         if req.report.name in sources:  # kept only where a later phase reads them
                             new_answers[req.report.name].append(
                                 {"request": {"params": response.params}, "status": 200, "body": response.json}
@@ -171,11 +210,16 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
                 writer.flush()
-            if not ok:
+            if stop == "quota":
                 missing = len(todo) - answered
                 partial = (
                     f"Analytics quota exceeded: about {max(missing, 0)} request(s) not made; "
                     "the next run makes them"
+                )
+            elif stop:
+                partial = (
+                    f"{stop}: stopped after {in_a_row} requests in a row without an answer; "
+                    f"about {max(len(todo) - answered, 0)} request(s) not made; the next run makes them"
                 )
             return ok
 
@@ -192,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
                     win,
                     report_cursors[report.name],
                     args.lookback_days,
-                    args.chunk_days,
+                    args.chunk_days or None,
                 )
         planned += len(phase1)
         if execute(phase1):
@@ -204,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
                 known = days_with_views(envelopes)
                 # The single-day report keeps its own cursor: after a stop (quota) it lags its
                 # source report, and the days in between come from earlier answers (one query).
+                # Days are asked again (restatements) from the later of the two windows' starts:
+                # a source answer refused or missing does not send every older day again.
                 windows = {}
                 for v in videos:
                     if v.video_id not in skipped:
@@ -218,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
                 asked = landed_days(engine, report.table, lagging)
                 by_video = {}
                 for vid, (first, source_first) in windows.items():
-                    days = {d for d in known.get(vid, set()) if source_first <= d <= win.end}
+                    days = {d for d in known.get(vid, set()) if max(first, source_first) <= d <= win.end}
                     days |= {
                         d
                         for d in older.get(vid, set())
@@ -231,6 +277,10 @@ def main(argv: list[str] | None = None) -> int:
                     break
         stats = http.stats.as_dict()
         written = writer.written
+    if unanswered and not partial:
+        partial = (
+            f"{unanswered} Analytics request(s) unanswered after retries (recorded); the next run asks again"
+        )
     if skipped and not partial:
         partial = f"{len(skipped)} video(s) gone or private, skipped: {', '.join(sorted(skipped)[:10])}"
     tv = ctx.task_values
@@ -251,7 +301,12 @@ def main(argv: list[str] | None = None) -> int:
             "requests": stats["requests"],
             "retries": stats["retries"],
             "skipped": skipped,
+            "unanswered": unanswered,
             "partial": partial,
         },
     )
     return 0
+
+
+class SystemicGoogleError(RuntimeError):
+    """An error that is the same for every request (the query, the scopes, the channel)."""

@@ -27,18 +27,78 @@ def request_key(params: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((k, str(v)) for k, v in params.items()))
 
 
+def _scope_sql(report: ReportSpec) -> str:
+    if report.scope == "video":
+        return "regexp_extract(get_json_object(payload, '$.request.params.filters'), 'video==(.*)', 1)"
+    return "regexp_extract(get_json_object(payload, '$.request.params.ids'), 'channel==(.*)', 1)"
+
+
 def cursors(engine: Engine, report: ReportSpec, run_id: str) -> dict[str, date]:
-    """The last day landed by earlier runs, per scope (the channel id or a video id)."""
-    scope = (
-        "regexp_extract(get_json_object(payload, '$.request.params.filters'), 'video==(.*)', 1)"
-        if report.scope == "video"
-        else "regexp_extract(get_json_object(payload, '$.request.params.ids'), 'channel==(.*)', 1)"
-    )
-    rows = engine.query(
-        f"SELECT {scope} AS scope, max(get_json_object(payload, '$.request.params.endDate')) AS last_day "
-        f"FROM {engine.qualify(report.table)} WHERE {_OK} AND run_id <> {sql_string(run_id)} GROUP BY 1"
-    ).to_pylist()
-    return {r["scope"]: date.fromisoformat(r["last_day"]) for r in rows if r["scope"] and r["last_day"]}
+    """The last day landed by earlier runs, per scope (the channel id or a video id).
+
+    A ``single_day`` report's question is its day: the cursor is the last day asked. A
+    ``range`` report's answer ends "at the last day for which all metrics in the query are
+    available", which can be before the ``endDate`` asked: its cursor is the last day that
+    came back with data — the ``endDate`` asked, capped at the last day any answer of the same
+    report in the same run reached (read by ``columnHeaders``). A run whose answers of the
+    report reached no day moves no cursor.
+    """
+    table = engine.qualify(report.table)
+    where = f"{_OK} AND run_id <> {sql_string(run_id)}"
+    if report.grain == "single_day":
+        rows = engine.query(
+            f"SELECT {_scope_sql(report)} AS scope, "
+            "max(get_json_object(payload, '$.request.params.endDate')) AS last_day "
+            f"FROM {table} WHERE {where} GROUP BY 1"
+        ).to_pylist()
+    else:
+        rows = engine.query(
+            f"""
+            WITH answers AS (
+              SELECT
+                run_id,
+                {_scope_sql(report)} AS scope,
+                get_json_object(payload, '$.request.params.endDate') AS end_date,
+                transform(
+                  from_json(get_json_object(payload, '$.body.columnHeaders'), 'ARRAY<STRUCT<name: STRING>>'),
+                  h -> h.name
+                ) AS names,
+                from_json(get_json_object(payload, '$.body.rows'), 'ARRAY<ARRAY<STRING>>') AS answer_rows
+              FROM {table}
+              WHERE {where}
+            ),
+            reached AS (
+              SELECT
+                run_id,
+                scope,
+                end_date,
+                array_max(
+                  transform(
+                    answer_rows, r -> try_element_at(r, CAST(nullif(array_position(names, 'day'), 0) AS INT))
+                  )
+                ) AS last_row_day
+              FROM answers
+            ),
+            available AS (
+              SELECT run_id, max(last_row_day) AS available_through
+              FROM reached
+              GROUP BY run_id
+            )
+            SELECT reached.scope, max(least(reached.end_date, available.available_through)) AS last_day
+            FROM reached
+            INNER JOIN available ON reached.run_id = available.run_id
+            WHERE available.available_through IS NOT NULL
+            GROUP BY reached.scope
+            """
+        ).to_pylist()
+    out = {}
+    for r in rows:
+        if r["scope"] and r["last_day"]:
+            try:
+                out[r["scope"]] = date.fromisoformat(str(r["last_day"])[:10])
+            except ValueError:
+                continue  # not a day: Silver's business (the answer stays raw in Bronze)
+    return out
 
 
 def run_payloads(engine: Engine, table: str, run_id: str) -> list[dict[str, Any]]:
@@ -87,21 +147,42 @@ def landed_days(engine: Engine, table: str, video_ids: list[str]) -> dict[str, s
     return out
 
 
-def _quota_refused(envelope: dict[str, Any]) -> bool:
+#: 403 reasons that refuse for now (a spent quota, a rate limit), not for good.
+_LATER_403_REASONS = ("quotaExceeded", "dailyLimitExceeded", "rateLimitExceeded", "userRateLimitExceeded")
+#: The same test as :func:`_ask_again`, on a Bronze row.
+_ASK_AGAIN_SQL = (
+    "(try_cast(get_json_object(payload, '$.status') AS INT) >= 500 "
+    "OR get_json_object(payload, '$.status') = '429' "
+    "OR (get_json_object(payload, '$.status') = '403' "
+    "AND get_json_object(payload, '$.body.error.errors[0].reason') IN ("
+    + ", ".join(f"'{r}'" for r in _LATER_403_REASONS)
+    + ")))"
+)
+
+
+def _ask_again(envelope: dict[str, Any]) -> bool:
+    """An answer that refused for now: a spent quota (any of Google's shapes), a rate limit or
+    a server error that outlasted the retries. The request is asked again by the next run."""
+    status = envelope.get("status")
+    if not isinstance(status, int):
+        return False
+    if status >= 500 or status == 429:
+        return True
     body = envelope.get("body")
-    if envelope.get("status") != 403 or not isinstance(body, dict):
+    if status != 403 or not isinstance(body, dict):
         return False
     errors = (body.get("error") or {}).get("errors") or [{}]
-    return isinstance(errors[0], dict) and errors[0].get("reason") == "quotaExceeded"
+    return isinstance(errors[0], dict) and errors[0].get("reason") in _LATER_403_REASONS
 
 
 def landed_keys(envelopes: Iterable[dict[str, Any]]) -> set[tuple[tuple[str, str], ...]]:
-    """Requests answered (quota refusals aside: those are still to be asked)."""
-    return {request_key(e["request"]["params"]) for e in envelopes if not _quota_refused(e)}
+    """Requests answered (refusals for now aside: those are still to be asked)."""
+    return {request_key(e["request"]["params"]) for e in envelopes if not _ask_again(e)}
 
 
 def refused_requests(engine: Engine, report: ReportSpec) -> list[Request]:
-    """Requests a quota stop refused and no run has answered since.
+    """Requests refused for now (a quota stop, retries that ran out) that no run has
+    answered since.
 
     Requests run concurrently, so when the quota runs out a later day of a scope can land
     while an earlier one is refused; the cursor (the last day landed) would then pass over
@@ -110,10 +191,7 @@ def refused_requests(engine: Engine, report: ReportSpec) -> list[Request]:
     table = engine.qualify(report.table)
     params = "get_json_object(payload, '$.request.params')"
     refused = (
-        engine.query(
-            f"SELECT DISTINCT {params} AS p FROM {table} WHERE get_json_object(payload, '$.status') = '403' "
-            "AND get_json_object(payload, '$.body.error.errors[0].reason') = 'quotaExceeded'"
-        )
+        engine.query(f"SELECT DISTINCT {params} AS p FROM {table} WHERE {_ASK_AGAIN_SQL}")
         .column("p")
         .to_pylist()
     )
@@ -171,7 +249,7 @@ def previously_returned_ids(engine: Engine, run_id: str) -> list[str]:
     that vanished is recorded as not returned)."""
     last = engine.query(
         f"SELECT run_id FROM {engine.qualify('bronze.videos_raw')} WHERE run_id <> {sql_string(run_id)} "
-        "ORDER BY ingest_ts_utc DESC LIMIT 1"
+        f"AND {_OK} ORDER BY ingest_ts_utc DESC LIMIT 1"
     ).to_pylist()
     if not last:
         return []

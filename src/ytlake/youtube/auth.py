@@ -3,17 +3,36 @@
 ``ytlake auth`` and ``scripts/get_youtube_refresh_token.py`` call :func:`consent` and then
 :func:`write_env`. The token endpoint and the consent page are configurable, so the whole
 flow runs against the emulator offline.
+
+Google's consent screen lets a user untick a scope (granular consent): the flow then ends
+with fewer scopes than asked, and every Analytics call would fail later. :func:`consent`
+checks what was granted and names what is missing. It asks with ``prompt=consent``: Google
+returns a refresh token only on a first consent unless the consent screen is shown again.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from ytlake.youtube.endpoints import GOOGLE_TOKEN_URI, SCOPES
 
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
+
+
+class ConsentError(RuntimeError):
+    """The consent flow ended without what the pipeline needs; the message says what to do."""
+
+
+def missing_scopes(granted: str | Iterable[str] | None, needed: tuple[str, ...] = SCOPES) -> list[str]:
+    """The needed scopes a token response did not grant (``granted``: a list or a
+    space-separated string; None means Google did not say, i.e. as asked)."""
+    if granted is None:
+        return []
+    names = set(granted.split()) if isinstance(granted, str) else {str(g) for g in granted}
+    return [s for s in needed if s not in names]
 
 
 def consent(
@@ -31,6 +50,8 @@ def consent(
 
     if auth_uri.startswith(("http://127.0.0.1", "http://localhost")):
         os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the local emulator speaks http
+    # a user may grant fewer scopes than asked: let oauthlib accept it, then check (below)
+    os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
     config = {
         "installed": {
             "client_id": client_id,
@@ -48,9 +69,17 @@ def consent(
         browser=browser,
         authorization_prompt_message="Open this URL to grant read-only access: {url}",
         success_message="ytlake has its refresh token; you can close this tab.",
+        prompt="consent",  # show the consent screen again, so a refresh token always comes back
     )
+    missing = missing_scopes(creds.granted_scopes)
+    if missing:
+        names = ", ".join(m.rsplit("/", 1)[-1] for m in missing)
+        raise ConsentError(
+            f"Google granted access without {names}: run `ytlake auth` again and leave every box "
+            "ticked on the consent screen (ytlake needs read-only access to the channel and its Analytics)"
+        )
     if not creds.refresh_token:
-        raise RuntimeError(
+        raise ConsentError(
             "Google returned no refresh token; revoke the app's access and run `ytlake auth` again"
         )
     return str(creds.refresh_token)

@@ -49,6 +49,15 @@ def uploads_playlist_id(channels_answer: ApiResponse) -> tuple[str, str]:
     return item["id"], item["contentDetails"]["relatedPlaylists"]["uploads"]
 
 
+def public_video_count(channels_answer: ApiResponse) -> int | None:
+    """``statistics.videoCount`` of the channel (its public videos), when Google gave it."""
+    items = (channels_answer.json or {}).get("items") or []
+    try:
+        return int(items[0]["statistics"]["videoCount"])
+    except (IndexError, KeyError, TypeError, ValueError):
+        return None
+
+
 def video_ids_of(page: ApiResponse) -> list[str]:
     items = (page.json or {}).get("items") or []
     return [i["contentDetails"]["videoId"] for i in items if "contentDetails" in i]

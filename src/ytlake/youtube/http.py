@@ -1,11 +1,15 @@
 """A thin, thread-safe HTTP layer for Google's APIs on httpx.
 
 Every answer is classified before anything is done about it:
-- 5xx, 429 and 403 ``rateLimitExceeded`` / ``userRateLimitExceeded``: retried with
-  exponential backoff and jitter (``Retry-After`` honoured);
+- a spent daily quota, in every shape Google gives it (403 ``quotaExceeded``, 403
+  ``dailyLimitExceeded``, and a 429/403 ``rateLimitExceeded`` whose message or ErrorInfo
+  names a per-day limit): :class:`QuotaExceededError`, never retried — it resets at
+  midnight Pacific;
+- 5xx, other 429s and 403 ``rateLimitExceeded`` / ``userRateLimitExceeded``: retried with
+  exponential backoff and full jitter, ``Retry-After`` honoured up to two minutes, within a
+  bounded total wait; when retries run out, :class:`RetryableError` with the last answer;
 - 401: the access token is refreshed once and the call repeated;
-- 403 ``quotaExceeded``: :class:`QuotaExceededError`, never retried;
-- other 4xx: :class:`GoogleApiError` with Google's message.
+- other 4xx: :class:`GoogleApiError` with Google's message and the request that drew it.
 The raw text of the final answer is kept, so Bronze can store it as received.
 """
 
@@ -18,11 +22,14 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from ytlake.youtube.endpoints import mounts
 from ytlake.youtube.oauth import OAuthSession
@@ -30,24 +37,70 @@ from ytlake.youtube.oauth import OAuthSession
 log = logging.getLogger(__name__)
 
 RETRYABLE_403_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+#: Reasons that always mean the day's quota is spent.
+DAILY_QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
 
 
 class GoogleApiError(RuntimeError):
     """A non-retryable error answer from Google."""
 
     def __init__(self, status: int, reason: str, message: str, response: ApiResponse | None = None):
-        super().__init__(f"HTTP {status} {reason}: {message}")
+        asked = f" (asked: {response.describe()})" if response is not None else ""
+        super().__init__(f"HTTP {status} {reason}: {message}{asked}")
         self.status, self.reason, self.message, self.response = status, reason, message, response
 
 
 class QuotaExceededError(GoogleApiError):
-    """403 quotaExceeded: the day's quota is spent; stop cleanly, resume tomorrow."""
+    """The day's quota is spent (any of Google's shapes); stop cleanly, resume tomorrow."""
 
 
 class RetryableError(RuntimeError):
+    """A transient answer (5xx, rate limit); raised to the caller when retries ran out."""
+
     def __init__(self, response: ApiResponse, retry_after: float | None) -> None:
-        super().__init__(f"HTTP {response.status} {response.reason}")
+        super().__init__(f"HTTP {response.status} {response.reason}: {response.message}"[:300])
         self.response, self.retry_after = response, retry_after
+
+
+def is_daily_quota(status: int, body: Any) -> bool:
+    """Whether an error answer means the day's quota is spent, in any shape Google uses.
+
+    Google says so as 403 ``quotaExceeded`` (Data API), 403 ``dailyLimitExceeded`` (older
+    paths), or as a 429 (or 403) ``rateLimitExceeded`` whose message names a per-day limit
+    ("... limit 'Queries per day' ...") and whose ErrorInfo ``quota_limit`` is a per-day one.
+    A per-minute ``rateLimitExceeded`` is transient and retried.
+    """
+    if status not in (403, 429) or not isinstance(body, dict) or not isinstance(body.get("error"), dict):
+        return False
+    error = body["error"]
+    items = [e for e in error.get("errors") or [] if isinstance(e, dict)]
+    reasons = {str(e.get("reason", "")) for e in items}
+    if reasons & DAILY_QUOTA_REASONS:
+        return True
+    details = [d for d in error.get("details") or [] if isinstance(d, dict)]
+    limits = [str((d.get("metadata") or {}).get("quota_limit", "")) for d in details]
+    if any("perday" in limit.lower() for limit in limits):
+        return True
+    texts = [str(error.get("message", "")), *(str(e.get("message", "")) for e in items)]
+    return "rateLimitExceeded" in reasons and any("per day" in t.lower() for t in texts)
+
+
+def retry_after_seconds(value: str | None, now: Callable[[], float] = time.time) -> float | None:
+    """``Retry-After`` as seconds: a number of seconds or an HTTP date (RFC 9110)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - datetime.fromtimestamp(now(), UTC)).total_seconds(), 0.0)
 
 
 @dataclass
@@ -89,30 +142,43 @@ class ApiResponse:
             return str(body["error"].get("message", ""))
         return self.text[:200]
 
+    def describe(self) -> str:
+        """The request, for error messages: endpoint and parameters (never credentials)."""
+        params = "&".join(f"{k}={v}" for k, v in self.params.items())
+        return f"{self.endpoint}?{params}"[:400]
+
 
 class RateLimiter:
     """At most ``rate`` calls per second across threads (None: no limit).
 
     Calls leave at least ``1 / rate`` seconds apart, measured when they leave (the wait is
     serialised), with a 2 % margin so that scheduling jitter never puts ``rate + 1`` calls
-    in one second of a server's rate window.
+    in one second of a server's rate window. ``clock`` and ``sleep`` are injectable (tests).
     """
 
     MARGIN = 0.98
 
-    def __init__(self, rate: float | None) -> None:
+    def __init__(
+        self,
+        rate: float | None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.interval = 1.0 / (rate * self.MARGIN) if rate else 0.0
+        self.clock, self.sleep = clock, sleep
         self._last = float("-inf")
         self._lock = threading.Lock()
 
-    def wait(self) -> None:
+    def wait(self) -> float:
+        """Wait for this call's turn; returns when it leaves (on ``clock``)."""
         if not self.interval:
-            return
+            return self.clock()
         with self._lock:
-            delay = self._last + self.interval - time.monotonic()
+            delay = self._last + self.interval - self.clock()
             if delay > 0:
-                time.sleep(delay)
-            self._last = time.monotonic()
+                self.sleep(delay)
+            self._last = self.clock()
+            return self._last
 
 
 @dataclass
@@ -137,17 +203,26 @@ class GoogleHttp:
         oauth: OAuthSession,
         *,
         timeout: float | None = None,
-        max_attempts: int = 6,
+        max_attempts: int = 8,
         requests_per_second: float | None = None,
-        backoff_base: float = 0.5,
-        backoff_max: float = 32.0,
+        backoff_base: float = 1.0,
+        backoff_max: float = 64.0,
+        retry_after_max: float = 120.0,
+        max_total_wait: float | None = None,
         pool_size: int = 16,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.oauth = oauth
         if timeout is None:  # default 30 s; YTLAKE_HTTP_TIMEOUT_S lets tests and slow networks change it
             timeout = float(os.environ.get("YTLAKE_HTTP_TIMEOUT_S", "30"))
+        if max_total_wait is None:  # default 300 s; YTLAKE_HTTP_MAX_WAIT_S changes it
+            max_total_wait = float(os.environ.get("YTLAKE_HTTP_MAX_WAIT_S", "300"))
         self.max_attempts = max_attempts
         self.backoff_base, self.backoff_max = backoff_base, backoff_max
+        # Google's per-minute limits want a pause of a minute or so: Retry-After is honoured up
+        # to retry_after_max; all the waits of one call together stop at max_total_wait.
+        self.retry_after_max, self.max_total_wait = retry_after_max, max_total_wait
+        self.sleep = sleep
         self.limiter = RateLimiter(requests_per_second)
         self.stats = CallStats()
         self._stats_lock = threading.Lock()
@@ -165,9 +240,15 @@ class GoogleHttp:
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, RetryableError) and exc.retry_after is not None:
-            return min(exc.retry_after, self.backoff_max)
-        expo = self.backoff_base * (2 ** (state.attempt_number - 1))
-        return random.uniform(0, min(expo, self.backoff_max))  # full jitter
+            wait = min(exc.retry_after, self.retry_after_max)
+        else:
+            expo = self.backoff_base * (2 ** (state.attempt_number - 1))
+            wait = random.uniform(0, min(expo, self.backoff_max))  # full jitter
+        return min(wait, max(self.max_total_wait - state.idle_for, 0.0))
+
+    def _stop(self, state: RetryCallState) -> bool:
+        """Stop after ``max_attempts`` calls, or when the waits used up ``max_total_wait``."""
+        return state.attempt_number >= self.max_attempts or state.idle_for >= self.max_total_wait
 
     def _before_sleep(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
@@ -185,10 +266,11 @@ class GoogleHttp:
     def get(self, base: str, endpoint: str, params: dict[str, Any]) -> ApiResponse:
         """GET ``base/endpoint`` with ``params``; returns the final 200 answer or raises."""
         retrying = Retrying(
-            stop=stop_after_attempt(self.max_attempts),
+            stop=self._stop,
             wait=self._wait,
             retry=retry_if_exception_type((RetryableError, httpx.TransportError)),
             before_sleep=self._before_sleep,
+            sleep=self.sleep,
             reraise=True,
         )
         return retrying(self._get_once, base, endpoint, params)
@@ -216,10 +298,8 @@ class GoogleHttp:
                 refreshed = True
                 continue
             reason = response.reason
-            if status >= 500 or status == 429 or (status == 403 and reason in RETRYABLE_403_REASONS):
-                retry_after = raw.headers.get("retry-after")
-                seconds = float(retry_after) if retry_after and retry_after.isdigit() else None
-                raise RetryableError(response, seconds)
-            if status == 403 and reason == "quotaExceeded":
+            if is_daily_quota(status, response.json):
                 raise QuotaExceededError(status, reason, response.message, response)
+            if status >= 500 or status == 429 or (status == 403 and reason in RETRYABLE_403_REASONS):
+                raise RetryableError(response, retry_after_seconds(raw.headers.get("retry-after")))
             raise GoogleApiError(status, reason or "error", response.message, response)

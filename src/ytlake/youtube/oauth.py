@@ -1,20 +1,28 @@
 """OAuth with google-auth: refresh-token credentials, refreshed through our httpx client.
 
 The token URI is configurable, so Google and the emulator are reached the same way.
-Access tokens and secrets are never logged or put in an exception message.
+Access tokens and secrets are never logged or put in an exception message. A transport
+error while refreshing (the token endpoint unreachable for a moment) is retried with
+backoff; a refusal (``invalid_grant``) is not.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import google.auth.exceptions
 import google.auth.transport
 import httpx
 from google.oauth2.credentials import Credentials
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from ytlake.youtube.endpoints import SCOPES, mounts
+
+log = logging.getLogger(__name__)
 
 
 class AuthError(RuntimeError):
@@ -67,7 +75,14 @@ class HttpxRequest(google.auth.transport.Request):
 class OAuthSession:
     """Hands out a valid access token, refreshing it (thread-safely) when needed."""
 
-    def __init__(self, credentials: ClientCredentials, token_uri: str) -> None:
+    def __init__(
+        self,
+        credentials: ClientCredentials,
+        token_uri: str,
+        *,
+        refresh_attempts: int = 5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._creds = Credentials(
             token=None,
             refresh_token=credentials.refresh_token,
@@ -80,6 +95,7 @@ class OAuthSession:
         self._request = HttpxRequest(self._client)
         self._lock = threading.Lock()
         self.refreshes = 0
+        self.refresh_attempts, self.sleep = refresh_attempts, sleep
 
     def access_token(self) -> str:
         with self._lock:
@@ -94,8 +110,18 @@ class OAuthSession:
                 self._creds.token = None
 
     def _refresh(self) -> None:
+        retrying = Retrying(
+            stop=stop_after_attempt(self.refresh_attempts),
+            wait=wait_random_exponential(multiplier=1, max=30),
+            retry=retry_if_exception_type(google.auth.exceptions.TransportError),
+            before_sleep=lambda state: log.info(
+                "token endpoint unreachable, retrying (attempt %d)", state.attempt_number
+            ),
+            sleep=self.sleep,
+            reraise=True,
+        )
         try:
-            self._creds.refresh(self._request)
+            retrying(self._creds.refresh, self._request)
         except google.auth.exceptions.RefreshError as err:
             detail = str(err.args[0]) if err.args else "refresh refused"
             raise AuthError(

@@ -9,7 +9,10 @@ Rules:
   previous run landed) minus ``lookback_days`` — restated days are pulled again — or, with
   no cursor, at ``start_date`` (default 90 days before today); never before a video's
   Pacific publish day;
-- ``range`` reports are cut into chunks of ``chunk_days``;
+- a ``range`` report is one request per scope for the whole window: Google caps no row
+  count for one video's ``day`` / ``insightTrafficSourceType,day`` / ``deviceType,day``
+  query. It is split only where Google documents a limit — the traffic source report's
+  50,000 video-days per query (one video: 136 years) — or where ``chunk_days`` asks to;
 - ``single_day`` reports are asked once per day that had views according to the report they
   take their days from (fetched first in the same run).
 """
@@ -23,6 +26,9 @@ from datetime import date, timedelta
 from ytlake.youtube.reports import ReportSpec
 
 DEFAULT_START_DAYS = 90
+#: Google refuses a traffic source query over more than this many video-days; the pipeline
+#: asks one video per query, so this is the most days one request may cover.
+MAX_VIDEO_DAYS = 50_000
 
 
 @dataclass(frozen=True)
@@ -69,8 +75,10 @@ def scope_start(win: Window, cursor: date | None, lookback_days: int, not_before
     return start
 
 
-def chunks(start: date, end: date, days: int) -> list[tuple[date, date]]:
-    """``[start, end]`` cut into consecutive ranges of at most ``days`` days."""
+def chunks(start: date, end: date, days: int | None = None) -> list[tuple[date, date]]:
+    """``[start, end]`` cut into consecutive ranges of at most ``days`` days (default: as
+    many as one query may cover, :data:`MAX_VIDEO_DAYS`)."""
+    days = min(days or MAX_VIDEO_DAYS, MAX_VIDEO_DAYS)
     out = []
     cursor = start
     while cursor <= end:
@@ -87,9 +95,10 @@ def range_requests(
     win: Window,
     cursors: Mapping[str, date],
     lookback_days: int,
-    chunk_days: int,
+    chunk_days: int | None = None,
 ) -> list[Request]:
-    """The requests of one ``range`` report for the channel or for each video."""
+    """The requests of one ``range`` report for the channel or for each video: one per scope
+    unless ``chunk_days`` (0 or None: no split) asks for smaller ranges."""
     scopes: list[tuple[str | None, date | None]] = (
         [(None, None)] if report.scope == "channel" else [(v.video_id, v.published_day) for v in videos]
     )

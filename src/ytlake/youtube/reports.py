@@ -7,8 +7,8 @@ for reports that cannot have ``day`` as a dimension — ``country,day`` is unsup
 A ``single_day`` report names the report whose answers say which days had views
 (``days_from``): it is asked only for those days. Adding a report is adding an entry.
 
-The order of ``metrics`` is the order of the values in each answer row after the
-dimensions; the Silver SQL reads the rows by position in this order.
+Answers are read by their ``columnHeaders`` names (in Silver and in the cursor), never by
+position: Google's data model lets clients rely on the headers only.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from typing import Literal
 
 CORE_METRICS = (
     "views",
+    # views under the older "engaged" definition (views counts every start since 2025)
+    "engagedViews",
     "likes",
     "comments",
     "estimatedMinutesWatched",
