@@ -598,12 +598,12 @@ def emulator_serve(
         raise SettingsError(f"--privacy-threshold must be >= 0 (got {privacy_threshold})")
     if quota_error is not None and quota_error not in QUOTA_ERRORS:
         raise SettingsError(f"--quota-error {quota_error!r} is unknown; use one of {', '.join(QUOTA_ERRORS)}")
-    base = Irregularities.exact() if exact else Irregularities()
-    irregular = Irregularities(
-        privacy_threshold=base.privacy_threshold if privacy_threshold is None else privacy_threshold,
-        metric_latency=base.metric_latency if metric_latency is None else metric_latency,
-        sparse_days=base.sparse_days if sparse_days is None else sparse_days,
-        shuffle_columns=base.shuffle_columns if shuffle_columns is None else shuffle_columns,
+    irregular = Irregularities.chosen(
+        exact,
+        privacy_threshold=privacy_threshold,
+        metric_latency=metric_latency,
+        sparse_days=sparse_days,
+        shuffle_columns=shuffle_columns,
     )
     kwargs = {"today": _date("--today")(today)} if today else {}
     if world_start:

@@ -64,3 +64,16 @@ def test_emulator_serve_rejects_bad_flags_in_one_line():
     )
     assert done.returncode == 2
     assert done.stderr.strip() == "ytlake: error: --fault-rate must be in [0, 1) (got 2.0)"
+
+
+def test_emulator_serve_refuses_an_unknown_quota_shape_or_threshold(capsys):
+    from ytlake.cli import main
+
+    assert main(["emulator", "serve", "--quota-error", "outOfCoffee"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "ytlake: error: --quota-error 'outOfCoffee' is unknown; use one of quotaExceeded, "
+        "dailyLimitExceeded, rateLimitExceeded"
+    )
+    assert main(["emulator", "serve", "--exact", "--privacy-threshold", "-1"]) == 2
+    assert "--privacy-threshold must be >= 0" in capsys.readouterr().err

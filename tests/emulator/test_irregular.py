@@ -93,6 +93,15 @@ def test_the_demo_world_is_irregular_by_default():
     assert not defaults.shuffle_columns  # Google documents dimensions then metrics, in request order
 
 
+def test_exact_turns_every_irregularity_off_and_a_flag_turns_one_back_on():
+    assert Irregularities.chosen(exact=True) == EXACT
+    assert Irregularities.chosen(exact=True, privacy_threshold=7) == Irregularities(
+        privacy_threshold=7, metric_latency=False, sparse_days=False, shuffle_columns=False
+    )
+    assert Irregularities.chosen(sparse_days=False) == Irregularities(sparse_days=False)
+    assert Irregularities.chosen(shuffle_columns=None) == Irregularities()
+
+
 @pytest.mark.parametrize("dimensions", ["insightTrafficSourceType,day", "deviceType,day", "country"])
 def test_privacy_threshold_withholds_small_breakdown_rows_not_daily_totals(exact, dimensions):
     exact_ya, world = exact

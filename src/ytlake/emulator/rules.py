@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -138,6 +138,12 @@ class Irregularities:
     def exact(cls) -> Irregularities:
         """The ideal world: every row, dense days, one availability date, columns as asked."""
         return cls(privacy_threshold=0, metric_latency=False, sparse_days=False, shuffle_columns=False)
+
+    @classmethod
+    def chosen(cls, exact: bool = False, **flags: int | bool | None) -> Irregularities:
+        """Google-like (or, with ``exact``, the ideal world), then each flag given (not None)."""
+        base = cls.exact() if exact else cls()
+        return replace(base, **{k: v for k, v in flags.items() if v is not None})
 
 
 @dataclass(frozen=True)
