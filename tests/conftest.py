@@ -36,8 +36,8 @@ def lakehouse(tmp_path: Path) -> Path:
     return tmp_path / "lake" / "yt.duckdb"
 
 
-def consented_refresh_token(emulator, scope: str = "") -> str:
-    """A refresh token from the emulator's consent flow (a user clicking Allow, with whatever
+def consent_via_handle(emulator, scope: str = "", prompt: str | None = "consent") -> dict:
+    """The token answer of the emulator's consent flow (a user clicking Allow, with whatever
     boxes the emulator's ``denied_scopes`` leaves unticked), through ``Emulator.handle``."""
     import httpx
 
@@ -49,8 +49,9 @@ def consented_refresh_token(emulator, scope: str = "") -> str:
         "response_type": ["code"],
         "redirect_uri": ["http://localhost:1/"],
         "scope": [scope],
-        "prompt": ["consent"],
     }
+    if prompt:
+        params["prompt"] = [prompt]
     _, _, headers = emulator.handle("GET", "/o/oauth2/auth", params, {})
     form = {
         "grant_type": ["authorization_code"],
@@ -61,7 +62,11 @@ def consented_refresh_token(emulator, scope: str = "") -> str:
     }
     status, body, _ = emulator.handle("POST", "/token", {}, {}, form)
     assert status == 200, body
-    return body["refresh_token"]
+    return body
+
+
+def consented_refresh_token(emulator) -> str:
+    return consent_via_handle(emulator)["refresh_token"]
 
 
 from .two_runs import built  # noqa: E402,F401 - the two-run lakehouse, shared by Silver and Gold tests

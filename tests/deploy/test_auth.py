@@ -16,7 +16,7 @@ from ytlake.emulator.world import World
 from ytlake.runlocal import RunOptions, run_local
 from ytlake.youtube.auth import ConsentError, consent, write_env
 
-from ..conftest import TODAY, tiny_world_config
+from ..conftest import TODAY, consent_via_handle, tiny_world_config
 
 
 class ConsentingBrowser(webbrowser.BaseBrowser):
@@ -139,29 +139,9 @@ def test_a_scope_left_unticked_is_named(browser):
     assert "\n" not in str(err.value)
 
 
-def _code_exchange(emulator, prompt=None):
-    params = {
-        "client_id": ["ytlake-demo-client"],
-        "response_type": ["code"],
-        "redirect_uri": ["http://localhost:1/"],
-        "scope": ["https://www.googleapis.com/auth/youtube.readonly"],
-    }
-    if prompt:
-        params["prompt"] = [prompt]
-    _, _, headers = emulator.handle("GET", "/o/oauth2/auth", params, {})
-    code = httpx.URL(headers["Location"]).params["code"]
-    form = {
-        "grant_type": ["authorization_code"],
-        "code": [code],
-        "redirect_uri": ["http://localhost:1/"],
-        "client_id": ["ytlake-demo-client"],
-        "client_secret": ["ytlake-demo-secret"],
-    }
-    return emulator.handle("POST", "/token", {}, {}, form)[1]
-
-
 def test_the_emulator_returns_a_refresh_token_on_first_consent_only_unless_prompted():
     emulator = Emulator(World(tiny_world_config()))
-    assert "refresh_token" in _code_exchange(emulator)
-    assert "refresh_token" not in _code_exchange(emulator)  # the user consented before
-    assert "refresh_token" in _code_exchange(emulator, prompt="consent")
+    scope = "https://www.googleapis.com/auth/youtube.readonly"
+    assert "refresh_token" in consent_via_handle(emulator, scope, prompt=None)
+    assert "refresh_token" not in consent_via_handle(emulator, scope, prompt=None)  # consented before
+    assert "refresh_token" in consent_via_handle(emulator, scope, prompt="consent")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import httpx
 import pytest
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
@@ -18,10 +17,10 @@ from googleapiclient.errors import HttpError
 from ytlake.emulator import errors
 from ytlake.emulator.rules import METRIC_EXTRA_LAG, Irregularities
 from ytlake.emulator.server import running_emulator
-from ytlake.emulator.service import ANALYTICS_READONLY, Emulator, EmulatorConfig
+from ytlake.emulator.service import ANALYTICS_READONLY, EmulatorConfig
 from ytlake.emulator.world import World, demo_refresh_token
 
-from ..conftest import tiny_world_config
+from ..conftest import consented_refresh_token, tiny_world_config
 
 WORLD = tiny_world_config(videos=12, history_days=40, seed=11)
 EXACT = Irregularities.exact()
@@ -306,47 +305,13 @@ def test_the_traffic_source_report_refuses_more_than_50000_video_days():
 
 def test_a_token_without_the_analytics_scope_is_insufficient_permissions():
     """A user who unticked the Analytics box: the Data API answers, Analytics says 403."""
-    emulator = Emulator(World(WORLD), EmulatorConfig(denied_scopes=frozenset({ANALYTICS_READONLY})))
-    scope = "https://www.googleapis.com/auth/youtube.readonly " + ANALYTICS_READONLY
-    _, _, headers = emulator.handle(
-        "GET",
-        "/o/oauth2/auth",
-        {
-            "client_id": ["ytlake-demo-client"],
-            "response_type": ["code"],
-            "redirect_uri": ["http://localhost:1/"],
-            "scope": [scope],
-        },
-        {},
-    )
-    code = httpx.URL(headers["Location"]).params["code"]
-    status, body, _ = emulator.handle(
-        "POST",
-        "/token",
-        {},
-        {},
-        {
-            "grant_type": ["authorization_code"],
-            "code": [code],
-            "redirect_uri": ["http://localhost:1/"],
-            "client_id": ["ytlake-demo-client"],
-            "client_secret": ["ytlake-demo-secret"],
-        },
-    )
-    assert status == 200 and ANALYTICS_READONLY not in body["scope"].split()
-    auth = {"authorization": f"Bearer {body['access_token']}"}
-    assert emulator.handle("GET", "/youtube/v3/channels", {"part": ["id"], "mine": ["true"]}, auth)[0] == 200
-    status, answer, _ = emulator.handle(
-        "GET",
-        "/v2/reports",
-        {
-            "ids": ["channel==MINE"],
-            "startDate": ["2026-03-01"],
-            "endDate": ["2026-03-05"],
-            "metrics": ["views"],
-        },
-        auth,
-    )
-    assert status == 403
-    assert answer["error"]["errors"][0]["reason"] == "insufficientPermissions"
-    assert answer["error"]["details"][0]["reason"] == "ACCESS_TOKEN_SCOPE_INSUFFICIENT"
+    config = EmulatorConfig(denied_scopes=frozenset({ANALYTICS_READONLY}))
+    with running_emulator(WORLD, config) as emu:
+        yt, ya = _clients(emu.base_url, refresh=consented_refresh_token(emu.emulator))
+        assert yt.channels().list(part="id", mine=True).execute()["items"]
+        with pytest.raises(HttpError) as err:
+            _query(ya, dimensions="day", metrics="views", **_window(emu.world))
+    error = _error(err)
+    assert err.value.status_code == 403
+    assert error["errors"][0]["reason"] == "insufficientPermissions"
+    assert error["details"][0]["reason"] == "ACCESS_TOKEN_SCOPE_INSUFFICIENT"

@@ -112,17 +112,7 @@ def daily_quota_spent(kind: str, service: str, limit: int | None = None) -> tupl
         )
         return 403, google_error(403, msg, "dailyLimitExceeded", domain="usageLimits")
     if kind == "rateLimitExceeded":
-        msg = (
-            f"Quota exceeded for quota metric 'Queries' and limit 'Queries per day' of service "
-            f"'{service}' for consumer 'project_number:{PROJECT_NUMBER}'."
-        )
-        return 429, google_error(
-            429,
-            msg,
-            "rateLimitExceeded",
-            status="RESOURCE_EXHAUSTED",
-            details=_quota_details(service, "defaultPerDayPerProject", limit),
-        )
+        return _cloud_quota_429(service, "Queries per day", "defaultPerDayPerProject", limit)
     raise ValueError(f"unknown quota error shape {kind!r}; use one of {', '.join(QUOTA_ERRORS)}")
 
 
@@ -132,16 +122,24 @@ def rate_limited_403() -> tuple[int, dict[str, Any]]:
 
 def too_many_requests(service: str = DATA_API_SERVICE) -> tuple[int, dict[str, Any]]:
     """A per-minute rate limit (transient: retry after a pause), as Google Cloud words it."""
+    return _cloud_quota_429(service, "Queries per minute per user", "defaultPerMinutePerUser", None)
+
+
+def _cloud_quota_429(
+    service: str, limit_label: str, limit_name: str, limit_value: int | None
+) -> tuple[int, dict[str, Any]]:
+    """Google Cloud's 429 for a request quota: RESOURCE_EXHAUSTED, the limit named in the
+    message and in the ErrorInfo (per day: the day's quota is spent; per minute: slow down)."""
     msg = (
-        f"Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user' of "
-        f"service '{service}' for consumer 'project_number:{PROJECT_NUMBER}'."
+        f"Quota exceeded for quota metric 'Queries' and limit '{limit_label}' of service "
+        f"'{service}' for consumer 'project_number:{PROJECT_NUMBER}'."
     )
     return 429, google_error(
         429,
         msg,
         "rateLimitExceeded",
         status="RESOURCE_EXHAUSTED",
-        details=_quota_details(service, "defaultPerMinutePerUser", None),
+        details=_quota_details(service, limit_name, limit_value),
     )
 
 

@@ -288,7 +288,8 @@ class Emulator:
         charged = self._charge_analytics() if analytics else self._charge_data_api(_ENDPOINT_NAMES[path])
         if not charged:
             return (*self._quota_refusal(analytics), {})
-        if analytics:
+        if analytics:  # what the token may see is part of the question (and of the cache key);
+            # set here, so a caller cannot claim it
             params = {**params, "__monetary": ["1" if MONETARY_READONLY in token.scopes else "0"]}
         key = (
             path,
