@@ -373,7 +373,7 @@ def suite_markdown(results: list[dict], pacing: dict) -> str:
     ]
     rows = [
         (
-            "requests ÷ minimal legal requests = 1.00 (first run / next day)",
+            "requests ÷ minimum (one request per video per range report) = 1.00 (first run / next day)",
             ", ".join(first_next),
             all(
                 by[(w, "duckdb", "incremental")][k]["requests_over_minimal"] == 1.0

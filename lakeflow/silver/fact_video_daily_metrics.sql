@@ -17,25 +17,36 @@ CREATE OR REFRESH MATERIALIZED VIEW fact_video_daily_metrics (
 COMMENT 'One row per video per Pacific-time day (date): daily Analytics of the video, latest ingested version of each day; is_filled marks a zero day Google left out of its answer.'
 TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'video_id,date', 'ytlake.cluster_by' = 'video_id,date')
 AS
-WITH answers AS (
-  -- one row per answer, its JSON read once; its rows are exploded below (exploding here
-  -- would make DuckDB re-read the whole payload for every row of the answer)
+WITH envelopes AS (
+  -- each answer's envelope parsed once into a struct: one JSON parse per answer, not one per
+  -- field (an answer holds a video's whole window; exploding before this would re-read it
+  -- for every row)
   SELECT
     request_id,
     snapshot_date,
     ingest_ts_utc,
     run_id,
-    regexp_extract(get_json_object(payload, '$.request.params.ids'), 'channel==(.*)', 1) AS channel_id,
-    regexp_extract(get_json_object(payload, '$.request.params.filters'), 'video==(.*)', 1) AS video_id,
-    try_cast(get_json_object(payload, '$.request.params.startDate') AS DATE) AS start_date,
-    try_cast(get_json_object(payload, '$.request.params.endDate') AS DATE) AS end_date,
-    transform(
-      from_json(get_json_object(payload, '$.body.columnHeaders'), 'ARRAY<STRUCT<name: STRING>>'),
-      h -> h.name
-    ) AS names,
-    from_json(get_json_object(payload, '$.body.rows'), 'ARRAY<ARRAY<STRING>>') AS answer_rows
+    from_json(
+      payload,
+      'STRUCT<status: INT, request: STRUCT<params: STRUCT<ids: STRING, filters: STRING, startDate: STRING, endDate: STRING>>, body: STRUCT<columnHeaders: ARRAY<STRUCT<name: STRING>>, `rows`: ARRAY<ARRAY<STRING>>>>'
+    ) AS answer
   FROM bronze.analytics_video_daily_raw
-  WHERE get_json_object(payload, '$.status') = '200'
+),
+
+answers AS (
+  SELECT
+    request_id,
+    snapshot_date,
+    ingest_ts_utc,
+    run_id,
+    regexp_extract(answer.request.params.ids, 'channel==(.*)', 1) AS channel_id,
+    regexp_extract(answer.request.params.filters, 'video==(.*)', 1) AS video_id,
+    try_cast(answer.request.params.startDate AS DATE) AS start_date,
+    try_cast(answer.request.params.endDate AS DATE) AS end_date,
+    transform(answer.body.columnHeaders, h -> h.name) AS names,
+    answer.body.`rows` AS answer_rows
+  FROM envelopes
+  WHERE answer.status = 200
 ),
 
 positions AS (

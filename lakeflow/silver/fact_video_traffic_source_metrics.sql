@@ -14,42 +14,69 @@ CREATE OR REFRESH MATERIALIZED VIEW fact_video_traffic_source_metrics (
 COMMENT 'One row per video per Pacific-time day (date) per traffic source (source_id = insightTrafficSourceType): views and watch time, latest ingested version.'
 TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'video_id,date,source_id', 'ytlake.cluster_by' = 'video_id,date')
 AS
-WITH answers AS (
-  -- one row per answer, its JSON read once; its rows are exploded below (exploding here
-  -- would make DuckDB re-read the whole payload for every row of the answer)
+WITH envelopes AS (
+  -- each answer's envelope parsed once into a struct: one JSON parse per answer, not one per
+  -- field (an answer holds a video's whole window; exploding before this would re-read it
+  -- for every row)
   SELECT
     snapshot_date,
     ingest_ts_utc,
     run_id,
-    regexp_extract(get_json_object(payload, '$.request.params.ids'), 'channel==(.*)', 1) AS channel_id,
-    regexp_extract(get_json_object(payload, '$.request.params.filters'), 'video==(.*)', 1) AS video_id,
-    try_cast(get_json_object(payload, '$.request.params.startDate') AS DATE) AS start_date,
-    try_cast(get_json_object(payload, '$.request.params.endDate') AS DATE) AS end_date,
-    transform(
-      from_json(get_json_object(payload, '$.body.columnHeaders'), 'ARRAY<STRUCT<name: STRING>>'),
-      h -> h.name
-    ) AS names,
-    from_json(get_json_object(payload, '$.body.rows'), 'ARRAY<ARRAY<STRING>>') AS answer_rows
+    from_json(
+      payload,
+      'STRUCT<status: INT, request: STRUCT<params: STRUCT<ids: STRING, filters: STRING, startDate: STRING, endDate: STRING>>, body: STRUCT<columnHeaders: ARRAY<STRUCT<name: STRING>>, `rows`: ARRAY<ARRAY<STRING>>>>'
+    ) AS answer
   FROM bronze.analytics_video_traffic_source_raw
-  WHERE get_json_object(payload, '$.status') = '200'
+),
+
+answers AS (
+  SELECT
+    snapshot_date,
+    ingest_ts_utc,
+    run_id,
+    regexp_extract(answer.request.params.ids, 'channel==(.*)', 1) AS channel_id,
+    regexp_extract(answer.request.params.filters, 'video==(.*)', 1) AS video_id,
+    try_cast(answer.request.params.startDate AS DATE) AS start_date,
+    try_cast(answer.request.params.endDate AS DATE) AS end_date,
+    transform(answer.body.columnHeaders, h -> h.name) AS names,
+    answer.body.`rows` AS answer_rows
+  FROM envelopes
+  WHERE answer.status = 200
+),
+
+positions AS (
+  -- where each column is in this answer (1-based; NULL when the answer lacks it), found once
+  -- per answer, not once per row
+  SELECT
+    video_id,
+    channel_id,
+    snapshot_date,
+    ingest_ts_utc,
+    run_id,
+    answer_rows,
+    CAST(nullif(array_position(names, 'day'), 0) AS INT) AS i_day,
+    CAST(nullif(array_position(names, 'insightTrafficSourceType'), 0) AS INT) AS i_category,
+    CAST(nullif(array_position(names, 'views'), 0) AS INT) AS i_views,
+    CAST(nullif(array_position(names, 'estimatedMinutesWatched'), 0) AS INT) AS i_minutes
+  FROM answers
 ),
 
 rows_ AS (
   SELECT
     video_id,
     channel_id,
-    try_cast(try_element_at(r, CAST(nullif(array_position(names, 'day'), 0) AS INT)) AS DATE) AS date,
-    try_element_at(r, CAST(nullif(array_position(names, 'insightTrafficSourceType'), 0) AS INT)) AS source_id,
-    try_cast(try_element_at(r, CAST(nullif(array_position(names, 'views'), 0) AS INT)) AS BIGINT) AS views,
-    try_cast(
-      try_element_at(r, CAST(nullif(array_position(names, 'estimatedMinutesWatched'), 0) AS INT)) AS BIGINT
-    ) AS estimated_minutes_watched,
+    try_cast(try_element_at(r, i_day) AS DATE) AS date,
+    try_element_at(r, i_category) AS source_id,
+    try_cast(try_element_at(r, i_views) AS BIGINT) AS views,
+    try_cast(try_element_at(r, i_minutes) AS BIGINT) AS estimated_minutes_watched,
     snapshot_date,
     ingest_ts_utc,
     run_id
   FROM (
-    SELECT video_id, channel_id, snapshot_date, ingest_ts_utc, run_id, names, explode(answer_rows) AS r
-    FROM answers
+    SELECT
+      video_id, channel_id, snapshot_date, ingest_ts_utc, run_id, i_day, i_category, i_views, i_minutes,
+      explode(answer_rows) AS r
+    FROM positions
   ) AS exploded
 ),
 

@@ -21,6 +21,13 @@ from ytlake.youtube.reports import ReportSpec
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 _OK = "get_json_object(payload, '$.status') = '200'"
+#: The parts of an Analytics answer's envelope the cursor reads, parsed in one go (an answer
+#: holds a video's whole window: one parse, not one per field). The Silver facts read the same.
+ANSWER_ENVELOPE = (
+    "STRUCT<status: INT, request: STRUCT<params: STRUCT<ids: STRING, filters: STRING, startDate: STRING, "
+    "endDate: STRING>>, body: STRUCT<columnHeaders: ARRAY<STRUCT<name: STRING>>, "
+    "`rows`: ARRAY<ARRAY<STRING>>>>"
+)
 
 
 def request_key(params: dict[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -45,6 +52,7 @@ def cursors(engine: Engine, report: ReportSpec, run_id: str) -> dict[str, date]:
     """
     table = engine.qualify(report.table)
     where = f"{_OK} AND run_id <> {sql_string(run_id)}"
+    scope_param, scope_prefix = ("filters", "video") if report.scope == "video" else ("ids", "channel")
     if report.grain == "single_day":
         rows = engine.query(
             f"SELECT {_scope_sql(report)} AS scope, "
@@ -54,18 +62,20 @@ def cursors(engine: Engine, report: ReportSpec, run_id: str) -> dict[str, date]:
     else:
         rows = engine.query(
             f"""
-            WITH answers AS (
+            WITH envelopes AS (
+              SELECT run_id, from_json(payload, '{ANSWER_ENVELOPE}') AS answer
+              FROM {table}
+              WHERE run_id <> {sql_string(run_id)}
+            ),
+            answers AS (
               SELECT
                 run_id,
-                {_scope_sql(report)} AS scope,
-                get_json_object(payload, '$.request.params.endDate') AS end_date,
-                transform(
-                  from_json(get_json_object(payload, '$.body.columnHeaders'), 'ARRAY<STRUCT<name: STRING>>'),
-                  h -> h.name
-                ) AS names,
-                from_json(get_json_object(payload, '$.body.rows'), 'ARRAY<ARRAY<STRING>>') AS answer_rows
-              FROM {table}
-              WHERE {where}
+                regexp_extract(answer.request.params.{scope_param}, '{scope_prefix}==(.*)', 1) AS scope,
+                answer.request.params.endDate AS end_date,
+                transform(answer.body.columnHeaders, h -> h.name) AS names,
+                answer.body.`rows` AS answer_rows
+              FROM envelopes
+              WHERE answer.status = 200
             ),
             reached AS (
               SELECT
