@@ -385,7 +385,6 @@ def dashboard(
 ) -> None:
     """Start the Streamlit dashboard over Gold (reads the lakehouse read-only, per query)."""
     import os
-    import subprocess
 
     if not Path(lakehouse).is_file():
         raise SettingsError(f"no lakehouse at {lakehouse}; run `ytlake run` first or pass --lakehouse")
@@ -396,27 +395,29 @@ def dashboard(
         "YTLAKE_DASHBOARD_SOURCE": "duckdb",
     }
     console.print(f"dashboard: http://{host}:{port}", highlight=False)
-    raise typer.Exit(
-        subprocess.call(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(app_path),
-                "--server.address",
-                host,
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-                "--client.toolbarMode",
-                "viewer",
-            ],
-            env=env,
-        )
+    sys.stdout.flush()
+    # Streamlit takes this process's place (exec), so stopping `ytlake dashboard` (Ctrl-C,
+    # SIGTERM) stops Streamlit itself, instead of leaving it running as an orphan child.
+    os.execve(
+        sys.executable,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(app_path),
+            "--server.address",
+            host,
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--client.toolbarMode",
+            "viewer",
+        ],
+        env,
     )
 
 
