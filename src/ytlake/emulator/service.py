@@ -385,10 +385,10 @@ class Emulator:
         refresh_out = None
         if grant == "refresh_token":
             refresh = _one(form, "refresh_token") or ""
-            grant = self._refresh_tokens.get(refresh)
-            if grant is None:
+            held = self._refresh_tokens.get(refresh)
+            if held is None:
                 return (*errors.oauth_error(400, "invalid_grant", "Token has been expired or revoked."), {})
-            channel_index, granted = grant
+            channel_index, granted = held
         elif grant == "authorization_code":
             with self._lock:
                 pending = self._codes.pop(_one(form, "code") or "", None)
