@@ -160,7 +160,7 @@ def _plan_for(options):
         options.end_date,
         options.lookback_days,
         options.latency_days,
-        options.chunk_days or None,
+        options.chunk_days,
     )
 
 

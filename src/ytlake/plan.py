@@ -80,6 +80,7 @@ def plan_next_run(
         plan.videos = len(videos)
         pages = max(1, math.ceil(len(videos) / MAX_PAGE))
         plan.data_api_units = {"channels.list": 1, "playlistItems.list": pages, "videos.list": pages}
+        report_cursors = {r.name: cursors(engine, r, "~none~") for r in REPORTS}  # one query each
         for report in REPORTS:
             if report.grain == "range":
                 reqs = range_requests(
@@ -87,9 +88,9 @@ def plan_next_run(
                     channel_id,
                     videos,
                     win,
-                    cursors(engine, report, "~none~"),
+                    report_cursors[report.name],
                     lookback_days,
-                    chunk_days or None,
+                    chunk_days,
                 )
                 plan.analytics_requests[report.name] = len(reqs)
         for report in REPORTS:
@@ -97,8 +98,7 @@ def plan_next_run(
                 continue
             source = REPORTS_BY_NAME[report.days_from or ""]
             known = days_with_views(run_payloads(engine, source.table, run_id)) if run_id else {}
-            source_cursors = cursors(engine, source, "~none~")
-            own_cursors = cursors(engine, report, "~none~")
+            source_cursors, own_cursors = report_cursors[source.name], report_cursors[report.name]
             total = 0
             for v in videos:
                 src, own = source_cursors.get(v.video_id), own_cursors.get(v.video_id)

@@ -143,14 +143,14 @@ def _cloud_quota_429(
     )
 
 
-def insufficient_scopes() -> tuple[int, dict[str, Any]]:
+def insufficient_scopes(service: str = DATA_API_SERVICE) -> tuple[int, dict[str, Any]]:
     """403: the access token lacks a scope the method needs (a consent box left unticked)."""
     details = [
         {
             "@type": "type.googleapis.com/google.rpc.ErrorInfo",
             "reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
             "domain": "googleapis.com",
-            "metadata": {"service": "youtube.googleapis.com", "method": "youtube.api"},
+            "metadata": {"service": service},
         }
     ]
     return 403, google_error(

@@ -43,6 +43,7 @@ ANALYTICS_READONLY = _AUTH + "yt-analytics.readonly"
 MONETARY_READONLY = _AUTH + "yt-analytics-monetary.readonly"
 #: What the demo refresh tokens were granted.
 SCOPES = f"{YOUTUBE_READONLY} {ANALYTICS_READONLY}"
+_FULL_GRANT = frozenset(SCOPES.split())
 #: Scopes that let a token call the Data API list methods (any one of them).
 _DATA_API_SCOPES = frozenset({YOUTUBE_READONLY, _AUTH + "youtube", _AUTH + "youtube.force-ssl"})
 #: Analytics: an analytics scope, and (Google's banner) youtube.readonly as well.
@@ -144,7 +145,7 @@ FAULTS: tuple[Callable[[], tuple[int, dict[str, Any]]], ...] = (
 class _Token:
     channel_index: int
     expires_at: float
-    scopes: frozenset[str] = frozenset(SCOPES.split())
+    scopes: frozenset[str] = _FULL_GRANT
 
 
 @dataclass
@@ -218,10 +219,10 @@ class Emulator:
         self._analytics_by_day: dict[date, int] = {}
         self._rate_second, self._rate_count = 0, 0
         self._answers: dict[tuple[Any, ...], bytes] = {}
-        self._codes: dict[str, tuple[str, str, str, str]] = {}
-        full = frozenset(SCOPES.split())
+        # code -> (PKCE challenge, challenge method, redirect_uri, scope asked, prompt)
+        self._codes: dict[str, tuple[str, str, str, str, str]] = {}
         self._refresh_tokens: dict[str, tuple[int, frozenset[str]]] = {
-            demo_refresh_token(c.index): (c.index, full) for c in world.channels
+            demo_refresh_token(c.index): (c.index, _FULL_GRANT) for c in world.channels
         }
         self._consented: set[tuple[str, int]] = set()  # (client, channel) pairs that consented once
         self._routes: dict[tuple[str, str], Callable[..., Answer]] = {
@@ -284,7 +285,8 @@ class Emulator:
         caller = token.channel_index
         analytics = path == "/v2/reports"
         if not (token.scopes & _DATA_API_SCOPES) or (analytics and not token.scopes & _ANALYTICS_SCOPES):
-            return (*errors.insufficient_scopes(), {})
+            service = errors.ANALYTICS_SERVICE if analytics else errors.DATA_API_SERVICE
+            return (*errors.insufficient_scopes(service), {})
         charged = self._charge_analytics() if analytics else self._charge_data_api(_ENDPOINT_NAMES[path])
         if not charged:
             return (*self._quota_refusal(analytics), {})

@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
                     win,
                     report_cursors[report.name],
                     args.lookback_days,
-                    args.chunk_days or None,
+                    args.chunk_days,
                 )
         planned += len(phase1)
         if execute(phase1):

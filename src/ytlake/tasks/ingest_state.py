@@ -34,12 +34,6 @@ def request_key(params: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((k, str(v)) for k, v in params.items()))
 
 
-def _scope_sql(report: ReportSpec) -> str:
-    if report.scope == "video":
-        return "regexp_extract(get_json_object(payload, '$.request.params.filters'), 'video==(.*)', 1)"
-    return "regexp_extract(get_json_object(payload, '$.request.params.ids'), 'channel==(.*)', 1)"
-
-
 def cursors(engine: Engine, report: ReportSpec, run_id: str) -> dict[str, date]:
     """The last day landed by earlier runs, per scope (the channel id or a video id).
 
@@ -50,59 +44,52 @@ def cursors(engine: Engine, report: ReportSpec, run_id: str) -> dict[str, date]:
     report in the same run reached (read by ``columnHeaders``). A run whose answers of the
     report reached no day moves no cursor.
     """
-    table = engine.qualify(report.table)
-    where = f"{_OK} AND run_id <> {sql_string(run_id)}"
     scope_param, scope_prefix = ("filters", "video") if report.scope == "video" else ("ids", "channel")
+    answers = f"""
+        WITH envelopes AS (
+          SELECT run_id, from_json(payload, '{ANSWER_ENVELOPE}') AS answer
+          FROM {engine.qualify(report.table)}
+          WHERE run_id <> {sql_string(run_id)}
+        ),
+        answers AS (
+          SELECT
+            run_id,
+            regexp_extract(answer.request.params.{scope_param}, '{scope_prefix}==(.*)', 1) AS scope,
+            answer.request.params.endDate AS end_date,
+            transform(answer.body.columnHeaders, h -> h.name) AS names,
+            answer.body.`rows` AS answer_rows
+          FROM envelopes
+          WHERE answer.status = 200
+        )"""
     if report.grain == "single_day":
-        rows = engine.query(
-            f"SELECT {_scope_sql(report)} AS scope, "
-            "max(get_json_object(payload, '$.request.params.endDate')) AS last_day "
-            f"FROM {table} WHERE {where} GROUP BY 1"
-        ).to_pylist()
+        query = f"{answers} SELECT scope, max(end_date) AS last_day FROM answers GROUP BY scope"
     else:
-        rows = engine.query(
-            f"""
-            WITH envelopes AS (
-              SELECT run_id, from_json(payload, '{ANSWER_ENVELOPE}') AS answer
-              FROM {table}
-              WHERE run_id <> {sql_string(run_id)}
-            ),
-            answers AS (
-              SELECT
-                run_id,
-                regexp_extract(answer.request.params.{scope_param}, '{scope_prefix}==(.*)', 1) AS scope,
-                answer.request.params.endDate AS end_date,
-                transform(answer.body.columnHeaders, h -> h.name) AS names,
-                answer.body.`rows` AS answer_rows
-              FROM envelopes
-              WHERE answer.status = 200
-            ),
-            reached AS (
-              SELECT
-                run_id,
-                scope,
-                end_date,
-                array_max(
-                  transform(
-                    answer_rows, r -> try_element_at(r, CAST(nullif(array_position(names, 'day'), 0) AS INT))
-                  )
-                ) AS last_row_day
-              FROM answers
-            ),
-            available AS (
-              SELECT run_id, max(last_row_day) AS available_through
-              FROM reached
-              GROUP BY run_id
-            )
-            SELECT reached.scope, max(least(reached.end_date, available.available_through)) AS last_day
-            FROM reached
-            INNER JOIN available ON reached.run_id = available.run_id
-            WHERE available.available_through IS NOT NULL
-            GROUP BY reached.scope
-            """
-        ).to_pylist()
+        query = f"""{answers},
+        reached AS (
+          SELECT
+            run_id,
+            scope,
+            end_date,
+            array_max(
+              transform(
+                answer_rows, r -> try_element_at(r, CAST(nullif(array_position(names, 'day'), 0) AS INT))
+              )
+            ) AS last_row_day
+          FROM answers
+        ),
+        available AS (
+          SELECT run_id, max(last_row_day) AS available_through
+          FROM reached
+          GROUP BY run_id
+        )
+        SELECT reached.scope, max(least(reached.end_date, available.available_through)) AS last_day
+        FROM reached
+        INNER JOIN available ON reached.run_id = available.run_id
+        WHERE available.available_through IS NOT NULL
+        GROUP BY reached.scope
+        """
     out = {}
-    for r in rows:
+    for r in engine.query(query).to_pylist():
         if r["scope"] and r["last_day"]:
             try:
                 out[r["scope"]] = date.fromisoformat(str(r["last_day"])[:10])
