@@ -121,7 +121,7 @@ CREATE TABLE IF NOT EXISTS ${catalog}.bronze.run_context_log (
   snapshot_date DATE NOT NULL COMMENT 'Pacific-time day of the run',
   source_system STRING NOT NULL COMMENT 'google or emulator',
   started_ts_utc TIMESTAMP NOT NULL COMMENT 'When init_run_context started the run (UTC)',
-  run_status STRING NOT NULL COMMENT 'RUNNING, SUCCEEDED, PARTIAL or FAILED',
+  run_status STRING NOT NULL COMMENT 'RUNNING, SUCCEEDED, PARTIAL, FAILED or ABORTED (interrupted, or found RUNNING with its process gone)',
   finished_ts_utc TIMESTAMP COMMENT 'When the last task before finalize ended (UTC)',
   finalized_ts_utc TIMESTAMP COMMENT 'When finalize_run_log wrote the terminal status (UTC)',
   finalize_task_run_id STRING COMMENT 'Task run id of finalize_run_log',
@@ -148,4 +148,29 @@ CREATE TABLE IF NOT EXISTS ${catalog}.bronze.lakeflow_event_log (
 )
 USING DELTA
 COMMENT 'Local Lakeflow runner event log: per run, rows written per dataset and passed/failed rows per expectation (as the Lakeflow event log records on Databricks).'
+TBLPROPERTIES ('ytlake.layer' = 'bronze');
+
+CREATE TABLE IF NOT EXISTS ${catalog}.bronze.quarantine (
+  snapshot_date DATE NOT NULL COMMENT 'Pacific-time day of the run that fetched this row',
+  ingest_ts_utc TIMESTAMP NOT NULL COMMENT 'When the answer was received (UTC)',
+  source_system STRING NOT NULL COMMENT 'google (the real APIs) or emulator',
+  request_id STRING NOT NULL COMMENT 'Unique id of the API call',
+  schema_version STRING NOT NULL COMMENT 'Version of the payload envelope',
+  run_id STRING NOT NULL COMMENT 'Run that landed the row (run_context_log.run_id)',
+  payload STRING NOT NULL COMMENT 'JSON envelope: {request: {endpoint, params}, status, body}; never credentials',
+  target_table STRING NOT NULL COMMENT 'The Bronze table the answer was meant for (two-part name)',
+  reason STRING NOT NULL COMMENT 'Why it is not what its endpoint returns (one line)'
+)
+USING DELTA
+COMMENT 'Answers that are not what their endpoint returns (not JSON, rows or items of the wrong type): kept raw here, never in the table Silver reads. Their requests count as unanswered: the next run asks again.'
+TBLPROPERTIES ('ytlake.layer' = 'bronze');
+
+CREATE TABLE IF NOT EXISTS ${catalog}.bronze.lakehouse_identity (
+  kind STRING NOT NULL COMMENT 'source (google, or the demo world) or channel',
+  value STRING NOT NULL COMMENT 'For source: google, emulator, or demo:seed=…,videos=…,history_days=…; for channel: the channel id',
+  registered_ts_utc TIMESTAMP NOT NULL COMMENT 'When the first run recorded it (UTC)',
+  run_id STRING NOT NULL COMMENT 'The run that recorded it'
+)
+USING DELTA
+COMMENT 'What this lakehouse holds, recorded by its first run: its source and its channel(s). A run from another source or world, or for a channel not registered here, is refused before anything is written.'
 TBLPROPERTIES ('ytlake.layer' = 'bronze');

@@ -5,6 +5,8 @@ Bad input gets one line on stderr naming the problem and the fix, and exit code 
 
 from __future__ import annotations
 
+import errno
+import logging
 import sys
 from datetime import date
 from enum import StrEnum
@@ -15,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ytlake.interrupts import handling_signals
 from ytlake.lakehouse.duckdb_engine import LakehouseError
 from ytlake.settings import SettingsError, default_lakehouse, parse_date
 
@@ -117,7 +120,7 @@ def run(
     With no arguments and no credentials it runs on the built-in emulator (demo mode)
     into .lakehouse/youtube_analytics.duckdb.
     """
-    from ytlake.runlocal import RunOptions, run_local
+    from ytlake.runlocal import RunAborted, RunOptions, run_local
 
     options = RunOptions(
         source=source.value,
@@ -141,11 +144,31 @@ def run(
     if quota_budget is not None:
         _check_budget(options, quota_budget)
     progress = _Progress(verbose)
-    result = run_local(options, on_event=progress.event)
-    progress.close()
+    try:
+        with handling_signals():
+            result = run_local(options, on_event=progress.event)
+    except KeyboardInterrupt as err:  # click would turn it into a silent exit 130
+        progress.close()
+        _error(str(err) if isinstance(err, RunAborted) else "interrupted before the run started")
+        raise typer.Exit(130) from None
+    finally:
+        progress.close()
     _summary(result)
-    if not result.succeeded:
-        raise typer.Exit(1)
+    full = next((r.error for r in result.run.results.values() if r.error and _is_disk_full(r.error)), None)
+    if full:
+        raise LakehouseError(
+            f"the disk holding {result.lakehouse} is full ({full}); free some space and run again: "
+            "what landed stays, the next run asks for the rest"
+        )
+    raise typer.Exit(EXIT_CODES.get(str(result.run_status), 0 if result.succeeded else 1))
+
+
+#: ``ytlake run``'s exit code per run status (ARCHITECTURE "Contracts").
+EXIT_CODES = {"SUCCEEDED": 0, "FAILED": 1, "PARTIAL": 4, "ABORTED": 130}
+
+
+def _is_disk_full(text: str) -> bool:
+    return "No space left on device" in text or "ENOSPC" in text or "Disk quota exceeded" in text
 
 
 def _plan_for(options):
@@ -522,6 +545,9 @@ def emulator_serve(
     slow_rate: Annotated[float, typer.Option(help="share of answers slower than --slow-ms")] = 0.0,
     slow_ms: Annotated[int, typer.Option(help="delay of a slow answer")] = 5000,
     reset_rate: Annotated[float, typer.Option(help="share of connections dropped mid-answer")] = 0.0,
+    garbled_rate: Annotated[
+        float, typer.Option(help="share of answers not shaped as the endpoint's (rows/items a string)")
+    ] = 0.0,
     revoke_after: Annotated[
         int | None, typer.Option(help="revoke the refresh tokens after N API requests")
     ] = None,
@@ -590,6 +616,7 @@ def emulator_serve(
         ("--truncate-rate", truncate_rate),
         ("--slow-rate", slow_rate),
         ("--reset-rate", reset_rate),
+        ("--garbled-rate", garbled_rate),
     ):
         if not 0.0 <= rate < 1.0:
             raise SettingsError(f"{name} must be in [0, 1) (got {rate})")
@@ -628,6 +655,7 @@ def emulator_serve(
         slow_rate=slow_rate,
         slow_ms=slow_ms,
         reset_rate=reset_rate,
+        garbled_rate=garbled_rate,
         revoke_after=revoke_after,
         irregular=irregular,
         quota_error=quota_error,
@@ -650,6 +678,7 @@ def emulator_serve(
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning bad input into one line and exit code 2."""
     args = sys.argv[1:] if argv is None else argv
+    logging.raiseExceptions = False  # a full disk is one line, not a "Logging error" per log line
     try:
         code = app(args=args, prog_name="ytlake", standalone_mode=False)
     except typer.TyperException as err:  # usage errors (typer's bundled click)
@@ -669,6 +698,12 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         err_console.print("ytlake: aborted", highlight=False)
         return 130
+    except OSError as err:
+        if err.errno != errno.ENOSPC:
+            raise
+        where = f" writing {err.filename}" if err.filename else ""
+        _error(f"the disk is full ({err.strerror}{where}); free some space and run again: what landed stays")
+        return 3
     return code if isinstance(code, int) else 0
 
 

@@ -13,6 +13,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from ytlake.identity import IdentityError, check_source, source_of
+from ytlake.interrupts import Interrupted, shielded
 from ytlake.job import (
     JobRun,
     TaskResult,
@@ -24,12 +26,14 @@ from ytlake.job import (
 from ytlake.lakehouse import ENGINES, open_engine
 from ytlake.lakehouse.bronze import RAW_TABLES
 from ytlake.lakehouse.duckdb_engine import check_lakehouse_path
+from ytlake.lakehouse.files import LakehouseFileError, LakehouseInUseError, check_lakehouse_file, lock_path
 from ytlake.lakehouse.identifiers import InvalidIdentifierError, validate_identifier
 from ytlake.settings import (
     Secrets,
     SettingsError,
     default_lakehouse,
     pacific_today,
+    redact_url,
     require_youtube_credentials,
 )
 from ytlake.tasks.finalize_run_log import INGEST_TASKS
@@ -96,6 +100,12 @@ class RunOptions:
                 raise SettingsError(
                     f"{flag} {value} is in the future (today is {today}, Pacific); use a past day"
                 )
+        end = self.end_date or today - timedelta(days=self.latency_days)
+        if self.start_date and self.start_date > end:
+            raise SettingsError(
+                f"--start-date {self.start_date} is after the window's end {end} (today {today} minus "
+                f"--latency-days {self.latency_days}); give an earlier --start-date or lower --latency-days"
+            )
         if self.today and self.source == "google" and self.today > pacific_today() + timedelta(days=1):
             raise SettingsError(f"--today {self.today} is in the future; Google has no data for it")
         if self.api_root:
@@ -107,8 +117,15 @@ class RunOptions:
             check_lakehouse_path(Path(self.lakehouse))
         except Exception as err:  # LakehouseError: one line, exit 2
             raise SettingsError(str(err)) from None
-        if self.engine == "duckdb" and Path(self.lakehouse).is_file():
-            _check_is_duckdb(Path(self.lakehouse))
+        if self.engine == "duckdb":
+            try:
+                check_lakehouse_file(Path(self.lakehouse))  # nothing is written to a damaged file
+            except LakehouseInUseError:
+                pass  # not bad input: run_lock names another run; the engine waits for readers
+            except LakehouseFileError as err:
+                if err.kind in ("not_duckdb", "directory"):
+                    raise SettingsError(str(err)) from None  # exit 2
+                raise  # truncated / corrupt / unreadable: exit 3, said which
         if self.resolved_source() == "google" and not self.api_root:
             require_youtube_credentials(Secrets(), "or run with --source demo")
 
@@ -120,17 +137,17 @@ class RunOptions:
         return "google" if secrets.yt_refresh_token else "demo"
 
     def for_log(self) -> dict[str, Any]:
+        """The options as stored in the run log: never credentials (a URL's are redacted)."""
         out = {k: (str(v) if isinstance(v, Path | date) else v) for k, v in asdict(self).items()}
+        out["api_root"] = redact_url(self.api_root)
         return out
 
-
-def _check_is_duckdb(path: Path) -> None:
-    """Refuse a file that is not a DuckDB database before anything is written to it."""
-    with path.open("rb") as f:
-        header = f.read(16)
-    if len(header) < 12 or header[8:12] != b"DUCK":
-        raise SettingsError(
-            f"{path} is not a DuckDB lakehouse; point --lakehouse at a DuckDB file or a new path"
+    def lakehouse_source(self) -> str:
+        """The source this run pulls from, as the lakehouse's identity records it."""
+        return source_of(
+            self.resolved_source(),
+            self.api_root,
+            {"seed": self.demo_seed, "videos": self.demo_videos, "history_days": self.demo_history_days},
         )
 
 
@@ -266,7 +283,7 @@ def run_lock(lakehouse: Path) -> Iterator[None]:
 
     from ytlake.lakehouse import LakehouseError
 
-    path = Path(str(lakehouse) + ".lock")
+    path = lock_path(Path(lakehouse))  # keyed on the real file: a symlink takes the same lock
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -302,7 +319,45 @@ def run_local(
     (the others end EXCLUDED), as ``databricks bundle run --only``."""
     options.validate()
     with run_lock(Path(options.lakehouse)):
+        _check_identity(options)
         return _run_local(options, on_event=on_event, runner=runner, log_dir=log_dir, only=only)
+
+
+class RunAborted(KeyboardInterrupt):
+    """The run was interrupted (SIGINT/SIGTERM) and recorded ABORTED; what landed stays."""
+
+    def __init__(self, run_id: str, signal_name: str, log_path: Path | None) -> None:
+        self.run_id, self.signal_name, self.log_path = run_id, signal_name, log_path
+        super().__init__(
+            f"interrupted ({signal_name}): run {run_id} ABORTED; what landed stays in Bronze and the next "
+            "run asks for the rest"
+        )
+
+
+def _check_identity(options: RunOptions) -> None:
+    """One identity per lakehouse: refuse another source or demo world before anything is written."""
+    path = Path(options.lakehouse)
+    if options.engine != "duckdb" or not path.is_file():
+        return
+    from ytlake.lakehouse import DuckDBEngine
+
+    with DuckDBEngine(path, options.catalog, read_only=True) as engine:
+        try:
+            check_source(engine, options.lakehouse_source(), f"lakehouse {path}")
+        except IdentityError as err:
+            raise SettingsError(str(err)) from None
+
+
+def _close_aborted(options: RunOptions, run_id: str, signal_name: str, ctx: JobContext) -> None:
+    """Record the interrupted run as ABORTED (signals held back meanwhile)."""
+    from ytlake.tasks.run_log import mark_aborted
+
+    with shielded():
+        try:
+            with open_engine(options.engine, options.lakehouse, options.catalog) as engine:
+                mark_aborted(engine, f"run_id = '{run_id}'", f"interrupted ({signal_name})", ctx.states())
+        except Exception as err:  # the next run marks it ABORTED anyway
+            log.warning("could not record run %s as ABORTED: %s", run_id, err)
 
 
 def _run_local(
@@ -347,7 +402,8 @@ def _run_local(
                     {
                         **options.for_log(),
                         "source": source,
-                        "api_root": base_url,
+                        "api_root": redact_url(base_url),
+                        "lakehouse_source": options.lakehouse_source(),
                         "demo_world_start": world_start.isoformat() if world_start else None,
                     },
                     sort_keys=True,
@@ -369,22 +425,29 @@ def _run_local(
             try:
                 with contextlib.redirect_stdout(_Tee(log_file)):
                     log_file.write(f"--- {spec.task_key} {' '.join(argv)}\n")
+                    log_file.flush()  # the task's start is visible at once (tail -f, watchdogs)
                     runner(spec, argv)
             finally:
                 root.removeHandler(handler)
                 root.setLevel(previous_level)
                 log_file.flush()
 
-        run = run_job(
-            variables_for(options),
-            parameter_overrides=overrides,
-            common_parameters=common,
-            context=ctx,
-            runner=logged_runner,
-            on_event=on_event,
-            run_id=run_id,
-            only=only,
-        )
+        try:
+            run = run_job(
+                variables_for(options),
+                parameter_overrides=overrides,
+                common_parameters=common,
+                context=ctx,
+                runner=logged_runner,
+                on_event=on_event,
+                run_id=run_id,
+                only=only,
+            )
+        except KeyboardInterrupt as err:
+            signal_name = err.signal_name if isinstance(err, Interrupted) else "SIGINT"
+            log_file.write(f"--- interrupted ({signal_name})\n")
+            _close_aborted(options, run_id, signal_name, ctx)
+            raise RunAborted(run_id, signal_name, log_path) from None
         for result in run.results.values():
             if result.traceback:
                 log_file.write(f"--- {result.task_key} failed\n{result.traceback}\n")

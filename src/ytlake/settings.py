@@ -74,3 +74,26 @@ def parse_date(value: str, flag: str) -> date:
 
 def default_lakehouse() -> Path:
     return Path(".lakehouse") / "youtube_analytics.duckdb"
+
+
+_SECRET_QUERY_KEYS = {"key", "access_token", "token", "client_secret", "refresh_token", "password", "sig"}
+
+
+def redact_url(url: str | None) -> str | None:
+    """``url`` without credentials: user and password, and secret-looking query values, become
+    ``***`` (for logs, tables and messages)."""
+    if not url:
+        return url
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            netloc = "***@" + netloc.rsplit("@", 1)[1]
+        query = urlencode(
+            [(k, "***" if k.lower() in _SECRET_QUERY_KEYS else v) for k, v in parse_qsl(parts.query, True)]
+        )
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    except ValueError:
+        return "***"

@@ -6,6 +6,7 @@ Run it with `ytlake dashboard` (locally, loopback) or as the Databricks App of t
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import NoReturn
 
 import plotly.express as px
 import streamlit as st
@@ -16,23 +17,35 @@ PROVISIONAL_DAYS = 4  # Google restates the last days for about this long
 
 st.set_page_config(page_title="YouTube Analytics", page_icon="▶", layout="wide")
 reader = data.reader_from_env()
+main = st.empty()  # the page; replaced by one sentence when the data cannot be shown
+
+
+def unavailable(err: data.Unavailable) -> NoReturn:
+    """Show the one sentence that says why there is no data (busy, no lakehouse, no Gold,
+    an unreadable file) in place of the page, and stop."""
+    main.info(str(err))
+    st.stop()
+
+
 try:
     first_day, last_day = data.date_bounds(reader)
-except data.LakehouseBusyError:
-    st.info("A `ytlake run` is writing to the lakehouse right now; refresh in a few seconds.")
-    st.stop()
+except data.Unavailable as err:
+    unavailable(err)
 
 st.sidebar.title("YouTube Analytics")
 page = st.sidebar.radio("Page", ["Overview", "Videos", "Traffic sources", "Geography", "Devices"])
 if first_day is None:
-    st.warning("Gold is empty: run `ytlake run` first.")
+    main.warning("Gold is empty: run `ytlake run` first.")
     st.stop()
 default_first = max(first_day, last_day - timedelta(days=27))
 picked = st.sidebar.date_input(
     "Date range (Pacific days)", (default_first, last_day), min_value=first_day, max_value=last_day
 )
 first, last = picked if isinstance(picked, tuple) and len(picked) == 2 else (default_first, last_day)
-videos = data.top_videos(reader, first_day, last_day, limit=500)
+try:
+    videos = data.top_videos(reader, first_day, last_day, limit=500)
+except data.Unavailable as err:
+    unavailable(err)
 video_names = {v["video_id"]: f"{v['video_title'] or v['video_id']}" for v in videos}
 video_filter = st.sidebar.selectbox(
     "Video", ["All videos", *video_names], format_func=lambda v: video_names.get(v, v)
@@ -45,7 +58,7 @@ def provisional(day) -> bool:
     return day > last_day - timedelta(days=PROVISIONAL_DAYS)
 
 
-if page == "Overview":
+def overview() -> None:
     st.header("Channel overview")
     rows = data.channel_daily(reader, first, last)
     total_views = sum(r["views"] for r in rows)
@@ -71,7 +84,8 @@ if page == "Overview":
         )
         st.plotly_chart(fig, use_container_width=True)
 
-elif page == "Videos":
+
+def videos_page() -> None:
     st.header("Videos")
     top = data.top_videos(reader, first, last)
     st.dataframe(
@@ -96,17 +110,19 @@ elif page == "Videos":
             use_container_width=True,
         )
 
-elif page == "Traffic sources":
+
+def traffic_sources() -> None:
     st.header("Traffic sources")
     mix = data.breakdown(reader, "traffic", first, last, video_id, by_day=True)
+    totals = data.breakdown(reader, "traffic", first, last, video_id)
     st.plotly_chart(
         px.area(mix, x="date", y="views", color="name", title="Views by traffic source"),
         use_container_width=True,
     )
-    totals = data.breakdown(reader, "traffic", first, last, video_id)
     st.dataframe([{"source": t["name"], "views": data.human(t["views"])} for t in totals], hide_index=True)
 
-elif page == "Geography":
+
+def geography() -> None:
     st.header("Geography")
     countries = data.breakdown(reader, "country", first, last, video_id)[:25]
     st.plotly_chart(
@@ -115,9 +131,22 @@ elif page == "Geography":
     )
     st.caption("A ranked chart: no map geometry ships with the project, and nothing loads from a CDN.")
 
-else:
+
+def devices() -> None:
     st.header("Devices")
-    devices = data.breakdown(reader, "device", first, last, video_id)
-    st.plotly_chart(
-        px.bar(devices, x="name", y="views", title="Views by device type"), use_container_width=True
-    )
+    rows = data.breakdown(reader, "device", first, last, video_id)
+    st.plotly_chart(px.bar(rows, x="name", y="views", title="Views by device type"), use_container_width=True)
+
+
+PAGES = {
+    "Overview": overview,
+    "Videos": videos_page,
+    "Traffic sources": traffic_sources,
+    "Geography": geography,
+    "Devices": devices,
+}
+try:
+    with main.container():
+        PAGES[page]()
+except data.Unavailable as err:
+    unavailable(err)

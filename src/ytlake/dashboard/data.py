@@ -1,10 +1,15 @@
 """Where the dashboard reads Gold from, chosen by settings.
 
 - ``duckdb`` (local): the lakehouse file opened read-only for each query and closed right
-  after, so a ``ytlake run`` can write while the dashboard is up.
+  after, so a ``ytlake run`` can write while the dashboard is up (a run waits for a query to
+  finish; a query waits ``YTLAKE_DASHBOARD_LOCK_WAIT_S`` seconds, default 5, for a run's task
+  to let go, then the page says the lakehouse is busy).
 - ``databricks``: a SQL warehouse through databricks-sql-connector (a Databricks App gets
   ``DATABRICKS_HOST`` and its credentials from the platform; ``DATABRICKS_WAREHOUSE_ID``
   names the warehouse).
+
+When the data cannot be shown, the reader raises :class:`Unavailable`, whose message is the one
+sentence the page shows instead (busy, no lakehouse, no Gold, an unreadable file).
 """
 
 from __future__ import annotations
@@ -25,9 +30,31 @@ MARTS = {
     "device": "gold_video_device_daily_summary",
 }
 
+DEFAULT_LOCK_WAIT_S = 5.0
+BUSY = "A `ytlake run` is writing to the lakehouse; this page will show the data when it finishes (reload)."
 
-class LakehouseBusyError(RuntimeError):
+
+class Unavailable(RuntimeError):
+    """The page cannot show data now; the message is the one sentence it shows instead."""
+
+
+class LakehouseBusyError(Unavailable):
     """A ``ytlake run`` holds the DuckDB file for a moment longer than the reader waits."""
+
+    def __init__(self, message: str = BUSY) -> None:
+        super().__init__(message)
+
+
+class LakehouseMissingError(Unavailable):
+    """There is no lakehouse file at the path the dashboard reads."""
+
+
+class GoldMissingError(Unavailable):
+    """The lakehouse is there, but Gold (or one of its marts) is not built yet."""
+
+
+class LakehouseUnreadableError(Unavailable):
+    """The file is there but DuckDB cannot read it (not DuckDB, truncated, corrupt, ...)."""
 
 
 class Reader(Protocol):
@@ -39,23 +66,54 @@ class Reader(Protocol):
 @dataclass
 class DuckDBReader:
     path: Path
+    lock_wait_s: float = DEFAULT_LOCK_WAIT_S
 
     def table(self, mart: str) -> str:
         return f"gold.{MARTS[mart]}"
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-        from ytlake.lakehouse import DuckDBEngine, LakehouseError
+        import duckdb
+
+        from ytlake.lakehouse import DuckDBEngine
+        from ytlake.lakehouse.files import (
+            LakehouseError,
+            LakehouseFileError,
+            LakehouseInUseError,
+            unreadable_error,
+        )
 
         try:  # the engine waits a few seconds for a writer (a `ytlake run` task) to let go
-            engine = DuckDBEngine(self.path, read_only=True, lock_wait_s=5.0)
+            engine = DuckDBEngine(self.path, read_only=True, lock_wait_s=self.lock_wait_s)
+        except LakehouseInUseError:
+            raise LakehouseBusyError() from None
+        except LakehouseFileError as err:
+            if err.kind == "missing":
+                raise LakehouseMissingError(
+                    f"There is no lakehouse at {self.path} yet: `ytlake run` builds it "
+                    "(or start the dashboard with --lakehouse pointing at yours)."
+                ) from None
+            raise LakehouseUnreadableError(_unreadable(err)) from None
         except LakehouseError as err:
-            if "in use" not in str(err):
-                raise
-            raise LakehouseBusyError(f"a run is writing to the lakehouse ({err})") from None
+            raise LakehouseUnreadableError(_unreadable(err)) from None
         with engine:
-            cur = engine.con.execute(sql, params or [])
-            names = [d[0] for d in cur.description]
-            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+            try:
+                cur = engine.con.execute(sql, params or [])
+                names = [d[0] for d in cur.description]
+                return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+            except duckdb.CatalogException:
+                raise GoldMissingError(
+                    f"The lakehouse at {self.path} has no Gold yet: a `ytlake run` builds it, "
+                    "and this page shows it when that run finishes (reload)."
+                ) from None
+            except duckdb.Error as err:  # a block it needs is missing or damaged (else: a bug, raised)
+                damage = unreadable_error(self.path, str(err))
+                if damage.kind not in ("truncated", "corrupt"):
+                    raise
+                raise LakehouseUnreadableError(_unreadable(damage)) from None
+
+
+def _unreadable(err: Exception) -> str:
+    return f"The dashboard cannot read the lakehouse: {str(err).rstrip('.')}."
 
 
 @dataclass
@@ -90,7 +148,13 @@ def reader_from_env() -> Reader:
         return DatabricksReader(
             os.environ.get("YTLAKE_CATALOG", "youtube_analytics"), os.environ["DATABRICKS_WAREHOUSE_ID"]
         )
-    return DuckDBReader(Path(os.environ.get("YTLAKE_LAKEHOUSE", ".lakehouse/youtube_analytics.duckdb")))
+    try:
+        wait = float(os.environ.get("YTLAKE_DASHBOARD_LOCK_WAIT_S", DEFAULT_LOCK_WAIT_S))
+    except ValueError:
+        wait = DEFAULT_LOCK_WAIT_S
+    return DuckDBReader(
+        Path(os.environ.get("YTLAKE_LAKEHOUSE", ".lakehouse/youtube_analytics.duckdb")), max(wait, 0.0)
+    )
 
 
 # -- the queries (one place, used by every page) -------------------------------------

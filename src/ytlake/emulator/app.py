@@ -7,6 +7,7 @@ import json
 from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -49,7 +50,12 @@ def create_app(emulator: Emulator) -> Starlette:
         headers = {k.lower(): v for k, v in request.headers.items()}
         if emulator.config.latency_ms:
             await asyncio.sleep(emulator.config.latency_ms / 1000)
-        status, body, extra = emulator.handle(request.method, request.url.path, params, headers, form)
+        # In a worker thread, not on the event loop: one client's long answer (a big world, a
+        # slow machine) never holds up another client's request. Emulator is thread-safe
+        # (the in-process transport calls it from many threads too).
+        status, body, extra = await run_in_threadpool(
+            emulator.handle, request.method, request.url.path, params, headers, form
+        )
         delay = extra.pop("x-emulator-delay-ms", None)
         if delay:
             await asyncio.sleep(int(delay) / 1000)

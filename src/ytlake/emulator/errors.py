@@ -179,6 +179,18 @@ def bad_request(
     return 400, google_error(400, message, reason, domain=domain, location=location)
 
 
+def unknown_parameter(name: str) -> tuple[int, dict[str, Any]]:
+    """400 from a One Platform API's front end: a query parameter the method does not have."""
+    msg = (
+        f'Invalid JSON payload received. Unknown name "{name}": Cannot bind query parameter. '
+        f"Field '{name}' could not be found in request message."
+    )
+    details = [
+        {"@type": "type.googleapis.com/google.rpc.BadRequest", "fieldViolations": [{"description": msg}]}
+    ]
+    return 400, google_error(400, msg, "badRequest", status="INVALID_ARGUMENT", details=details)
+
+
 def unsupported_query() -> tuple[int, dict[str, Any]]:
     return bad_request(UNSUPPORTED_QUERY)
 

@@ -13,9 +13,9 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from ytlake.emulator.world import ZERO, DayMetrics, Video, World
+from ytlake.emulator.world import PACIFIC, ZERO, DayMetrics, Video, World
 
 #: Metric name -> DayMetrics attribute (or property): the metrics the world models.
 METRICS: dict[str, str] = {
@@ -243,23 +243,51 @@ def available_through(world: World, metrics: Iterable[str], irregular: Irregular
     return world.available_through - timedelta(days=lag)
 
 
+class AnswerDays(NamedTuple):
+    """The days an answer's rows can lie on, whatever range was asked."""
+
+    first_row: date  # a dense day series (the ideal world) starts here: the channel exists
+    first_activity: date  # no figure of the world is non-zero before this day
+    last: date  # the last day every metric asked is available
+
+
+def answer_days(world: World, channel_index: int, q: Query, irregular: Irregularities) -> AnswerDays:
+    """Where the rows of an answer to ``q`` can lie.
+
+    Google documents no lower bound for ``startDate`` (``startDate=2000-01-01`` is a common
+    "whole history" query) and answers such a range with the days that have data: the answer
+    ends at the last day every metric asked is available (reports.query, ``endDate``; an
+    ``endDate`` of 9999-12-31 is cut there), and a channel has no days before it existed. So
+    the emulator answers an absurd range, never refuses it, and generates rows only for the
+    world's own days: no video is published before ``world.start`` (no activity before it),
+    and a dense day series begins on the channel's creation day. A 2,000-year range costs
+    what the world's history costs, not 730,000 days of work.
+    """
+    created = world.channel(channel_index).published_at.astimezone(PACIFIC).date()
+    return AnswerDays(
+        first_row=max(q.start, min(created, world.start)),
+        first_activity=max(q.start, world.start),
+        last=min(q.end, available_through(world, q.metrics, irregular)),
+    )
+
+
 def answer(
     world: World, channel_index: int, q: Query, irregular: Irregularities | None = None
 ) -> tuple[list[dict[str, str]], list[list[Any]]]:
     """``(columnHeaders, rows)`` for a supported query, as irregular as ``irregular`` says."""
     irregular = irregular or Irregularities.exact()
     shape = check_shape(q)
-    last = min(q.end, available_through(world, q.metrics, irregular))
+    days = answer_days(world, channel_index, q, irregular)
     videos = q.videos
     if videos is None:
         videos = [v for v in world.videos if v.channel_index == channel_index]
     totals: dict[tuple[str, ...], DayMetrics] = {}
     has_day = "day" in q.dimensions
     if has_day and shape.breakdown is None:  # dense day series, zeros included
-        for day in _days(q.start, last):
+        for day in _days(days.first_row, days.last):
             totals[(day.isoformat(),)] = ZERO
     channel_scope = q.videos is None and "video" not in q.dimensions
-    for day in _days(q.start, last):
+    for day in _days(days.first_activity, days.last):
         if channel_scope:  # whole-channel totals, cached per day in the world
             if shape.breakdown is None:
                 per_video = [("", {"": world.observed_channel_day(channel_index, day)})]

@@ -91,7 +91,22 @@ _ENDPOINT_NAMES = {
 #: Standard parameters that do not change an answer.
 _IGNORED_PARAMS = frozenset({"alt", "prettyPrint", "fields", "quotaUser", "key", "access_token", "$.xgafv"})
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: An integer as Google reads a query parameter: ASCII digits, an optional minus sign. More
+#: than 20 digits is out of every range (and int() refuses thousands of digits).
+_INTEGER = re.compile(r"-?[0-9]{1,20}")
+_INT32_MAX = 2**31 - 1
+#: Control characters (CR and LF among them): no parameter of any method takes one, and a
+#: value carrying one must never reach a response header.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: What a response header may not carry: anything but printable ASCII.
+_NOT_HEADER_TEXT = re.compile(r"[^\x20-\x7e]")
+#: Analytics v1's names of reports.query parameters. v2 (``startDate``, ``maxResults``...) is a
+#: One Platform API (its discovery document has ``$.xgafv``), whose front end refuses a query
+#: parameter the method does not have: 400 INVALID_ARGUMENT "Cannot bind query parameter".
+#: The emulator refuses these, the names a client written for v1 sends; other unknown names
+#: are still ignored (some callers, tests among them, send the Data API's ``part``).
+_V1_REPORTS_PARAMS = frozenset({"start-date", "end-date", "max-results", "start-index"})
 
 
 @dataclass
@@ -113,6 +128,9 @@ class EmulatorConfig:
     slow_rate: float = 0.0
     slow_ms: int = 5_000
     reset_rate: float = 0.0
+    # An answer whose shape is not the endpoint's (Analytics ``rows`` or Data API ``items`` sent
+    # as a string), per request: what a broken proxy or a Google incident produces once.
+    garbled_rate: float = 0.0
     # Revoke the refresh tokens (and their access tokens) after this many API requests.
     revoke_after: int | None = None
     # How Google's Analytics answers differ from an ideal table (privacy thresholds, per-metric
@@ -185,9 +203,34 @@ def _decode_page_token(kind: str, token: str) -> int | None:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
     prefix, _, num = raw.partition(":")
-    if prefix != kind or not num.isdigit():
+    if prefix != kind or not re.fullmatch(r"[0-9]{1,20}", num):
         return None
     return int(num)
+
+
+def _integer(raw: str) -> int | None:
+    """``raw`` as an integer parameter, or None when it is not one (see ``_INTEGER``)."""
+    return int(raw) if _INTEGER.fullmatch(raw) else None
+
+
+def _control_characters(params: Params, form: Params | None) -> str | None:
+    """The name of the first parameter (query or form) whose name or value carries a
+    control character, or None."""
+    for source in (params, form or {}):
+        for name, values in source.items():
+            if _CONTROL.search(name) or any(_CONTROL.search(v) for v in values):
+                return _CONTROL.sub("", name)
+    return None
+
+
+def _malformed_request(path: str, name: str) -> Answer:
+    """400 for a parameter carrying a control character, in the shape of ``path``'s API.
+
+    Google answers a malformed request with 400; nothing of it is echoed in a header."""
+    if path in ("/token", "/o/oauth2/auth"):
+        return (*errors.oauth_error(400, "invalid_request", f"Invalid parameter value for {name}"), {})
+    msg = f"Invalid value for parameter '{name}': control characters are not allowed."
+    return (*errors.bad_request(msg, reason="invalidParameter", location=name), {})
 
 
 def _values(params: Params, name: str) -> list[str]:
@@ -244,6 +287,9 @@ class Emulator:
         with self._lock:
             self.stats.requests[path] += 1
             number = sum(self.stats.requests.values())
+        bad = _control_characters(params, form)
+        if bad is not None:
+            return self._counted(_malformed_request(path, bad))
         fault = self._fault(path, number)
         if fault is None and (path.startswith("/youtube/") or path.startswith("/v2/")):
             fault = self._rate_limited(number)
@@ -267,6 +313,13 @@ class Emulator:
             if answer[0] == 200:
                 answer = self._maybe_damage(path, params, number, answer)
             self._maybe_revoke()
+        if any(_NOT_HEADER_TEXT.search(f"{k}{v}") for k, v in answer[2].items()):
+            # the last guard: no answer carries a header a request could split or garble (a value
+            # is echoed only in the consent page's Location, from redirect_uri)
+            answer = _malformed_request(path, "redirect_uri")
+        return self._counted(answer)
+
+    def _counted(self, answer: Answer) -> Answer:
         with self._lock:
             self.stats.statuses[answer[0]] += 1
         return answer
@@ -341,6 +394,14 @@ class Emulator:
             with self._lock:
                 self.stats.faults["reset"] += 1
             return status, body, {**extra, "x-emulator-reset": "1"}
+        roll -= cfg.reset_rate
+        if roll < cfg.garbled_rate and status == 200:
+            doc = json.loads(body) if isinstance(body, bytes) else body
+            key = "rows" if "columnHeaders" in doc else "items"
+            doc[key] = json.dumps(doc.get(key) or [])
+            with self._lock:
+                self.stats.faults["garbled"] += 1
+            return 200, json.dumps(doc, separators=(",", ":")).encode(), extra
         if cfg.malformed_rate <= 0:
             return answer
         question = json.dumps([path, sorted((k, v) for k, v in params.items() if k not in _IGNORED_PARAMS)])
@@ -377,7 +438,7 @@ class Emulator:
             try:
                 decoded = base64.b64decode(auth[6:]).decode()
                 client_id, _, client_secret = decoded.partition(":")
-            except (binascii.Error, UnicodeDecodeError):
+            except ValueError:  # not base64 (binascii.Error), not ASCII, not UTF-8
                 return (*errors.oauth_error(401, "invalid_client", "Unauthorized"), {})
         if client_id != DEMO_CLIENT_ID:
             return (*errors.oauth_error(401, "invalid_client", "The OAuth client was not found."), {})
@@ -551,7 +612,8 @@ class Emulator:
         raw = _one(params, "maxResults")
         if raw is None:
             return default
-        if not raw.lstrip("-").isdigit() or not low <= int(raw) <= 50:
+        number = _integer(raw)
+        if number is None or not low <= number <= 50:
             msg = f"Invalid value '{raw}'. Values must be within the range: [{low}, 50]"
             return (
                 *errors.bad_request(
@@ -559,7 +621,7 @@ class Emulator:
                 ),
                 {},
             )
-        return int(raw)
+        return number
 
     @staticmethod
     def _envelope(
@@ -768,6 +830,11 @@ class Emulator:
         if len(pre) == 3:
             return pre  # type: ignore[return-value]
         caller, parts = pre  # type: ignore[misc]
+        # videos.list pages only with myRated (not emulated); the value is still checked, as
+        # Google checks every integer parameter against its range (the discovery's [1, 50])
+        per_page = self._max_results(params, 1, 5)
+        if isinstance(per_page, tuple):
+            return per_page
         ids = _values(params, "id")
         if not ids:
             msg = "No filter selected. Expected one of: chart, id, myRated"
@@ -855,6 +922,9 @@ class Emulator:
 
     # -- Analytics v2: reports.query -----------------------------------------------------
     def _reports(self, params: Params, caller: int) -> Answer:
+        for name in params:
+            if name in _V1_REPORTS_PARAMS:
+                return (*errors.unknown_parameter(name), {})
         for required in ("ids", "startDate", "endDate", "metrics"):
             if not _one(params, required):
                 return 400, errors.google_error(400, "Required", "required", location=required), {}
@@ -866,7 +936,7 @@ class Emulator:
         dates = []
         for name, raw in (("startDate", start_raw), ("endDate", end_raw)):
             try:
-                if not _DATE.match(raw):
+                if not _DATE.fullmatch(raw):
                     raise ValueError(raw)
                 dates.append(date.fromisoformat(raw))
             except ValueError:
@@ -917,14 +987,15 @@ class Emulator:
         for name in ("maxResults", "startIndex"):
             raw = _one(params, name)
             if raw is not None:
-                if not raw.isdigit() or int(raw) < 1:
+                number = _integer(raw)
+                if number is None or not 1 <= number <= _INT32_MAX:  # int32, 1-based
                     return (
                         *errors.bad_request(
                             f"Invalid value '{raw}' for {name}.", reason="invalidParameter", location=name
                         ),
                         {},
                     )
-                numbers[name] = int(raw)
+                numbers[name] = number
         query = rules.Query(
             start,
             end,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -52,9 +54,24 @@ class Engine(ABC):
     def optimize(self, table: str, cluster_by: list[str] | None = None) -> str:
         """Optimize a table's physical layout; returns what was done, for the log."""
 
+    def replace_where(self, table: str, predicate: str, rows: pa.Table) -> int:
+        """Replace the rows of ``schema.table`` where ``predicate`` holds by ``rows``, in one
+        transaction where the engine has one (bookkeeping: a run's row is never lost between a
+        delete and an append)."""
+        with self.atomic():
+            self.delete(table, predicate)
+            return self.append(table, rows)
+
     def replace_table(self, table: str, select_sql: str) -> None:
         """Create or replace ``schema.table`` from a Databricks SQL query."""
         self.execute(f"CREATE OR REPLACE TABLE {self.qualify(table)} AS {select_sql}")
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Statements in the block commit together or not at all where the engine can (DuckDB:
+        one transaction). Spark/Delta commits each statement on its own: one table's write is
+        atomic, several tables' writes are not."""
+        yield
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

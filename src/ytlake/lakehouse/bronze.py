@@ -42,8 +42,13 @@ RAW_TABLES: tuple[str, ...] = (
     "analytics_video_device_raw",
 )
 
+#: Answers that are not what their endpoint returns: the contract's columns, then the table
+#: the answer was meant for and why it was kept out of it.
+QUARANTINE_TABLE = "bronze.quarantine"
+QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (("target_table", "STRING"), ("reason", "STRING"))
+
 #: Operational tables beside the seed's nine (declared in the bootstrap SQL too).
-OPERATIONAL_TABLES: tuple[str, ...] = ("lakeflow_event_log",)
+OPERATIONAL_TABLES: tuple[str, ...] = ("lakeflow_event_log", "quarantine", "lakehouse_identity")
 
 #: Names that must never appear in a stored request (they carry credentials).
 _SECRET_PARAMS = frozenset(
@@ -60,6 +65,9 @@ ARROW_SCHEMA = pa.schema(
         pa.field("run_id", pa.string(), nullable=False),
         pa.field("payload", pa.string(), nullable=False),
     ]
+)
+QUARANTINE_ARROW_SCHEMA = ARROW_SCHEMA.append(pa.field("target_table", pa.string(), nullable=False)).append(
+    pa.field("reason", pa.string(), nullable=False)
 )
 
 
@@ -110,8 +118,9 @@ class BronzeBatch:
         body_text: str,
         request_id: str | None = None,
         ingest_ts_utc: datetime | None = None,
+        **extra: str,
     ) -> None:
-        """Add one API call's row."""
+        """Add one API call's row (``extra``: the quarantine's ``target_table`` and ``reason``)."""
         ts = ingest_ts_utc or datetime.now(UTC)
         self.rows.append(
             {
@@ -122,12 +131,14 @@ class BronzeBatch:
                 "schema_version": SCHEMA_VERSION,
                 "run_id": self.run_id,
                 "payload": envelope(endpoint, params, status, body_text),
+                **extra,
             }
         )
 
     def to_arrow(self) -> pa.Table:
         """The collected rows as an Arrow table with the contract's schema."""
-        return pa.Table.from_pylist(self.rows, schema=ARROW_SCHEMA)
+        schema = QUARANTINE_ARROW_SCHEMA if self.table == QUARANTINE_TABLE else ARROW_SCHEMA
+        return pa.Table.from_pylist(self.rows, schema=schema)
 
     def __len__(self) -> int:
         return len(self.rows)

@@ -5,15 +5,26 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
 
 from ytlake.lakehouse.base import Engine
+from ytlake.lakehouse.files import (
+    SAME_PROCESS_MESSAGE,
+    LakehouseError,
+    LakehouseFileError,
+    LakehouseInUseError,
+    check_lakehouse_file,
+    in_use_error,
+    is_lock_error,
+    layout_problem,
+    lock_wait_s_from_env,
+    unreadable_error,
+)
 from ytlake.lakehouse.identifiers import validate_identifier, validate_table_name
 from ytlake.lakehouse.translate import to_duckdb
 
@@ -21,9 +32,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_LAKEHOUSE = Path(".lakehouse") / "youtube_analytics.duckdb"
 
-
-class LakehouseError(RuntimeError):
-    """The lakehouse cannot be opened or used; the message says why and what to do."""
+__all__ = ["DEFAULT_LAKEHOUSE", "DuckDBEngine", "LakehouseError", "check_lakehouse_path"]
 
 
 def check_lakehouse_path(path: Path) -> Path:
@@ -49,17 +58,68 @@ def check_lakehouse_path(path: Path) -> Path:
     return path
 
 
-def _connect_waiting_for_readers(duckdb, path: Path, read_only: bool, wait_s: float):
-    """Open the file; while another process holds it (a dashboard reading a moment), retry
-    for up to ``wait_s`` seconds before giving up with DuckDB's lock error."""
-    deadline = time.monotonic() + wait_s
+def _check_readable(path: Path) -> Path:
+    """What a reader needs: the file is there (its folder may well be read-only)."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise LakehouseFileError(
+            "directory",
+            f"--lakehouse {path} is a directory; give a file path such as {path}/youtube_analytics.duckdb",
+        )
+    if not path.exists():
+        raise LakehouseFileError(
+            "missing",
+            f"there is no lakehouse at {path}; run `ytlake run` to create it or point --lakehouse at it",
+        )
+    return path
+
+
+def _connect_waiting_for_readers(
+    duckdb,
+    path: Path,
+    read_only: bool,
+    wait_s: float,
+    *,
+    reader_wait_s: float | None = None,
+    check: bool = False,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    poll_s: float = 0.1,
+):
+    """Open the file, waiting while another process holds DuckDB's lock on it.
+
+    A writer waits up to ``reader_wait_s`` (``YTLAKE_LOCK_WAIT_S``, default 600 s) for a reader
+    (a dashboard query, a user's ``read_only`` connection) to let go: readers never fail a run.
+    Inside ``ytlake run``, which holds its own run lock, any other writer is a foreign process:
+    for it, as for a reader waiting on a writer, the wait is ``wait_s``. One line is logged when
+    the wait starts. ``check``: first refuse a damaged file (:func:`check_lakehouse_file`, which
+    opens it read-only). Raises :class:`LakehouseInUseError` when the wait is over.
+    """
+    if reader_wait_s is None:  # a reader never waits on readers: only writers conflict with it
+        reader_wait_s = wait_s if read_only else lock_wait_s_from_env()
+    start = clock()
+    logged = False
     while True:
         try:
+            if check:
+                check_lakehouse_file(path)
+                check = False  # checked once; from here on only the lock is waited for
             return duckdb.connect(str(path), read_only=read_only)
+        except LakehouseInUseError as err:
+            busy = err
         except duckdb.IOException as err:
-            if "lock" not in str(err).lower() or time.monotonic() >= deadline:
+            if not is_lock_error(str(err)):
                 raise
-            time.sleep(0.1)
+            busy = in_use_error(path, str(err), writing=not read_only)
+        limit = reader_wait_s if busy.holder == "reader" and not read_only else wait_s
+        waited = clock() - start
+        if waited >= limit:
+            raise in_use_error(path, busy.text, writing=not read_only, waited_s=waited) from None
+        if not logged:
+            who = f"PID {busy.pid}" if busy.pid else "another process"
+            log.warning("waiting for %s (a %s) to release %s", who, busy.holder, path)
+            logged = True
+        sleep(poll_s)
 
 
 def _can_create_in(folder: Path) -> bool:
@@ -72,7 +132,12 @@ def _can_create_in(folder: Path) -> bool:
 
 
 class DuckDBEngine(Engine):
-    """Runs Databricks SQL on a DuckDB file (the catalog maps to the file's database)."""
+    """Runs Databricks SQL on a DuckDB file (the catalog maps to the file's database).
+
+    Opening read-write refuses a damaged file first (not DuckDB, truncated, corrupt: nothing is
+    written to it) and waits for readers (``reader_wait_s``, default ``YTLAKE_LOCK_WAIT_S`` or
+    600 s); ``lock_wait_s`` is the wait for a writer. Opening read-only needs only the file.
+    """
 
     name = "duckdb"
 
@@ -82,36 +147,47 @@ class DuckDBEngine(Engine):
         catalog: str = "youtube_analytics",
         read_only: bool = False,
         lock_wait_s: float = 10.0,
+        reader_wait_s: float | None = None,
     ) -> None:
         super().__init__(catalog)
         import duckdb
 
-        self.path = check_lakehouse_path(Path(path))
+        self.path = _check_readable(Path(path)) if read_only else check_lakehouse_path(Path(path))
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             try:
-                self.con = _connect_waiting_for_readers(duckdb, self.path, read_only, lock_wait_s)
+                self.con = _connect_waiting_for_readers(
+                    duckdb,
+                    self.path,
+                    read_only,
+                    lock_wait_s,
+                    reader_wait_s=reader_wait_s,
+                    check=not read_only and self.path.exists(),
+                )
             except duckdb.ConnectionException as err:
                 # This process already has the file open read-write (DuckDB shares one instance
                 # per file and process): share it rather than fail.
-                if not (read_only and "different configuration" in str(err)):
+                if not (read_only and SAME_PROCESS_MESSAGE in str(err)):
                     raise
                 self.con = duckdb.connect(str(self.path))
         except duckdb.Error as err:
             text = str(err)
-            if "not a valid DuckDB database file" in text or "Could not read enough bytes" in text:
+            if is_lock_error(text):  # DuckDB's own words: never the bare word "lock" ("block")
+                raise in_use_error(self.path, text, writing=not read_only) from None
+            if SAME_PROCESS_MESSAGE in text:
                 raise LakehouseError(
-                    f"{self.path} is not a DuckDB lakehouse; point --lakehouse at a DuckDB file or a new path"
+                    f"cannot open lakehouse {self.path} read-write: this process has it open read-only; "
+                    "close that connection first"
                 ) from None
-            if "lock" in text.lower():
-                pid = re.search(r"PID (\d+)", text)
-                holder = f"PID {pid.group(1)}" if pid else "another process"
-                raise LakehouseError(
-                    f"lakehouse {self.path} is in use by another writer ({holder}); "
-                    "wait for it to finish or use another --lakehouse"
+            problem = layout_problem(self.path)
+            if problem:
+                raise LakehouseFileError(
+                    "truncated",
+                    f"lakehouse {self.path} is truncated ({problem}); nothing was written to it; "
+                    "restore it from a copy or point --lakehouse at a new path",
                 ) from None
-            raise LakehouseError(f"cannot open lakehouse {self.path}: {text.splitlines()[0]}") from None
+            raise unreadable_error(self.path, text) from None
         self.con.execute("SET enable_progress_bar = false")
         self.con.execute("SET TimeZone = 'UTC'")
 
@@ -177,14 +253,24 @@ class DuckDBEngine(Engine):
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
+        """One transaction; a block inside another joins the outer one (commits with it)."""
+        if getattr(self, "_in_transaction", False):
+            yield
+            return
         self.con.execute("BEGIN TRANSACTION")
+        self._in_transaction = True
         try:
             yield
         except BaseException:
-            self.con.execute("ROLLBACK")
+            self._in_transaction = False
+            with contextlib.suppress(Exception):  # already rolled back by DuckDB on some errors
+                self.con.execute("ROLLBACK")
             raise
         else:
+            self._in_transaction = False
             self.con.execute("COMMIT")
+
+    atomic = transaction  # the Engine interface's name for it
 
     def close(self) -> None:
         con = getattr(self, "con", None)

@@ -118,6 +118,21 @@ class SparkEngine(Engine):
         keep.write.insertInto(name, overwrite=True)
         return int(matched)
 
+    def replace_where(self, table: str, predicate: str, rows: pa.Table) -> int:
+        """On Databricks one Delta commit (``INSERT INTO … REPLACE WHERE``); local Spark has
+        parquet tables, no transactions: delete, then append."""
+        if self.local:
+            return super().replace_where(table, predicate, rows)
+        name = self.name_of(table)
+        columns = self.spark.table(name).columns
+        view = "_ytlake_replace_where_src"
+        self.spark.createDataFrame(rows.select(columns)).createOrReplaceTempView(view)
+        try:
+            self.spark.sql(f"INSERT INTO {name} REPLACE WHERE {predicate} SELECT * FROM {view}").collect()
+        finally:
+            self.spark.catalog.dropTempView(view)
+        return rows.num_rows
+
     def replace_table(self, table: str, select_sql: str) -> None:
         if not self.local:
             super().replace_table(table, select_sql)

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from ytlake.lakehouse import DEFAULT_LAKEHOUSE, ENGINES, Engine, open_engine
-from ytlake.lakehouse.bronze import BronzeBatch
 from ytlake.settings import Secrets, parse_date, require_youtube_credentials
 from ytlake.taskvalues import JobContext, current, databricks_dbutils, on_databricks
 from ytlake.youtube.endpoints import ApiRoot
@@ -154,16 +153,6 @@ def credentials(args: argparse.Namespace, ctx: JobContext | None = None) -> Clie
 
 def api_root(args: argparse.Namespace) -> ApiRoot:
     return ApiRoot.under(args.api_root) if args.api_root else ApiRoot()
-
-
-def replace_run_rows(engine: Engine, batches: list[BronzeBatch], run_id: str) -> dict[str, int]:
-    """Write a task's Bronze rows: delete the run's earlier rows first, so reruns replace."""
-    written: dict[str, int] = {}
-    for batch in batches:
-        engine.delete(batch.table, f"run_id = '{_quote(run_id)}'")
-    for batch in batches:
-        written[batch.table] = engine.append(batch.table, batch.to_arrow())
-    return written
 
 
 def _quote(value: str) -> str:

@@ -16,6 +16,24 @@ from ytlake import paths
 from ytlake.tasks import common
 from ytlake.taskvalues import current, databricks_dbutils, on_databricks
 
+#: Where the job's dbt builds and audits Gold before publishing it to ``gold``.
+GOLD_STAGING = "gold_staging"
+GOLD = "gold"
+
+
+def gold_models() -> list[str]:
+    """The marts the dbt project builds (one model a file under models/gold)."""
+    return sorted(p.stem for p in (paths.dbt_project_dir() / "models" / "gold").glob("*.sql"))
+
+
+def publish_gold(engine: Any, models: list[str], staging: str = GOLD_STAGING, target: str = GOLD) -> None:
+    """Publish the audited build: every mart of ``staging`` replaces its ``target`` table, in one
+    transaction on DuckDB (readers see the old Gold or the new, never a mix); on Databricks each
+    table's replace is one Delta commit, from the audited tables."""
+    with engine.atomic():
+        for model in models:
+            engine.replace_table(f"{target}.{model}", f"SELECT * FROM {engine.qualify(f'{staging}.{model}')}")
+
 
 @dataclass
 class DbtOutcome:
@@ -86,6 +104,29 @@ def _release_duckdb() -> None:
         env.close()
 
 
+def dbt_safe_path(lakehouse: Path, work: Path) -> Path:
+    """A path to the lakehouse dbt-duckdb can use. dbt-duckdb names the database after the
+    file and puts that name, unescaped, in SQL string literals: a quote in the file name (e.g.
+    ``yt's.duckdb``) breaks every dbt run. Such a file is reached through a hard link with a
+    plain name in dbt's work folder (DuckDB names a symlinked file after its target); the whole
+    dbt task opens it by that path (one DuckDB instance), and a write-ahead log a killed dbt
+    task left beside the link is removed first (it holds only the Gold staging build, rebuilt
+    by this task, and must never be replayed later)."""
+    if not any(c in lakehouse.stem for c in "'\"`"):
+        return lakehouse
+    if Path(f"{lakehouse}.wal").exists():  # replayed and checkpointed under the real name first
+        from ytlake.lakehouse import DuckDBEngine
+
+        DuckDBEngine(lakehouse).close()
+    work.mkdir(parents=True, exist_ok=True)
+    link = work / "lakehouse.duckdb"
+    for stale in (link, Path(f"{link}.wal")):
+        if stale.is_symlink() or stale.exists():
+            stale.unlink()
+    link.hardlink_to(lakehouse)
+    return link
+
+
 def run_dbt(command: str, args: argparse.Namespace, extra: list[str] | None = None) -> DbtOutcome:
     with _without_dotenv():  # importing dbt.cli.main loads .env too
         from dbt.cli.main import dbtRunner
@@ -94,11 +135,16 @@ def run_dbt(command: str, args: argparse.Namespace, extra: list[str] | None = No
     env: dict[str, str] = {}
     if args.target == "local":
         lakehouse = Path(args.lakehouse).resolve()
-        env["YTLAKE_DUCKDB_PATH"] = str(lakehouse)
         work = lakehouse.parent / "dbt"
+        lakehouse = dbt_safe_path(lakehouse, work)
+        env["YTLAKE_DUCKDB_PATH"] = str(lakehouse)
     else:
         work = Path(tempfile.gettempdir()) / "ytlake-dbt"
-    variables: dict[str, Any] = {"catalog": args.catalog, "silver_schema": args.silver_schema}
+    variables: dict[str, Any] = {
+        "catalog": args.catalog,
+        "silver_schema": args.silver_schema,
+        "gold_schema": GOLD_STAGING,  # write-audit-publish: built and tested here, then published
+    }
     today = current().task_values.get("init_run_context", "today")
     if today:
         variables["today"] = today  # the freshness test measures against the run's Pacific day
@@ -128,7 +174,7 @@ def run_dbt(command: str, args: argparse.Namespace, extra: list[str] | None = No
         # dbt-duckdb then shares this process's DuckDB instance instead of racing for the lock.
         from ytlake.lakehouse import DuckDBEngine
 
-        holder = DuckDBEngine(Path(args.lakehouse), args.catalog)
+        holder = DuckDBEngine(lakehouse, args.catalog)  # the same path as dbt's: one DuckDB instance
     with _env(env), _without_dotenv():
         try:
             res = dbtRunner().invoke(cli)

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from ytlake.lakehouse.bronze import RAW_TABLES
 from ytlake.tasks import common
-from ytlake.tasks.init_run_context import RUN_LOG_SCHEMA
+from ytlake.tasks.run_log import RUN_LOG_SCHEMA
 from ytlake.taskvalues import JobContext, TaskState, current
 
 TASK_KEY = "finalize_run_log"
@@ -206,8 +206,10 @@ def main(argv: list[str] | None = None) -> int:
                 "summary": json.dumps(summary, default=str),
             }
         )
-        engine.delete("bronze.run_context_log", where)
-        engine.append("bronze.run_context_log", pa.Table.from_pylist([row], schema=RUN_LOG_SCHEMA))
+        # one transaction: the run's row is never lost between a delete and an append
+        engine.replace_where(
+            "bronze.run_context_log", where, pa.Table.from_pylist([row], schema=RUN_LOG_SCHEMA)
+        )
     common.emit_summary(
         TASK_KEY, {"run_id": run_id, "run_status": status, "failed_tasks": summary["failed_tasks"]}
     )

@@ -1,16 +1,19 @@
 """ingest_analytics_api_to_bronze: the declared Analytics reports, incrementally.
 
 Plan (``ytlake.youtube.planning``): the window ends at today (Pacific) minus
-``--latency-days`` unless ``--end-date`` is given; per report and scope it starts at the
-cursor (the last day that came back with data) minus ``--lookback-days`` or, on a first
-run, at ``--start-date`` (default 90 days back), never before a video's publish day. A range
-report is one request per scope for the whole window (``--chunk-days`` splits it only when
-set); the per-video country report is asked per day, only for days the daily report
-(fetched first, in the same run) shows views.
+``--latency-days`` unless ``--end-date`` is given; per report and scope it starts at the first
+day no answer in Bronze covers (coverage, not a high-water mark: a gap behind a later answer
+is asked again) or ``--lookback-days`` before the last covered day, whichever is earlier; on a
+first run at ``--start-date`` (default 90 days back); never before a video's publish day. The
+videos are every video seen and not confirmed gone (any run). A range report is one request
+per scope for the whole window (``--chunk-days`` splits it only when set); the per-video
+country report is asked per day, only for days the daily report shows views.
 
 Execution: ``--concurrency`` requests at a time, at most ``--requests-per-second``.
-Answers land in Bronze as they arrive (in batches), so a run killed half way resumes
-without asking again what had landed: requests this run already landed are skipped.
+Answers land in Bronze as they arrive, in batches each appended once or not at all
+(``ytlake.tasks.landing``), so a run killed half way resumes without asking again what had
+landed; an answer that is not what the endpoint returns goes to ``bronze.quarantine`` and is
+asked again by the next run.
 
 Errors: an answer about one video (gone, private, not the channel's) records and skips that
 video; a spent quota, in any of Google's shapes, stops the task cleanly; requests whose
@@ -28,57 +31,35 @@ from typing import Any
 import httpx
 
 from ytlake.lakehouse.base import Engine
-from ytlake.lakehouse.bronze import BronzeBatch
 from ytlake.tasks import common
 from ytlake.tasks.google import google_http
 from ytlake.tasks.ingest_state import (
-    cursors,
+    coverage,
+    covered_days,
     days_with_views,
-    landed_days,
+    known_videos,
     landed_keys,
-    refused_requests,
     request_key,
     run_payloads,
-    video_payloads,
-    videos_returned,
 )
+from ytlake.tasks.landing import Landing
 from ytlake.taskvalues import current
 from ytlake.youtube.analytics_api import AnalyticsApi, concerns_one_video
 from ytlake.youtube.http import ApiResponse, GoogleApiError, QuotaExceededError, RetryableError
-from ytlake.youtube.planning import Request, range_requests, scope_start, single_day_requests, window
+from ytlake.youtube.planning import (
+    Request,
+    range_requests,
+    scope_start,
+    single_day_requests,
+    single_days_to_ask,
+    window,
+)
 from ytlake.youtube.reports import REPORTS, REPORTS_BY_NAME
 
 TASK_KEY = "ingest_analytics_api_to_bronze"
 FLUSH_EVERY = 500
 #: Requests in a row whose retries ran out before the task stops asking (Google is down).
 GIVE_UP_AFTER = 16
-
-
-class _Writer:
-    """Collects answers and appends them to Bronze in batches (one thread: the caller's)."""
-
-    def __init__(self, engine: Engine, run: common.RunInfo) -> None:
-        self.engine, self.run = engine, run
-        self.pending: dict[str, BronzeBatch] = {}
-        self.written: dict[str, int] = {}
-        self.size = 0
-
-    def add(self, req: Request, response: ApiResponse) -> None:
-        table = req.report.table
-        batch = self.pending.get(table)
-        if batch is None:
-            batch = self.pending[table] = BronzeBatch(
-                table, self.run.run_id, self.run.snapshot_date, self.run.source_system
-            )
-        batch.add("v2/reports", response.params, response.status, response.text)
-        self.size += 1
-        if self.size >= FLUSH_EVERY:
-            self.flush()
-
-    def flush(self) -> None:
-        for table, batch in self.pending.items():
-            self.written[table] = self.written.get(table, 0) + self.engine.append(table, batch.to_arrow())
-        self.pending, self.size = {}, 0
 
 
 def _channel_id(engine: Engine, run: common.RunInfo, ctx: Any) -> str | None:
@@ -127,15 +108,15 @@ def main(argv: list[str] | None = None) -> int:
             raise RuntimeError(
                 "no channel id: ingest_data_api_to_bronze landed no channels.list answer in this run"
             )
-        videos = videos_returned(run_payloads(engine, "bronze.videos_raw", run.run_id))
-        landed: dict[str, list[dict[str, Any]]] = {
-            r.table: run_payloads(engine, r.table, run.run_id) for r in REPORTS
-        }
-        done_keys = set().union(*(landed_keys(v) for v in landed.values()))
+        # every video seen and not confirmed gone (any run): a run cut short forgets none
+        videos = known_videos(engine).alive
+        # a rerun of this run skips what this run already landed
+        done_keys = set().union(*(landed_keys(run_payloads(engine, r.table, run.run_id)) for r in REPORTS))
         api = AnalyticsApi(http, root.analytics_api)
-        writer = _Writer(engine, run)
-        new_answers: dict[str, list[dict[str, Any]]] = {r.name: [] for r in REPORTS}
-        sources = {r.days_from for r in REPORTS if r.days_from}
+        writer = Landing(engine, run, flush_every=FLUSH_EVERY)
+
+        def land(req: Request, response: ApiResponse) -> None:
+            writer.add(req.report.table, "v2/reports", response.params, response.status, response.text)
 
         def execute(requests: list[Request]) -> bool:
             """Run requests concurrently; False when the quota ran out or Google kept refusing."""
@@ -173,14 +154,14 @@ def main(argv: list[str] | None = None) -> int:
                             for queued in futures:  # not sent yet: no point asking
                                 queued.cancel()
                             if err.response is not None:  # recorded: the next run asks again
-                                writer.add(req, err.response)
+                                land(req, err.response)
                             continue
                         except (RetryableError, httpx.TransportError) as err:
                             # retries ran out: recorded where Google answered, asked again next run
                             unanswered += 1
                             in_a_row += 1
                             if isinstance(err, RetryableError):
-                                writer.add(req, err.response)
+                                land(req, err.response)
                             common.log.warning("%s: no answer after retries: %s", TASK_KEY, err)
                             if in_a_row >= GIVE_UP_AFTER and ok:
                                 ok, stop = False, f"Google kept refusing ({err})"
@@ -192,24 +173,20 @@ def main(argv: list[str] | None = None) -> int:
                         except GoogleApiError as err:
                             if req.video_id and err.response is not None and concerns_one_video(err):
                                 skipped[req.video_id] = f"{err.status} {err.message}"[:200]
-                                writer.add(req, err.response)  # recorded: Bronze keeps the answer
+                                land(req, err.response)  # recorded: Bronze keeps the answer
                                 answered += 1
                                 if ok:
                                     submit_next()
                                 continue
                             raise SystemicGoogleError(str(err)) from None
-                        writer.add(req, response)
+                        land(req, response)
                         answered += 1
                         in_a_row = 0
-                        if req.report.name in sources:  # kept only where a later phase reads them
-                            new_answers[req.report.name].append(
-                                {"request": {"params": response.params}, "status": 200, "body": response.json}
-                            )
                         if ok:
                             submit_next()
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
-                writer.flush()
+                writer.flush()  # what arrived lands (once: a batch leaves the writer before it is written)
             if stop == "quota":
                 missing = len(todo) - answered
                 partial = (
@@ -223,20 +200,13 @@ def main(argv: list[str] | None = None) -> int:
                 )
             return ok
 
+        # coverage, not a high-water mark: what earlier runs' answers cover, per report and scope
+        covered = {r.name: coverage(engine, r, run.run_id) for r in REPORTS}
         phase1 = []
-        report_cursors = {r.name: cursors(engine, r, run.run_id) for r in REPORTS}
-        refused = {r.name: refused_requests(engine, r) for r in REPORTS}
         for report in REPORTS:
             if report.grain == "range":
-                phase1 += refused[report.name]
                 phase1 += range_requests(
-                    report,
-                    channel_id,
-                    videos,
-                    win,
-                    report_cursors[report.name],
-                    args.lookback_days,
-                    args.chunk_days,
+                    report, channel_id, videos, win, covered[report.name], args.lookback_days, args.chunk_days
                 )
         planned += len(phase1)
         if execute(phase1):
@@ -244,42 +214,36 @@ def main(argv: list[str] | None = None) -> int:
                 if report.grain != "single_day":
                     continue
                 source = REPORTS_BY_NAME[report.days_from or ""]
-                envelopes = landed[source.table] + new_answers[source.name]
-                known = days_with_views(envelopes)
-                # The single-day report keeps its own cursor: after a stop (quota) it lags its
-                # source report, and the days in between come from earlier answers (one query).
-                # Days are asked again (restatements) from the later of the two windows' starts:
-                # a source answer refused or missing does not send every older day again.
-                windows = {}
-                for v in videos:
-                    if v.video_id not in skipped:
-                        own = report_cursors[report.name].get(v.video_id)
-                        src = report_cursors[source.name].get(v.video_id)
-                        windows[v.video_id] = (
-                            scope_start(win, own, args.lookback_days, v.published_day),
-                            scope_start(win, src, args.lookback_days, v.published_day),
+                alive = [v for v in videos if v.video_id not in skipped]
+                # every day with views (the source report's answers, this run's included) that
+                # no answer covers, and again the days the source report re-pulled this run
+                days = single_days_to_ask(
+                    win,
+                    alive,
+                    days_with_views(engine, source),
+                    {v.video_id: covered_days(covered[report.name].get(v.video_id)) for v in alive},
+                    {
+                        v.video_id: scope_start(
+                            win, covered[source.name].get(v.video_id), args.lookback_days, v.published_day
                         )
-                lagging = [vid for vid, (first, source_first) in windows.items() if first < source_first]
-                older = days_with_views(video_payloads(engine, source.table, lagging))
-                asked = landed_days(engine, report.table, lagging)
-                by_video = {}
-                for vid, (first, source_first) in windows.items():
-                    days = {d for d in known.get(vid, set()) if max(first, source_first) <= d <= win.end}
-                    days |= {
-                        d
-                        for d in older.get(vid, set())
-                        if first <= d < source_first and d not in asked.get(vid, set())
-                    }
-                    by_video[vid] = days
-                phase2 = refused[report.name] + single_day_requests(report, channel_id, by_video)
+                        for v in alive
+                    },
+                )
+                phase2 = single_day_requests(report, channel_id, days)
                 planned += len(phase2)
                 if not execute(phase2):
                     break
         stats = http.stats.as_dict()
         written = writer.written
+        quarantined = writer.quarantined
     if unanswered and not partial:
         partial = (
             f"{unanswered} Analytics request(s) unanswered after retries (recorded); the next run asks again"
+        )
+    if quarantined and not partial:
+        partial = (
+            f"{sum(quarantined.values())} answer(s) were not what the endpoint returns: kept in "
+            "bronze.quarantine; the next run asks again"
         )
     if skipped and not partial:
         partial = f"{len(skipped)} video(s) gone or private, skipped: {', '.join(sorted(skipped)[:10])}"
@@ -289,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     tv.set("requests", stats["requests"])
     tv.set("retries", stats["retries"])
     tv.set("skipped_videos", skipped)
+    tv.set("quarantined", quarantined)
     if partial:
         tv.set("partial", partial)
     common.emit_summary(
@@ -302,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
             "retries": stats["retries"],
             "skipped": skipped,
             "unanswered": unanswered,
+            "quarantined": quarantined,
             "partial": partial,
         },
     )

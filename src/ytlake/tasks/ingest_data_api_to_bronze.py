@@ -2,8 +2,11 @@
 
 Calls: ``channels.list(mine=true)`` (1 unit), every page of the uploads playlist (50 items a
 page, 1 unit each) and ``videos.list`` in batches of 50 ids (1 unit each) — the playlist's
-videos plus those the previous run saw, so a video that vanished is asked once more and
-recorded as not returned. One Bronze row per call; a rerun of the same run replaces its rows.
+videos plus every video any earlier run saw and no videos.list has confirmed gone since, so
+a video that vanished is asked once more and recorded as not returned, even after a run cut
+short by a quota stop. One Bronze row per call; the task's rows land in one transaction (a
+rerun of the same run replaces its rows); an answer that is not what the endpoint returns
+goes to ``bronze.quarantine``.
 
 A channel that never uploaded has no uploads playlist (Google answers ``404
 playlistNotFound``): the answer lands, the channel has zero videos, and the run goes on.
@@ -22,10 +25,11 @@ import math
 
 import httpx
 
-from ytlake.lakehouse.bronze import BronzeBatch
+from ytlake import identity
 from ytlake.tasks import common
 from ytlake.tasks.google import google_http
-from ytlake.tasks.ingest_state import previously_returned_ids
+from ytlake.tasks.ingest_state import known_videos
+from ytlake.tasks.landing import Landing
 from ytlake.taskvalues import current
 from ytlake.youtube.data_api import (
     MAX_PAGE,
@@ -37,7 +41,8 @@ from ytlake.youtube.data_api import (
 from ytlake.youtube.http import GoogleApiError, QuotaExceededError, RetryableError
 
 TASK_KEY = "ingest_data_api_to_bronze"
-TABLES = ("channels_raw", "playlist_items_raw", "videos_raw")
+TABLES = ("bronze.channels_raw", "bronze.playlist_items_raw", "bronze.videos_raw")
+CHANNELS, PLAYLIST_ITEMS, VIDEOS = TABLES
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,11 +52,16 @@ def main(argv: list[str] | None = None) -> int:
     common.setup_logging()
     ctx = current()
     run = common.run_info(ctx)
-    batches = {
-        t: BronzeBatch(f"bronze.{t}", run.run_id, run.snapshot_date, run.source_system) for t in TABLES
-    }
     with common.engine_from(args) as engine:
-        known_before = previously_returned_ids(engine, run.run_id)
+        known_before = known_videos(engine).to_ask
+        channels_here = identity.registered(engine, "channel")
+    landing = Landing(None, run)  # written at the end, in one transaction
+    calls = {t: 0 for t in TABLES}
+
+    def land(table: str, answer) -> None:
+        calls[table] += 1
+        landing.add(table, f"youtube/v3/{answer.endpoint}", answer.params, answer.status, answer.text)
+
     partial = None
     warnings: list[str] = []
     channel_id, video_ids, asked = None, [], []
@@ -59,20 +69,22 @@ def main(argv: list[str] | None = None) -> int:
         api = DataApi(http, root.data_api)
         try:
             answer = api.my_channel()
-            batches["channels_raw"].add("youtube/v3/channels", answer.params, answer.status, answer.text)
+            land(CHANNELS, answer)
             channel_id, uploads = uploads_playlist_id(answer)
+            if channels_here and channel_id not in channels_here:  # refused before anything is written
+                raise identity.IdentityError(
+                    f"channel {channel_id} is not this lakehouse's (it holds {', '.join(channels_here)}): "
+                    "check YT_REFRESH_TOKEN is the right account's, or give this channel another --lakehouse"
+                )
             try:
                 for page in api.playlist_pages(uploads):
-                    batches["playlist_items_raw"].add(
-                        "youtube/v3/playlistItems", page.params, page.status, page.text
-                    )
+                    land(PLAYLIST_ITEMS, page)
                     video_ids.extend(video_ids_of(page))
             except GoogleApiError as err:
                 if err.status != 404 or err.reason != "playlistNotFound" or err.response is None:
                     raise
                 # the channel never uploaded: no uploads playlist, zero videos
-                r = err.response
-                batches["playlist_items_raw"].add("youtube/v3/playlistItems", r.params, r.status, r.text)
+                land(PLAYLIST_ITEMS, err.response)
                 common.log.info("%s: the channel has no uploads playlist (no uploads)", TASK_KEY)
             expected = public_video_count(answer)
             if expected is not None and len(set(video_ids)) < expected:
@@ -83,9 +95,9 @@ def main(argv: list[str] | None = None) -> int:
                 )
             asked = list(dict.fromkeys([*video_ids, *known_before]))
             for answer in api.videos(asked):
-                batches["videos_raw"].add("youtube/v3/videos", answer.params, answer.status, answer.text)
+                land(VIDEOS, answer)
         except (QuotaExceededError, RetryableError, httpx.TransportError) as err:
-            done = len(batches["videos_raw"])
+            done = calls[VIDEOS]
             needed = math.ceil(len(asked) / MAX_PAGE) if asked else None
             why = (
                 "Data API quota exceeded"
@@ -94,20 +106,24 @@ def main(argv: list[str] | None = None) -> int:
             )
             if isinstance(err, QuotaExceededError | RetryableError) and err.response is not None:
                 r = err.response  # recorded as answered (a refusal): Bronze keeps every call
-                endpoint = f"youtube/v3/{r.endpoint}"
-                table = {"channels": "channels_raw", "playlistItems": "playlist_items_raw"}.get(
-                    r.endpoint, "videos_raw"
-                )
-                batches[table].add(endpoint, r.params, r.status, r.text)
+                land({"channels": CHANNELS, "playlistItems": PLAYLIST_ITEMS}.get(r.endpoint, VIDEOS), r)
             partial = (
-                f"{why}: fetched {len(batches['playlist_items_raw'])} playlist page(s) "
+                f"{why}: fetched {calls[PLAYLIST_ITEMS]} playlist page(s) "
                 f"and {done}{f' of {needed}' if needed else ''} videos.list batch(es); "
                 "the next run fetches the rest"
             )
             common.log.warning("%s: %s", TASK_KEY, partial)
         stats = http.stats.as_dict()
     with common.engine_from(args) as engine:
-        written = common.replace_run_rows(engine, list(batches.values()), run.run_id)
+        landing.flush(
+            replace_run_rows_of=TABLES, engine=engine
+        )  # one transaction: a rerun replaces this run's rows
+    written = {t: landing.written.get(t, 0) for t in TABLES}
+    if landing.quarantined and not partial:
+        partial = (
+            f"{sum(landing.quarantined.values())} Data API answer(s) were not what the endpoint returns: "
+            "kept in bronze.quarantine; the next run asks again"
+        )
     tv = ctx.task_values
     if channel_id:
         tv.set("channel_id", channel_id)
@@ -115,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     tv.set("requests", stats["requests"])
     tv.set("retries", stats["retries"])
     tv.set("warnings", warnings)
+    tv.set("quarantined", landing.quarantined)
     if partial:
         tv.set("partial", partial)
     common.emit_summary(

@@ -1,26 +1,28 @@
 """Ingestion state, derived from Bronze.
 
-The cursor (the last day landed per report and scope) is not a separate table: it is read
-from the request parameters of the answers already in Bronze. One source of truth — it
-cannot disagree with what landed, it survives a task rerun that replaces its rows, and a
-backfill killed half way resumes from exactly what committed.
+What is covered (per report and scope, the days answers in Bronze hold) and which videos are
+known (seen, and not confirmed gone) are not kept in tables of their own: they are read from
+the answers already in Bronze. One source of truth — it cannot disagree with what landed, it
+survives a task rerun that replaces its rows, and a run killed half way resumes from exactly
+what committed. Coverage, not a high-water mark: a gap left behind an answer that landed
+later (requests finish out of order) is found and asked again.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ytlake.lakehouse.base import Engine
 from ytlake.tasks.common import sql_string
-from ytlake.youtube.planning import Request, VideoInfo
+from ytlake.youtube.planning import Coverage, VideoInfo
 from ytlake.youtube.reports import ReportSpec
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
-_OK = "get_json_object(payload, '$.status') = '200'"
 #: The parts of an Analytics answer's envelope the cursor reads, parsed in one go (an answer
 #: holds a video's whole window: one parse, not one per field). The Silver facts read the same.
 ANSWER_ENVELOPE = (
@@ -34,18 +36,26 @@ def request_key(params: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((k, str(v)) for k, v in params.items()))
 
 
-def cursors(engine: Engine, report: ReportSpec, run_id: str) -> dict[str, date]:
-    """The last day landed by earlier runs, per scope (the channel id or a video id).
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None  # not a day: Silver's business (the answer stays raw in Bronze)
 
-    A ``single_day`` report's question is its day: the cursor is the last day asked. A
-    ``range`` report's answer ends "at the last day for which all metrics in the query are
-    available", which can be before the ``endDate`` asked: its cursor is the last day that
-    came back with data — the ``endDate`` asked, capped at the last day any answer of the same
-    report in the same run reached (read by ``columnHeaders``). A run whose answers of the
-    report reached no day moves no cursor.
+
+def coverage(engine: Engine, report: ReportSpec, run_id: str) -> dict[str, Coverage]:
+    """What earlier runs' answers cover, per scope (the channel id or a video id).
+
+    A ``single_day`` report's answer covers the day it asked. A ``range`` report's answer
+    ends "at the last day for which all metrics in the query are available", which can be
+    before the ``endDate`` asked: it covers from its ``startDate`` to the last day that came
+    back with data — the ``endDate`` asked, capped at the last day any answer of the same
+    report in the same run reached (read by ``columnHeaders``). An answer that is not a 200
+    (a refusal, a server error that outlasted the retries) covers nothing, but its
+    ``startDate`` still marks where the scope's planned range begins.
     """
     scope_param, scope_prefix = ("filters", "video") if report.scope == "video" else ("ids", "channel")
-    answers = f"""
+    query = f"""
         WITH envelopes AS (
           SELECT run_id, from_json(payload, '{ANSWER_ENVELOPE}') AS answer
           FROM {engine.qualify(report.table)}
@@ -54,27 +64,26 @@ def cursors(engine: Engine, report: ReportSpec, run_id: str) -> dict[str, date]:
         answers AS (
           SELECT
             run_id,
+            coalesce(answer.status = 200, false) AS ok,
             regexp_extract(answer.request.params.{scope_param}, '{scope_prefix}==(.*)', 1) AS scope,
+            answer.request.params.startDate AS start_date,
             answer.request.params.endDate AS end_date,
             transform(answer.body.columnHeaders, h -> h.name) AS names,
             answer.body.`rows` AS answer_rows
           FROM envelopes
-          WHERE answer.status = 200
-        )"""
-    if report.grain == "single_day":
-        query = f"{answers} SELECT scope, max(end_date) AS last_day FROM answers GROUP BY scope"
-    else:
-        query = f"""{answers},
+        ),
         reached AS (
           SELECT
             run_id,
+            ok,
             scope,
+            start_date,
             end_date,
-            array_max(
+            CASE WHEN ok THEN array_max(
               transform(
                 answer_rows, r -> try_element_at(r, CAST(nullif(array_position(names, 'day'), 0) AS INT))
               )
-            ) AS last_row_day
+            ) END AS last_row_day
           FROM answers
         ),
         available AS (
@@ -82,19 +91,76 @@ def cursors(engine: Engine, report: ReportSpec, run_id: str) -> dict[str, date]:
           FROM reached
           GROUP BY run_id
         )
-        SELECT reached.scope, max(least(reached.end_date, available.available_through)) AS last_day
+        SELECT DISTINCT
+          reached.scope,
+          reached.start_date,
+          CASE
+            WHEN NOT reached.ok THEN NULL
+            WHEN {"true" if report.grain == "single_day" else "false"} THEN reached.end_date
+            ELSE least(reached.end_date, available.available_through)
+          END AS covered_end
         FROM reached
         INNER JOIN available ON reached.run_id = available.run_id
-        WHERE available.available_through IS NOT NULL
-        GROUP BY reached.scope
         """
-    out = {}
+    firsts: dict[str, date] = {}
+    ranges: dict[str, list[tuple[date, date]]] = {}
     for r in engine.query(query).to_pylist():
-        if r["scope"] and r["last_day"]:
-            try:
-                out[r["scope"]] = date.fromisoformat(str(r["last_day"])[:10])
-            except ValueError:
-                continue  # not a day: Silver's business (the answer stays raw in Bronze)
+        scope, first = r["scope"], _day(r["start_date"])
+        if not scope or first is None:
+            continue
+        firsts[scope] = min(first, firsts.get(scope, first))
+        last = _day(r["covered_end"])
+        if last is not None:
+            ranges.setdefault(scope, []).append((first, last))
+    return {scope: Coverage.of(ranges.get(scope, ()), first) for scope, first in firsts.items()}
+
+
+def covered_days(cov: Coverage | None) -> set[date]:
+    """Every day a coverage holds (for single-day reports: the days answered)."""
+    out: set[date] = set()
+    for first, last in cov.ranges if cov else ():
+        out.update(first + timedelta(days=i) for i in range((last - first).days + 1))
+    return out
+
+
+def days_with_views(engine: Engine, report: ReportSpec) -> dict[str, set[date]]:
+    """Per video, every day some answer of the ``day`` report ``report`` (any run) gave views
+    > 0 for (read by ``columnHeaders``; one query)."""
+    query = f"""
+        WITH envelopes AS (
+          SELECT from_json(payload, '{ANSWER_ENVELOPE}') AS answer
+          FROM {engine.qualify(report.table)}
+        ),
+        named AS (
+          SELECT
+            regexp_extract(answer.request.params.filters, 'video==(.*)', 1) AS video_id,
+            transform(answer.body.columnHeaders, h -> h.name) AS names,
+            answer.body.`rows` AS answer_rows
+          FROM envelopes
+          WHERE answer.status = 200
+        ),
+        answers AS (
+          SELECT
+            video_id,
+            CAST(nullif(array_position(names, 'day'), 0) AS INT) AS i_day,
+            CAST(nullif(array_position(names, 'views'), 0) AS INT) AS i_views,
+            answer_rows
+          FROM named
+        ),
+        answer_rows AS (
+          SELECT video_id, i_day, i_views, explode(answer_rows) AS r
+          FROM answers
+          WHERE i_day IS NOT NULL AND i_views IS NOT NULL
+        )
+        SELECT DISTINCT video_id, try_element_at(r, i_day) AS day
+        FROM answer_rows
+        WHERE try_cast(try_element_at(r, i_views) AS DOUBLE) > 0
+        """
+    out: dict[str, set[date]] = {}
+    for r in engine.query(query).to_pylist():
+        day = _day(r["day"])
+        if r["video_id"] and day is not None:
+            out.setdefault(r["video_id"], set()).add(day)
     return out
 
 
@@ -108,53 +174,8 @@ def run_payloads(engine: Engine, table: str, run_id: str) -> list[dict[str, Any]
     return [json.loads(p) for p in rows]
 
 
-def _video_filter(video_ids: Iterable[str]) -> str:
-    values = ", ".join(sql_string(f"video=={v}") for v in video_ids)
-    return f"get_json_object(payload, '$.request.params.filters') IN ({values})"
-
-
-def video_payloads(engine: Engine, table: str, video_ids: list[str]) -> list[dict[str, Any]]:
-    """Every run's successful answers for these videos in ``table``, oldest first (one query)."""
-    if not video_ids:
-        return []
-    rows = (
-        engine.query(
-            f"SELECT payload FROM {engine.qualify(table)} WHERE {_OK} AND {_video_filter(video_ids)} "
-            "ORDER BY ingest_ts_utc"
-        )
-        .column("payload")
-        .to_pylist()
-    )
-    return [json.loads(p) for p in rows]
-
-
-def landed_days(engine: Engine, table: str, video_ids: list[str]) -> dict[str, set[date]]:
-    """Per video, the days a single-day report already answered (any run; one query)."""
-    if not video_ids:
-        return {}
-    rows = engine.query(
-        "SELECT DISTINCT get_json_object(payload, '$.request.params.filters') AS f, "
-        "get_json_object(payload, '$.request.params.startDate') AS d "
-        f"FROM {engine.qualify(table)} WHERE {_OK} AND {_video_filter(video_ids)}"
-    ).to_pylist()
-    out: dict[str, set[date]] = {}
-    for r in rows:
-        if r["f"] and r["d"]:
-            out.setdefault(r["f"].removeprefix("video=="), set()).add(date.fromisoformat(r["d"]))
-    return out
-
-
 #: 403 reasons that refuse for now (a spent quota, a rate limit), not for good.
 _LATER_403_REASONS = ("quotaExceeded", "dailyLimitExceeded", "rateLimitExceeded", "userRateLimitExceeded")
-#: The same test as :func:`_ask_again`, on a Bronze row.
-_ASK_AGAIN_SQL = (
-    "(try_cast(get_json_object(payload, '$.status') AS INT) >= 500 "
-    "OR get_json_object(payload, '$.status') = '429' "
-    "OR (get_json_object(payload, '$.status') = '403' "
-    "AND get_json_object(payload, '$.body.error.errors[0].reason') IN ("
-    + ", ".join(f"'{r}'" for r in _LATER_403_REASONS)
-    + ")))"
-)
 
 
 def _ask_again(envelope: dict[str, Any]) -> bool:
@@ -177,99 +198,88 @@ def landed_keys(envelopes: Iterable[dict[str, Any]]) -> set[tuple[tuple[str, str
     return {request_key(e["request"]["params"]) for e in envelopes if not _ask_again(e)}
 
 
-def refused_requests(engine: Engine, report: ReportSpec) -> list[Request]:
-    """Requests refused for now (a quota stop, retries that ran out) that no run has
-    answered since.
-
-    Requests run concurrently, so when the quota runs out a later day of a scope can land
-    while an earlier one is refused; the cursor (the last day landed) would then pass over
-    the refused day. The refusal is in Bronze (every call is), so the next run asks again.
-    """
-    table = engine.qualify(report.table)
-    params = "get_json_object(payload, '$.request.params')"
-    refused = (
-        engine.query(f"SELECT DISTINCT {params} AS p FROM {table} WHERE {_ASK_AGAIN_SQL}")
-        .column("p")
-        .to_pylist()
-    )
-    if not refused:
-        return []
-    listed = ", ".join(sql_string(p) for p in refused)
-    answered = set(
-        engine.query(f"SELECT DISTINCT {params} AS p FROM {table} WHERE {_OK} AND {params} IN ({listed})")
-        .column("p")
-        .to_pylist()
-    )
-    out = []
-    for text in sorted(set(refused) - answered):
-        p = json.loads(text)
-        try:
-            out.append(
-                Request(
-                    report,
-                    str(p["ids"]).removeprefix("channel=="),
-                    date.fromisoformat(p["startDate"]),
-                    date.fromisoformat(p["endDate"]),
-                    str(p["filters"]).removeprefix("video==") if "filters" in p else None,
-                )
-            )
-        except (KeyError, TypeError, ValueError):
-            continue  # not a request this pipeline makes
-    return out
-
-
-def _items(envelope: dict[str, Any]) -> list[dict[str, Any]]:
-    body = envelope.get("body")
-    if envelope.get("status") != 200 or not isinstance(body, dict):
-        return []
-    return [i for i in body.get("items") or [] if isinstance(i, dict)]
-
-
 def pacific_day(rfc3339: str) -> date:
     return datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).astimezone(PACIFIC).date()
 
 
-def videos_returned(envelopes: Iterable[dict[str, Any]]) -> list[VideoInfo]:
-    """Videos that videos.list returned (alive), with their Pacific publish day."""
-    out: dict[str, VideoInfo] = {}
-    for env in envelopes:
-        for item in _items(env):
-            try:
-                out[item["id"]] = VideoInfo(item["id"], pacific_day(item["snippet"]["publishedAt"]))
-            except (KeyError, TypeError, ValueError):
-                continue  # malformed items are Silver's business; they are kept raw in Bronze
-    return list(out.values())
+@dataclass(frozen=True)
+class KnownVideos:
+    """The channel's videos as Bronze knows them (any run)."""
+
+    alive: list[VideoInfo]  # returned by videos.list and not confirmed gone since
+    to_ask: list[str]  # ever seen (playlist or videos.list) and not confirmed gone
 
 
-def previously_returned_ids(engine: Engine, run_id: str) -> list[str]:
-    """Video ids the latest earlier run's videos.list returned (asked again once, so a video
-    that vanished is recorded as not returned)."""
-    last = engine.query(
-        f"SELECT run_id FROM {engine.qualify('bronze.videos_raw')} WHERE run_id <> {sql_string(run_id)} "
-        f"AND {_OK} ORDER BY ingest_ts_utc DESC LIMIT 1"
+VIDEOS_SQL = """
+WITH answers AS (
+  SELECT ingest_ts_utc, payload FROM {videos} WHERE get_json_object(payload, '$.status') = '200'
+),
+asked AS (
+  SELECT explode(split(get_json_object(payload, '$.request.params.id'), ',')) AS video_id, ingest_ts_utc
+  FROM answers
+),
+returned AS (
+  SELECT
+    explode(from_json(
+      get_json_object(payload, '$.body.items'),
+      'ARRAY<STRUCT<id: STRING, snippet: STRUCT<publishedAt: STRING>>>'
+    )) AS item,
+    ingest_ts_utc
+  FROM answers
+),
+listed AS (
+  SELECT
+    explode(from_json(
+      get_json_object(payload, '$.body.items'), 'ARRAY<STRUCT<contentDetails: STRUCT<videoId: STRING>>>'
+    )) AS item
+  FROM {playlist_items}
+  WHERE get_json_object(payload, '$.status') = '200'
+),
+last_returned AS (
+  SELECT
+    item.id AS video_id,
+    max(ingest_ts_utc) AS returned_ts,
+    max_by(item.snippet.publishedAt, ingest_ts_utc) AS published_at
+  FROM returned
+  GROUP BY item.id
+),
+last_asked AS (
+  SELECT video_id, max(ingest_ts_utc) AS asked_ts FROM asked GROUP BY video_id
+),
+seen AS (
+  SELECT video_id FROM last_asked
+  UNION
+  SELECT video_id FROM last_returned
+  UNION
+  SELECT item.contentDetails.videoId AS video_id FROM listed
+)
+SELECT
+  seen.video_id,
+  last_returned.published_at,
+  coalesce(last_asked.asked_ts > last_returned.returned_ts, last_asked.asked_ts IS NOT NULL) AS is_gone
+FROM seen
+LEFT JOIN last_asked ON seen.video_id = last_asked.video_id
+LEFT JOIN last_returned ON seen.video_id = last_returned.video_id
+WHERE seen.video_id IS NOT NULL
+"""
+
+
+def known_videos(engine: Engine) -> KnownVideos:
+    """Videos ever seen and not confirmed gone (asked by a later videos.list that did not
+    return them), from every run: a run cut short by a quota stop forgets none of them."""
+    rows = engine.query(
+        VIDEOS_SQL.format(
+            videos=engine.qualify("bronze.videos_raw"),
+            playlist_items=engine.qualify("bronze.playlist_items_raw"),
+        )
     ).to_pylist()
-    if not last:
-        return []
-    return [v.video_id for v in videos_returned(run_payloads(engine, "bronze.videos_raw", last[0]["run_id"]))]
-
-
-def days_with_views(envelopes: Iterable[dict[str, Any]]) -> dict[str, set[date]]:
-    """Per video, the days a ``day`` report answered with views > 0 (views is the first metric)."""
-    out: dict[str, set[date]] = {}
-    for env in envelopes:
-        body = env.get("body")
-        if env.get("status") != 200 or not isinstance(body, dict):
+    alive, to_ask = [], []
+    for r in sorted(rows, key=lambda r: r["video_id"]):
+        if r["is_gone"]:
             continue
-        video = str(env["request"]["params"].get("filters", "")).removeprefix("video==")
-        names = [h.get("name") for h in body.get("columnHeaders") or []]
-        if "day" not in names or "views" not in names:
-            continue
-        i_day, i_views = names.index("day"), names.index("views")
-        days = out.setdefault(video, set())
-        for row in body.get("rows") or []:
-            try:
-                if float(row[i_views]) > 0:
-                    days.add(date.fromisoformat(row[i_day]))
-            except (TypeError, ValueError, IndexError):
-                continue
-    return out
+        to_ask.append(r["video_id"])
+        try:
+            alive.append(VideoInfo(r["video_id"], pacific_day(r["published_at"])))
+        except (AttributeError, TypeError, ValueError):
+            continue  # never returned yet, or no publish time: Silver's business
+    return KnownVideos(alive, to_ask)

@@ -7,28 +7,13 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 
+from ytlake import identity
 from ytlake.settings import pacific_today
 from ytlake.tasks import common
+from ytlake.tasks.run_log import RUN_LOG_SCHEMA, mark_aborted
 from ytlake.taskvalues import current
 
 TASK_KEY = "init_run_context"
-
-RUN_LOG_SCHEMA = pa.schema(
-    [
-        pa.field("run_id", pa.string(), nullable=False),
-        pa.field("job_id", pa.string()),
-        pa.field("job_run_id", pa.string()),
-        pa.field("snapshot_date", pa.date32(), nullable=False),
-        pa.field("source_system", pa.string(), nullable=False),
-        pa.field("started_ts_utc", pa.timestamp("us", tz="UTC"), nullable=False),
-        pa.field("run_status", pa.string(), nullable=False),
-        pa.field("finished_ts_utc", pa.timestamp("us", tz="UTC")),
-        pa.field("finalized_ts_utc", pa.timestamp("us", tz="UTC")),
-        pa.field("finalize_task_run_id", pa.string()),
-        pa.field("params", pa.string(), nullable=False),
-        pa.field("summary", pa.string()),
-    ]
-)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,10 +37,21 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(UTC)
     params = json.loads(args.params_json or "{}")
     params.update({"catalog": args.catalog, "engine": args.engine, "today": today.isoformat()})
+    source = params.get("lakehouse_source") or ("emulator" if args.source_system == "emulator" else "google")
     with common.engine_from(args) as engine:
         if common.is_local(engine):
             engine.bootstrap()
-        engine.delete("bronze.run_context_log", f"run_id = {common.sql_string(run_id)}")
+        # one identity per lakehouse: refused before the run writes anything
+        identity.check_source(
+            engine, source, f"lakehouse {args.lakehouse if common.is_local(engine) else args.catalog}"
+        )
+        # a RUNNING row of another run: its process is gone (one run at a time holds the lakehouse)
+        for stale in mark_aborted(
+            engine,
+            f"run_id <> {common.sql_string(run_id)}",
+            f"found RUNNING by run {run_id}: its process had ended without closing the run",
+        ):
+            common.log.warning("%s: run %s was left RUNNING; marked ABORTED", TASK_KEY, stale)
         row = {
             "run_id": run_id,
             "job_id": str(args.job_id),
@@ -70,7 +66,13 @@ def main(argv: list[str] | None = None) -> int:
             "params": json.dumps(params, sort_keys=True),
             "summary": None,
         }
-        engine.append("bronze.run_context_log", pa.Table.from_pylist([row], schema=RUN_LOG_SCHEMA))
+        with engine.atomic():
+            engine.replace_where(
+                "bronze.run_context_log",
+                f"run_id = {common.sql_string(run_id)}",
+                pa.Table.from_pylist([row], schema=RUN_LOG_SCHEMA),
+            )
+            identity.register_if_new(engine, "source", source, run_id)
     tv = ctx.task_values
     tv.set("run_id", run_id)
     tv.set("snapshot_date", today.isoformat())

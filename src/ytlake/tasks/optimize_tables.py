@@ -1,8 +1,9 @@
 """optimize_tables: copy each Silver dataset into silver_physical and optimize it.
 
 Materialized views cannot be OPTIMIZEd by hand, so the serving layer is a physical copy
-(replaced each run, so idempotent), optimized with the clustering columns the dataset
-declares in its ``ytlake.cluster_by`` table property. On Databricks that is
+(replaced each run, so idempotent; the task runs only after ``dbt_test`` audited the run, and
+on DuckDB every dataset's copy is published in one transaction), optimized with the
+clustering columns the dataset declares in its ``ytlake.cluster_by`` table property. On Databricks that is
 ``OPTIMIZE ... ZORDER BY``; locally DuckDB rewrites the table in that order and
 checkpoints, and local Spark (parquet, no Delta) skips it, saying so.
 """
@@ -24,18 +25,18 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     common.setup_logging()
     datasets = discover(str(paths.silver_sql_dir() / "**"))
-    done = {}
     with common.engine_from(args) as engine:
-        for ds in datasets:
-            source = f"{args.source_schema}.{ds.name}"
+        built = [ds for ds in datasets if engine.table_exists(f"{args.source_schema}.{ds.name}")]
+        done = {ds.name: "skipped: not built" for ds in datasets if ds not in built}
+        # published together: one transaction on DuckDB (readers see the old copy or the new)
+        with engine.atomic():
+            for ds in built:
+                source = engine.qualify(f"{args.source_schema}.{ds.name}")
+                engine.replace_table(f"{args.target_schema}.{ds.name}", f"SELECT * FROM {source}")
+        for ds in built:  # then the physical layout, table by table (the rows do not change)
             target = f"{args.target_schema}.{ds.name}"
-            if not engine.table_exists(source):
-                done[ds.name] = "skipped: not built"
-                continue
-            engine.replace_table(target, f"SELECT * FROM {engine.qualify(source)}")
             cluster = [c.strip() for c in ds.properties.get("ytlake.cluster_by", "").split(",") if c.strip()]
-            action = engine.optimize(target, cluster)
-            done[ds.name] = f"copied; {action}"
+            done[ds.name] = f"copied; {engine.optimize(target, cluster)}"
             common.log.info("optimize_tables: %s: %s", target, done[ds.name])
     current().task_values.set("optimized", done)
     common.emit_summary(TASK_KEY, {"tables": done})

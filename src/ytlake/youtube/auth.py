@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ytlake.youtube.endpoints import GOOGLE_TOKEN_URI, SCOPES
+from ytlake.youtube.oauth import refusal_message
 
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
 
@@ -47,6 +48,7 @@ def consent(
 ) -> str:
     """Run the consent flow in a browser and return the refresh token."""
     from google_auth_oauthlib.flow import InstalledAppFlow
+    from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
     if auth_uri.startswith(("http://127.0.0.1", "http://localhost")):
         os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the local emulator speaks http
@@ -62,15 +64,25 @@ def consent(
         }
     }
     flow = InstalledAppFlow.from_client_config(config, scopes=list(SCOPES))
-    creds = flow.run_local_server(
-        host="localhost",
-        port=port,
-        open_browser=open_browser,
-        browser=browser,
-        authorization_prompt_message="Open this URL to grant read-only access: {url}",
-        success_message="ytlake has its refresh token; you can close this tab.",
-        prompt="consent",  # show the consent screen again, so a refresh token always comes back
-    )
+    try:
+        creds = flow.run_local_server(
+            host="localhost",
+            port=port,
+            open_browser=open_browser,
+            browser=browser,
+            authorization_prompt_message="Open this URL to grant read-only access: {url}",
+            success_message="ytlake has its refresh token; you can close this tab.",
+            prompt="consent",  # show the consent screen again, so a refresh token always comes back
+        )
+    except OAuth2Error as err:  # the code exchange refused: a wrong secret is invalid_client
+        if err.error == "invalid_client":
+            raise ConsentError(refusal_message(err, (client_secret,))) from None
+        detail = " ".join(f"{err.error}: {err.description or ''}".split())
+        if client_secret:
+            detail = detail.replace(client_secret, "***")
+        raise ConsentError(
+            f"Google refused the consent ({detail[:200]}); run `ytlake auth` again and allow access"
+        ) from None
     missing = missing_scopes(creds.granted_scopes)
     if missing:
         names = ", ".join(m.rsplit("/", 1)[-1] for m in missing)

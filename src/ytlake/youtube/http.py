@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
+from ytlake.interrupts import STOP
 from ytlake.youtube.endpoints import mounts
 from ytlake.youtube.oauth import OAuthSession
 
@@ -195,6 +196,16 @@ class CallStats:
         }
 
 
+class Stopped(RuntimeError):
+    """The run was asked to stop (SIGINT/SIGTERM): no new request, no more waiting."""
+
+
+def sleep_unless_stopped(seconds: float) -> None:
+    """Wait between retries; a stop asked for meanwhile ends the wait and the call at once."""
+    if STOP.wait(seconds):
+        raise Stopped("stopped while waiting to retry")
+
+
 class GoogleHttp:
     """GET Google JSON APIs with classification, retry, token refresh and pacing."""
 
@@ -210,7 +221,7 @@ class GoogleHttp:
         retry_after_max: float = 120.0,
         max_total_wait: float | None = None,
         pool_size: int = 16,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = sleep_unless_stopped,
     ) -> None:
         self.oauth = oauth
         if timeout is None:  # default 30 s; YTLAKE_HTTP_TIMEOUT_S lets tests and slow networks change it
@@ -278,6 +289,8 @@ class GoogleHttp:
     def _get_once(self, base: str, endpoint: str, params: dict[str, Any]) -> ApiResponse:
         refreshed = False
         while True:
+            if STOP.is_set():
+                raise Stopped("stopped before the request was sent")
             self.limiter.wait()
             token = self.oauth.access_token()
             with self._stats_lock:

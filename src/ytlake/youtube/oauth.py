@@ -3,7 +3,8 @@
 The token URI is configurable, so Google and the emulator are reached the same way.
 Access tokens and secrets are never logged or put in an exception message. A transport
 error while refreshing (the token endpoint unreachable for a moment) is retried with
-backoff; a refusal (``invalid_grant``) is not.
+backoff; a refusal is not: ``invalid_client`` (a wrong client id or secret) and
+``invalid_grant`` (an expired or revoked refresh token) each say what to fix, in one line.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ class AuthError(RuntimeError):
     """Google refused our credentials; the message says what to do."""
 
 
+class TokenEndpointUnreachable(AuthError, httpx.TransportError):
+    """The token endpoint could not be reached, retries included: Google (or the network) is
+    down for now — the run stops PARTIAL like any call without an answer, not FAILED."""
+
+
 @dataclass(frozen=True)
 class ClientCredentials:
     client_id: str
@@ -37,6 +43,50 @@ class ClientCredentials:
 
     def __repr__(self) -> str:  # never show secrets
         return f"ClientCredentials(client_id={self.client_id!r}, client_secret=***, refresh_token=***)"
+
+
+#: What to do when the token endpoint refuses the OAuth client itself (``invalid_client``:
+#: an unknown client id, or a secret that is not the client's).
+CLIENT_FIX = (
+    "YT_CLIENT_ID or YT_CLIENT_SECRET is wrong; copy both from your OAuth client in the Google "
+    "Cloud console (APIs & Services > Credentials) into the environment or .env (on Databricks: "
+    "yt_client_id and yt_client_secret in the secret scope)"
+)
+#: What to do when it refuses the refresh token (``invalid_grant``: expired or revoked).
+REFRESH_TOKEN_FIX = "get a new one with `ytlake auth` and update YT_REFRESH_TOKEN"
+
+
+def refusal_message(err: Exception, secrets: tuple[str, ...] = ()) -> str:
+    """One line saying what the token endpoint refused and how to fix it, without secrets.
+
+    ``err`` is google-auth's ``RefreshError`` (``args``: ``"error: description"`` and the
+    JSON answer) or oauthlib's ``OAuth2Error`` (``error``, ``description``). Google answers a
+    wrong client id or secret with 401 ``invalid_client`` and an expired or revoked refresh
+    token with 400 ``invalid_grant``; anything else is reported as a refused refresh token.
+    """
+    error, detail = _refusal(err)
+    for secret in secrets:  # masked first, so no cut below leaves a piece of one
+        if secret:
+            detail = detail.replace(secret, "***")
+    detail = detail.split(",")[0][:200] or "refused"
+    if error == "invalid_client":
+        return f"Google refused the OAuth client ({detail}): {CLIENT_FIX}"
+    return f"Google refused the refresh token ({detail}); {REFRESH_TOKEN_FIX}"
+
+
+def _refusal(err: Exception) -> tuple[str, str]:
+    """``(error code, "code: description" on one line)`` of a token endpoint refusal."""
+    error = str(getattr(err, "error", "") or "")  # oauthlib
+    if error:
+        detail = f"{error}: {getattr(err, 'description', '') or ''}".rstrip(": ")
+    else:  # google-auth
+        answer = err.args[1] if len(err.args) > 1 else None
+        if isinstance(answer, dict) and isinstance(answer.get("error"), str):
+            error = answer["error"]
+        detail = str(err.args[0]) if err.args else "refresh refused"
+        if not error:
+            error = detail.partition(":")[0].strip()
+    return error, " ".join(detail.split())
 
 
 class _HttpxResponse(google.auth.transport.Response):
@@ -123,13 +173,10 @@ class OAuthSession:
         try:
             retrying(self._creds.refresh, self._request)
         except google.auth.exceptions.RefreshError as err:
-            detail = str(err.args[0]) if err.args else "refresh refused"
-            raise AuthError(
-                f"Google refused the refresh token ({detail.split(',')[0]}); "
-                "get a new one with `ytlake auth` and update YT_REFRESH_TOKEN"
-            ) from None
+            secrets = (self._creds.client_secret or "", self._creds.refresh_token or "")
+            raise AuthError(refusal_message(err, secrets)) from None
         except google.auth.exceptions.TransportError as err:
-            raise AuthError(
+            raise TokenEndpointUnreachable(
                 f"cannot reach the OAuth token endpoint ({err}); check --api-root and the network"
             ) from None
         self.refreshes += 1

@@ -1,20 +1,24 @@
 """Which Analytics requests a run makes: the fewest legal ones for its window.
 
-Pure functions over declared reports, the channel's videos and the saved cursors; the
-ingestion task supplies the state (from Bronze) and executes the plan.
+Pure functions over declared reports, the channel's videos and what Bronze already covers;
+the ingestion task supplies the state (from Bronze) and executes the plan.
 
-Rules:
+Rules — coverage, not a high-water mark:
 - the window ends at today (Pacific) minus the latency, or at ``end_date``;
-- per report and scope (the channel, or one video) it starts at the cursor (the last day a
-  previous run landed) minus ``lookback_days`` — restated days are pulled again — or, with
-  no cursor, at ``start_date`` (default 90 days before today); never before a video's
-  Pacific publish day;
+- per report and scope (the channel, or one video) a request starts at the first day of
+  the scope's planned range that no answer in Bronze covers (a gap left by a failed, cut or
+  refused request, whatever landed after it), or ``lookback_days`` before the last covered
+  day (restated days are pulled again), whichever is earlier; with nothing covered, at
+  ``start_date`` (default 90 days before today). The planned range starts where the first
+  answer for the scope started (or at an explicit, earlier ``start_date``: a backfill);
+  never before a video's Pacific publish day;
 - a ``range`` report is one request per scope for the whole window: Google caps no row
   count for one video's ``day`` / ``insightTrafficSourceType,day`` / ``deviceType,day``
   query. It is split only where Google documents a limit — the traffic source report's
   50,000 video-days per query (one video: 136 years) — or where ``chunk_days`` asks to;
 - ``single_day`` reports are asked once per day that had views according to the report they
-  take their days from (fetched first in the same run).
+  take their days from (fetched first in the same run): every such day no answer covers,
+  and again every such day the source report re-pulls this run (restatements).
 """
 
 from __future__ import annotations
@@ -59,17 +63,67 @@ class Request:
 class Window:
     default_start: date
     end: date
+    start_given: bool = False  # an explicit start_date: a backfill may reach before the first answer
 
 
 def window(
     today: date, latency_days: int, start_date: date | None = None, end_date: date | None = None
 ) -> Window:
     end = end_date or today - timedelta(days=latency_days)
-    return Window(start_date or today - timedelta(days=DEFAULT_START_DAYS), end)
+    return Window(start_date or today - timedelta(days=DEFAULT_START_DAYS), end, start_date is not None)
 
 
-def scope_start(win: Window, cursor: date | None, lookback_days: int, not_before: date | None) -> date:
-    start = cursor - timedelta(days=lookback_days) if cursor else win.default_start
+@dataclass(frozen=True)
+class Coverage:
+    """The days of one scope that answers in Bronze cover: merged, sorted, disjoint ranges."""
+
+    ranges: tuple[tuple[date, date], ...]
+    first_asked: date  # the first day any answer for the scope asked (the planned range's start)
+
+    @classmethod
+    def of(cls, ranges: Iterable[tuple[date, date]], first_asked: date) -> Coverage:
+        merged: list[tuple[date, date]] = []
+        for first, last in sorted(r for r in ranges if r[0] <= r[1]):
+            if merged and first <= merged[-1][1] + timedelta(days=1):
+                merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+            else:
+                merged.append((first, last))
+        return cls(tuple(merged), first_asked)
+
+    @property
+    def last(self) -> date | None:
+        """The last covered day (the old cursor), None when nothing is covered."""
+        return self.ranges[-1][1] if self.ranges else None
+
+    def first_gap(self, start: date, end: date) -> date | None:
+        """The first day of ``[start, end]`` no range covers, or None."""
+        day = start
+        for first, last in self.ranges:
+            if last < day:
+                continue
+            if first > day:
+                break
+            day = last + timedelta(days=1)
+        return day if day <= end else None
+
+
+def scope_start(win: Window, coverage: Coverage | None, lookback_days: int, not_before: date | None) -> date:
+    """Where a scope's request starts: the first uncovered day of its planned range, or
+    ``lookback_days`` before the last covered day, whichever is earlier."""
+    if coverage is None:
+        start = win.default_start
+    elif coverage.last is None:  # asked, never answered (refused, cut): from the first day asked
+        start = min(win.default_start, coverage.first_asked)
+    else:
+        planned = coverage.first_asked
+        if win.start_given:
+            planned = min(planned, win.default_start)
+        if not_before and planned < not_before:
+            planned = not_before
+        start = coverage.last - timedelta(days=lookback_days)
+        gap = coverage.first_gap(planned, min(start - timedelta(days=1), win.end))
+        if gap is not None:
+            start = gap
     if not_before and start < not_before:
         start = not_before
     return start
@@ -93,7 +147,7 @@ def range_requests(
     channel_id: str,
     videos: Iterable[VideoInfo],
     win: Window,
-    cursors: Mapping[str, date],
+    coverage: Mapping[str, Coverage],
     lookback_days: int,
     chunk_days: int | None = None,
 ) -> list[Request]:
@@ -105,7 +159,7 @@ def range_requests(
     out = []
     for video_id, published in scopes:
         key = video_id or channel_id
-        start = scope_start(win, cursors.get(key), lookback_days, published)
+        start = scope_start(win, coverage.get(key), lookback_days, published)
         for first, last in chunks(start, win.end, chunk_days):
             out.append(Request(report, channel_id, first, last, video_id))
     return out
@@ -120,3 +174,25 @@ def single_day_requests(
         for video_id, days in days_with_views.items()
         for day in sorted(set(days))
     ]
+
+
+def single_days_to_ask(
+    win: Window,
+    videos: Iterable[VideoInfo],
+    days_with_views: Mapping[str, set[date]],
+    asked: Mapping[str, set[date]],
+    source_starts: Mapping[str, date],
+) -> dict[str, set[date]]:
+    """Per video, the days a ``single_day`` report asks: each day with views (by its source
+    report, any run) up to the window's end that no answer covers yet, and each day with views
+    from where the source report starts this run (``source_starts``: its days may be restated)."""
+    out = {}
+    for v in videos:
+        again_from = source_starts.get(v.video_id, win.end + timedelta(days=1))
+        done = asked.get(v.video_id, set())
+        out[v.video_id] = {
+            d
+            for d in days_with_views.get(v.video_id, set())
+            if v.published_day <= d <= win.end and (d >= again_from or d not in done)
+        }
+    return out

@@ -1,0 +1,68 @@
+"""Coverage, not a high-water mark: where a scope's next request starts (pure functions)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from ytlake.youtube.planning import Coverage, VideoInfo, Window, scope_start, single_days_to_ask
+
+D = date(2026, 3, 1)
+
+
+def day(n: int) -> date:
+    return D + timedelta(days=n)
+
+
+WIN = Window(default_start=day(0), end=day(30))
+
+
+def test_overlapping_and_touching_ranges_merge():
+    cov = Coverage.of([(day(5), day(9)), (day(0), day(3)), (day(4), day(4)), (day(12), day(14))], day(0))
+    assert cov.ranges == ((day(0), day(9)), (day(12), day(14)))
+    assert cov.last == day(14)
+    assert cov.first_gap(day(0), day(20)) == day(10)
+    assert cov.first_gap(day(12), day(14)) is None
+
+
+def test_a_whole_window_covered_asks_only_the_lookback_again():
+    cov = Coverage.of([(day(0), day(28))], day(0))
+    assert scope_start(WIN, cov, 7, None) == day(21)
+
+
+def test_a_gap_behind_a_later_answer_is_asked_again():
+    # days 10-13 failed while 14-28 landed: a high-water mark would start at 28 - 7 = 21
+    cov = Coverage.of([(day(0), day(9)), (day(14), day(28))], day(0))
+    assert scope_start(WIN, cov, 7, None) == day(10)
+
+
+def test_a_gap_inside_the_lookback_needs_no_earlier_start():
+    cov = Coverage.of([(day(0), day(22)), (day(25), day(28))], day(0))
+    assert scope_start(WIN, cov, 7, None) == day(21)
+
+
+def test_a_scope_asked_but_never_answered_starts_where_it_was_first_asked():
+    cov = Coverage.of([], day(3))
+    assert cov.last is None
+    assert scope_start(WIN, cov, 7, None) == day(0)  # the window's start is earlier still
+    assert scope_start(Window(day(5), day(30)), cov, 7, None) == day(3)
+
+
+def test_a_scope_never_asked_starts_at_the_window_start_not_before_publication():
+    assert scope_start(WIN, None, 7, None) == day(0)
+    assert scope_start(WIN, None, 7, day(4)) == day(4)
+
+
+def test_days_before_the_first_answer_are_not_gaps_unless_a_start_date_asks_for_them():
+    cov = Coverage.of([(day(10), day(28))], day(10))
+    assert scope_start(Window(day(0), day(30)), cov, 7, None) == day(21)
+    assert scope_start(Window(day(0), day(30), start_given=True), cov, 7, None) == day(0)
+    assert scope_start(Window(day(0), day(30), start_given=True), cov, 7, day(6)) == day(6)
+
+
+def test_single_days_asked_are_the_uncovered_days_with_views_and_the_source_restatement_window():
+    video = VideoInfo("v", day(0))
+    views = {"v": {day(2), day(5), day(20), day(26), day(31)}}
+    asked = {"v": {day(2), day(20), day(26)}}
+    got = single_days_to_ask(WIN, [video], views, asked, {"v": day(24)})
+    # day 5: never answered; day 26: the daily report re-pulls from day 24; day 31: after the window
+    assert got == {"v": {day(5), day(26)}}
