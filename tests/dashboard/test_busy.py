@@ -219,7 +219,7 @@ def test_damage_met_by_a_query_is_a_sentence(tmp_path, monkeypatch):
         f"c = duckdb.connect({str(path)!r})\n"
         "c.execute('CREATE SCHEMA gold'); c.execute('CHECKPOINT')\n"
         "c.execute(\"CREATE TABLE gold.gold_channel_daily_summary AS SELECT DATE '2026-03-01' + "
-        "(range % 10)::INT AS date, range AS views FROM range(300000)\")\n"
+        '(range % 10)::INT AS date, range AS views FROM range(300000)")\n'
         "os._exit(0)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
