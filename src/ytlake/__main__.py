@@ -1,3 +1,27 @@
-from ytlake.cli import main
+"""``python -m ytlake`` and the ``ytlake`` console script.
 
-raise SystemExit(main())
+The command's modules take a moment to import; SIGINT or SIGTERM in that moment is one line
+and exit 130 too (nothing has been written yet), not a traceback."""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def entry() -> int:
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        from ytlake.cli import main
+    except KeyboardInterrupt:
+        sys.stderr.write("ytlake: error: interrupted while starting; nothing was written\n")
+        return 130
+    return main()
+
+
+if __name__ == "__main__":
+    raise SystemExit(entry())

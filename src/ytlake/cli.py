@@ -149,7 +149,11 @@ def run(
             result = run_local(options, on_event=progress.event)
     except KeyboardInterrupt as err:  # click would turn it into a silent exit 130
         progress.close()
-        _error(str(err) if isinstance(err, RunAborted) else "interrupted before the run started")
+        _error(
+            str(err)
+            if isinstance(err, RunAborted)
+            else "interrupted; `ytlake runs` shows the run's status (what landed stays in Bronze)"
+        )
         raise typer.Exit(130) from None
     finally:
         progress.close()
@@ -172,19 +176,23 @@ def _is_disk_full(text: str) -> bool:
 
 
 def _plan_for(options):
+    """The plan of the next run; a first run lists the channel and its uploads to estimate it."""
     from ytlake.plan import plan_next_run
+    from ytlake.runlocal import channel_lister
     from ytlake.settings import pacific_today
 
-    return plan_next_run(
-        options.lakehouse,
-        options.catalog,
-        options.today or pacific_today(),
-        options.start_date,
-        options.end_date,
-        options.lookback_days,
-        options.latency_days,
-        options.chunk_days,
-    )
+    with channel_lister(options) as lister:
+        return plan_next_run(
+            options.lakehouse,
+            options.catalog,
+            options.today or pacific_today(),
+            options.start_date,
+            options.end_date,
+            options.lookback_days,
+            options.latency_days,
+            options.chunk_days,
+            list_channel=lister,
+        )
 
 
 def _check_budget(options, budget: int) -> None:
@@ -201,6 +209,10 @@ def _check_budget(options, budget: int) -> None:
 
 @app.command(epilog="Example: ytlake plan --requests-per-second 5")
 def plan(
+    source: Annotated[
+        Source, typer.Option(help="where a first run's channel is listed: auto, demo or google")
+    ] = Source.auto,
+    api_root: Annotated[str | None, typer.Option(help="send the Google calls to this base URL")] = None,
     lakehouse: Annotated[Path, typer.Option(help="DuckDB lakehouse file")] = DEFAULT_LAKEHOUSE_PATH,
     catalog: Annotated[str, typer.Option(help="catalog name")] = "youtube_analytics",
     start_date: Annotated[str | None, typer.Option(help="first Pacific day (first run)")] = None,
@@ -214,10 +226,13 @@ def plan(
     concurrency: Annotated[int, typer.Option(help="concurrent Analytics requests")] = 8,
     requests_per_second: Annotated[float | None, typer.Option(help="client-side request limit")] = None,
 ) -> None:
-    """Print the Data API units and Analytics requests the next run will make, before spending any."""
+    """Print the Data API units and Analytics requests the next run will make, before spending any
+    (a first run's plan lists the channel and its uploads: a few Data API units, said so)."""
     from ytlake.runlocal import RunOptions
 
     options = RunOptions(
+        source=source.value,
+        api_root=api_root,
         lakehouse=lakehouse,
         catalog=catalog,
         start_date=_date("--start-date")(start_date),
@@ -695,8 +710,8 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     except typer.Exit as err:
         return int(err.exit_code)
-    except typer.Abort:
-        err_console.print("ytlake: aborted", highlight=False)
+    except (typer.Abort, KeyboardInterrupt):
+        _error("interrupted")
         return 130
     except OSError as err:
         if err.errno != errno.ENOSPC:

@@ -20,6 +20,7 @@ from types import FrameType
 STOP = threading.Event()
 _state = threading.local()
 _pending: list[int] = []
+_received: list[int] = []
 
 
 class Interrupted(KeyboardInterrupt):
@@ -37,10 +38,18 @@ def _shield_depth() -> int:
 
 def _handler(signum: int, frame: FrameType | None) -> None:
     STOP.set()
+    _received.append(signum)
     if _shield_depth() > 0:
         _pending.append(signum)
         return
     raise Interrupted(signum)
+
+
+def reraise_if_stopped(err: BaseException) -> None:
+    """Raise :class:`Interrupted` when ``err`` is how a stop reached us in disguise: DuckDB, for
+    one, turns the exception our handler raised mid-query into its own ``InterruptException``."""
+    if STOP.is_set() and _received:
+        raise Interrupted(_received[-1]) from err
 
 
 @contextlib.contextmanager
@@ -64,6 +73,7 @@ def handling_signals() -> Iterator[None]:
         yield
         return
     STOP.clear()
+    _received.clear()
     previous = {s: signal.signal(s, _handler) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield

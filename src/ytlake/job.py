@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from ytlake import paths
+from ytlake.interrupts import reraise_if_stopped
 from ytlake.taskvalues import JobContext, LocalTaskValues, TaskState, job_context
 
 JOB_KEY = "youtube_analytics_job"
@@ -384,6 +385,7 @@ def run_job(
             else:
                 result.state = "SUCCESS"
         except Exception as err:
+            reraise_if_stopped(err)  # a SIGINT/SIGTERM that reached us wrapped stops the run
             result.state = "FAILED"
             result.error = f"{type(err).__name__}: {err}".splitlines()[0]
             result.traceback = traceback.format_exc()

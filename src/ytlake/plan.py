@@ -9,16 +9,28 @@ uploads since the last run, and the country requests for days not seen yet, are 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 from ytlake.lakehouse import open_engine
-from ytlake.tasks.ingest_state import coverage, covered_days, days_with_views, known_videos
-from ytlake.youtube.data_api import MAX_PAGE
-from ytlake.youtube.planning import chunks, range_requests, scope_start, single_days_to_ask, window
+from ytlake.tasks.ingest_state import coverage, covered_days, days_with_views, known_videos, pacific_day
+from ytlake.youtube.data_api import MAX_PAGE, DataApi, uploads_playlist_id
+from ytlake.youtube.endpoints import ApiRoot
+from ytlake.youtube.http import GoogleApiError, GoogleHttp
+from ytlake.youtube.planning import (
+    VideoInfo,
+    Window,
+    chunks,
+    range_requests,
+    scope_start,
+    single_days_to_ask,
+    window,
+)
 from ytlake.youtube.reports import REPORTS, REPORTS_BY_NAME
 
 
@@ -41,6 +53,60 @@ class Plan:
         return self.total / rate
 
 
+@dataclass
+class Uploads:
+    """The channel and its uploads as the Data API lists them (a few units: one per page)."""
+
+    channel_id: str
+    videos: list[VideoInfo]
+    units: int
+
+
+def list_uploads(http: GoogleHttp, root: ApiRoot) -> Uploads:
+    """``channels.list(mine=true)`` and every page of the uploads playlist, with each video's
+    Pacific publish day (``contentDetails.videoPublishedAt``)."""
+    api = DataApi(http, root.data_api)
+    channel_id, playlist = uploads_playlist_id(api.my_channel())
+    videos, units = [], 1
+    try:
+        for page in api.playlist_pages(playlist):
+            units += 1
+            for item in (page.json or {}).get("items") or []:
+                details = item.get("contentDetails") or {}
+                with contextlib.suppress(KeyError, TypeError, ValueError):
+                    videos.append(VideoInfo(details["videoId"], pacific_day(details["videoPublishedAt"])))
+    except GoogleApiError as err:
+        if err.status != 404 or err.reason != "playlistNotFound":
+            raise
+        units += 1  # a channel that never uploaded
+    return Uploads(channel_id, videos, units)
+
+
+def first_run_plan(plan: Plan, win: Window, chunk_days: int | None, uploads: Uploads) -> Plan:
+    """A first run's requests, from the listed uploads: every range report once per scope
+    from the window's start (or the publish day); country at most one request per video-day."""
+    videos = [v for v in uploads.videos if v.published_day <= win.end]
+    plan.videos = len(uploads.videos)
+    plan.data_api_units = {
+        "channels.list": 1,
+        "playlistItems.list": max(1, math.ceil(len(uploads.videos) / MAX_PAGE)),
+        "videos.list": math.ceil(len(uploads.videos) / MAX_PAGE),
+    }
+    for report in REPORTS:
+        if report.grain == "range":
+            reqs = range_requests(report, uploads.channel_id, videos, win, {}, 0, chunk_days)
+            plan.analytics_requests[report.name] = len(reqs)
+        else:
+            plan.analytics_requests[report.name] = sum(
+                (win.end - max(win.default_start, v.published_day)).days + 1 for v in videos
+            )
+    plan.notes.append(
+        f"first run: listed the channel {uploads.channel_id} and its uploads to plan it "
+        f"({uploads.units} Data API unit(s) spent); country requests are an upper bound (days with views)"
+    )
+    return plan
+
+
 def plan_next_run(
     lakehouse: Path,
     catalog: str,
@@ -50,10 +116,19 @@ def plan_next_run(
     lookback_days: int,
     latency_days: int,
     chunk_days: int | None = None,
+    list_channel: Callable[[], Uploads] | None = None,
 ) -> Plan:
+    """The next run's requests. On a first run (nothing in Bronze yet) ``list_channel`` lists
+    the channel's uploads (a few Data API units) and the plan is estimated from them."""
     win = window(today, latency_days, start_date, end_date)
     plan = Plan(today, win.end, None)
-    if not Path(lakehouse).is_file():
+    first = not Path(lakehouse).is_file()
+    if not first:
+        with open_engine("duckdb", lakehouse, catalog) as engine:
+            first = not engine.table_exists("bronze.channels_raw") or engine.count("bronze.channels_raw") == 0
+    if first:
+        if list_channel is not None:
+            return first_run_plan(plan, win, chunk_days, list_channel())
         plan.notes.append("no lakehouse yet: a first run lists the channel to learn its videos")
         plan.data_api_units = {"channels.list": 1, "playlistItems.list": 1, "videos.list": 1}
         plan.analytics_requests = {"channel_daily": len(chunks(win.default_start, win.end, chunk_days))}

@@ -215,6 +215,46 @@ def _demo_emulator(options: RunOptions, today: date, start: date) -> Iterator[st
         yield emu.base_url
 
 
+@contextlib.contextmanager
+def channel_lister(options: RunOptions) -> Iterator[Callable[[], Any]]:
+    """A function that lists the run's channel and uploads (``ytlake.plan.list_uploads``), for
+    planning a first run: against the demo emulator, ``--api-root`` or Google."""
+    from ytlake.plan import list_uploads
+    from ytlake.youtube.http import GoogleHttp
+    from ytlake.youtube.oauth import OAuthSession
+
+    today = options.today or pacific_today()
+    secrets = Secrets()
+    if options.resolved_source(secrets) == "demo" and not options.api_root:
+        cm: contextlib.AbstractContextManager[str | None] = _demo_emulator(
+            options, today, demo_world_start(options, today)
+        )
+        credentials = DEMO_CREDENTIALS
+    else:
+        cm = contextlib.nullcontext(options.api_root)
+        if options.api_root and not secrets.yt_refresh_token:
+            credentials = DEMO_CREDENTIALS
+        else:
+            credentials = ClientCredentials(
+                secrets.yt_client_id or "",
+                secrets.yt_client_secret.get_secret_value() if secrets.yt_client_secret else "",
+                secrets.yt_refresh_token.get_secret_value() if secrets.yt_refresh_token else "",
+            )
+    with cm as base_url:
+        root = ApiRoot.under(base_url) if base_url else ApiRoot()
+
+        def lister() -> Any:
+            oauth = OAuthSession(credentials, root.token_uri)
+            http = GoogleHttp(oauth)
+            try:
+                return list_uploads(http, root)
+            finally:
+                http.close()
+                oauth.close()
+
+        yield lister
+
+
 def variables_for(options: RunOptions) -> dict[str, Any]:
     """The bundle variables ``ytlake run``'s flags override."""
     out: dict[str, Any] = {
@@ -326,11 +366,13 @@ def run_local(
 class RunAborted(KeyboardInterrupt):
     """The run was interrupted (SIGINT/SIGTERM) and recorded ABORTED; what landed stays."""
 
-    def __init__(self, run_id: str, signal_name: str, log_path: Path | None) -> None:
+    def __init__(self, run_id: str, signal_name: str, log_path: Path | None, recorded: bool = True) -> None:
         self.run_id, self.signal_name, self.log_path = run_id, signal_name, log_path
         super().__init__(
             f"interrupted ({signal_name}): run {run_id} ABORTED; what landed stays in Bronze and the next "
             "run asks for the rest"
+            if recorded
+            else f"interrupted ({signal_name}) before run {run_id} was recorded; nothing landed"
         )
 
 
@@ -348,16 +390,20 @@ def _check_identity(options: RunOptions) -> None:
             raise SettingsError(str(err)) from None
 
 
-def _close_aborted(options: RunOptions, run_id: str, signal_name: str, ctx: JobContext) -> None:
-    """Record the interrupted run as ABORTED (signals held back meanwhile)."""
-    from ytlake.tasks.run_log import mark_aborted
-
+def _close_aborted(options: RunOptions, run_id: str, signal_name: str, ctx: JobContext) -> bool:
+    """Record the interrupted run as ABORTED (signals held back meanwhile); False when the run
+    had not been recorded yet (interrupted before init_run_context wrote it)."""
     with shielded():
         try:
+            from ytlake.tasks.run_log import mark_aborted
+
             with open_engine(options.engine, options.lakehouse, options.catalog) as engine:
-                mark_aborted(engine, f"run_id = '{run_id}'", f"interrupted ({signal_name})", ctx.states())
+                return bool(
+                    mark_aborted(engine, f"run_id = '{run_id}'", f"interrupted ({signal_name})", ctx.states())
+                )
         except Exception as err:  # the next run marks it ABORTED anyway
             log.warning("could not record run %s as ABORTED: %s", run_id, err)
+            return True
 
 
 def _run_local(
@@ -446,8 +492,8 @@ def _run_local(
         except KeyboardInterrupt as err:
             signal_name = err.signal_name if isinstance(err, Interrupted) else "SIGINT"
             log_file.write(f"--- interrupted ({signal_name})\n")
-            _close_aborted(options, run_id, signal_name, ctx)
-            raise RunAborted(run_id, signal_name, log_path) from None
+            recorded = _close_aborted(options, run_id, signal_name, ctx)
+            raise RunAborted(run_id, signal_name, log_path, recorded) from None
         for result in run.results.values():
             if result.traceback:
                 log_file.write(f"--- {result.task_key} failed\n{result.traceback}\n")

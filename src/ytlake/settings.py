@@ -92,7 +92,8 @@ def redact_url(url: str | None) -> str | None:
         if "@" in netloc:
             netloc = "***@" + netloc.rsplit("@", 1)[1]
         query = urlencode(
-            [(k, "***" if k.lower() in _SECRET_QUERY_KEYS else v) for k, v in parse_qsl(parts.query, True)]
+            [(k, "***" if k.lower() in _SECRET_QUERY_KEYS else v) for k, v in parse_qsl(parts.query, True)],
+            safe="*",
         )
         return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
     except ValueError:

@@ -192,16 +192,20 @@ class Campaign:
             settle(emu.base_url, lake, TODAY, case)
         return finish(case, lake, self.clean(TODAY))
 
-    def interrupts(self, n: int) -> Case:
+    def interrupts(self, n: int, plan: list[tuple[str, signal.Signals]] | None = None) -> Case:
         """``n`` runs in a row, each killed (SIGKILL) or interrupted (SIGINT) at a random
-        moment of a random task; then a healthy run."""
+        moment of a random task (or of the tasks ``plan`` names); then a healthy run."""
+        n = len(plan) if plan else n
         case = Case(f"{n} kills and interrupts in a row, then a healthy run", "")
         lake = self.lake("interrupts")
         kinds = {"SIGKILL": 0, "SIGINT": 0, "ended before": 0}
         with running_emulator(world(TODAY), EmulatorConfig(latency_ms=10)) as emu:
-            for _ in range(n):
-                task = self.rng.choice(TASKS)
-                sig = self.rng.choice((signal.SIGKILL, signal.SIGINT))
+            for i in range(n):
+                task, sig = (
+                    plan[i]
+                    if plan
+                    else (self.rng.choice(TASKS), self.rng.choice((signal.SIGKILL, signal.SIGINT)))
+                )
                 delay = self.rng.uniform(0.0, 1.0)
                 proc, err_path = _start_run(emu.base_url, lake)
                 if not _wait_for(lake, proc, f"--- {task}"):
@@ -216,8 +220,10 @@ class Campaign:
                 code = proc.wait(timeout=600)
                 status = _last_status(lake)
                 case.statuses.append(status)
-                if sig == signal.SIGINT and code != 130 and status in ("SUCCEEDED", "PARTIAL", "FAILED"):
-                    kinds["ended before"] += 1  # the run had ended: the signal met the exiting process
+                if sig == signal.SIGINT and status in ("SUCCEEDED", "PARTIAL") and code in (0, 4, 130):
+                    kinds["ended before"] += (
+                        1  # the run had been recorded: the signal met the exiting process
+                    )
                     continue
                 kinds[sig.name] += 1
                 if sig == signal.SIGINT:
@@ -403,6 +409,7 @@ def _serve(port: int) -> subprocess.Popen:
 def _start_run(base_url: str, lake: Path) -> tuple[subprocess.Popen, Path]:
     env_ = {k: v for k, v in os.environ.items() if not k.startswith("YT_")}
     lake.parent.mkdir(parents=True, exist_ok=True)
+    earlier = set((lake.parent / "logs").glob("*.log"))
     err_path = Path(tempfile.mktemp(prefix="stderr-", dir=lake.parent.parent))
     proc = subprocess.Popen(
         [
@@ -423,16 +430,18 @@ def _start_run(base_url: str, lake: Path) -> tuple[subprocess.Popen, Path]:
         stderr=err_path.open("w"),
         env=env_,
     )
+    proc.earlier_logs = earlier  # type: ignore[attr-defined]
     return proc, err_path
 
 
 def _wait_for(lake: Path, proc: subprocess.Popen, marker: str, timeout_s: float = 300) -> bool:
-    """True when the newest run log shows ``marker`` while the run is alive."""
+    """True when this run's log (one not there before it started) shows ``marker`` while the
+    run is alive."""
     logs = lake.parent / "logs"
-    started = time.time()
+    earlier = getattr(proc, "earlier_logs", set())
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and proc.poll() is None:
-        fresh = [p for p in logs.glob("*.log") if p.stat().st_mtime >= started - 1] if logs.is_dir() else []
+        fresh = set(logs.glob("*.log")) - earlier if logs.is_dir() else set()
         if any(marker in p.read_text(errors="replace") for p in fresh):
             return True
         time.sleep(0.02)

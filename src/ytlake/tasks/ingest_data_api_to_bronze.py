@@ -115,9 +115,10 @@ def main(argv: list[str] | None = None) -> int:
             common.log.warning("%s: %s", TASK_KEY, partial)
         stats = http.stats.as_dict()
     with common.engine_from(args) as engine:
-        landing.flush(
-            replace_run_rows_of=TABLES, engine=engine
-        )  # one transaction: a rerun replaces this run's rows
+        # one transaction: a rerun of this run replaces its rows
+        landing.flush(replace_run_rows_of=TABLES, engine=engine)
+        if channel_id:  # the first run records the lakehouse's channel
+            identity.register_if_new(engine, "channel", channel_id, run.run_id)
     written = {t: landing.written.get(t, 0) for t in TABLES}
     if landing.quarantined and not partial:
         partial = (

@@ -76,8 +76,8 @@ def _log_events(engine: Engine, events: list[dict], run_id: str, pipeline: str) 
     """Record the refresh in bronze.lakeflow_event_log (a rerun of the run replaces its events)."""
     if not engine.table_exists("bronze.lakeflow_event_log"):
         engine.bootstrap()
-    engine.delete(
+    engine.replace_where(  # one transaction: the run's events are never half replaced
         "bronze.lakeflow_event_log",
         f"run_id = {common.sql_string(run_id)} AND pipeline = {common.sql_string(pipeline)}",
+        pa.Table.from_pylist(events, schema=EVENT_SCHEMA),
     )
-    engine.append("bronze.lakeflow_event_log", pa.Table.from_pylist(events, schema=EVENT_SCHEMA))
