@@ -20,7 +20,12 @@ def entry() -> int:
     except KeyboardInterrupt:
         sys.stderr.write("ytlake: error: interrupted while starting; nothing was written\n")
         return 130
-    return main()
+    code = main()
+    # the work is done and its status recorded: a signal now must not turn the exit code into
+    # a death by signal while the interpreter shuts down
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, signal.SIG_IGN)
+    return code
 
 
 if __name__ == "__main__":

@@ -372,7 +372,8 @@ class RunAborted(KeyboardInterrupt):
             f"interrupted ({signal_name}): run {run_id} ABORTED; what landed stays in Bronze and the next "
             "run asks for the rest"
             if recorded
-            else f"interrupted ({signal_name}) before run {run_id} was recorded; nothing landed"
+            else f"interrupted ({signal_name}) while run {run_id} was starting; nothing of it landed "
+            "(the next run closes it ABORTED if it was recorded)"
         )
 
 

@@ -220,7 +220,7 @@ class Campaign:
                 code = proc.wait(timeout=600)
                 status = _last_status(lake)
                 case.statuses.append(status)
-                if sig == signal.SIGINT and status in ("SUCCEEDED", "PARTIAL") and code in (0, 4, 130):
+                if sig == signal.SIGINT and status in ("SUCCEEDED", "PARTIAL") and code in (0, 4, 130, -2):
                     kinds["ended before"] += (
                         1  # the run had been recorded: the signal met the exiting process
                     )
@@ -229,7 +229,14 @@ class Campaign:
                 if sig == signal.SIGINT:
                     stderr = err_path.read_text(errors="replace")
                     lines = [line for line in stderr.splitlines() if line.startswith("ytlake: error:")]
-                    if code != 130 or len(lines) != 1 or "Traceback" in stderr or status != "ABORTED":
+                    # ABORTED, or RUNNING when the signal cut the run's first write: the next run
+                    # closes it (the final left_running check)
+                    if (
+                        code != 130
+                        or len(lines) != 1
+                        or "Traceback" in stderr
+                        or status not in ("ABORTED", "RUNNING")
+                    ):
                         case.failures.append(
                             f"SIGINT in {task}: exit {code}, {status}, stderr {stderr[-300:]!r}"
                         )
