@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -32,20 +31,14 @@ from pathlib import Path
 from ytlake.emulator.server import running_emulator
 from ytlake.emulator.service import EmulatorConfig
 from ytlake.emulator.world import World
+from ytlake.job import job_tasks, load_bundle
+from ytlake.tasks.dbt import environment as env
 from ytlake.youtube import shapes
 
 from .helpers import START, TODAY, gold, grain_duplicates, run, sql, world
 
-TASKS = (
-    "init_run_context",
-    "ingest_data_api_to_bronze",
-    "ingest_analytics_api_to_bronze",
-    "run_lakeflow_pipeline",
-    "dbt_run_gold",
-    "dbt_test",
-    "optimize_tables",
-    "finalize_run_log",
-)
+#: the job's tasks, from the bundle
+TASKS = tuple(spec.task_key for spec in job_tasks(load_bundle()))
 
 
 @dataclass
@@ -106,20 +99,6 @@ def settle(base_url: str, lake: Path, today: date, case: Case, tries: int = 3) -
         case.statuses.append(str(result.run_status))
         if result.run_status == "SUCCEEDED":
             return
-
-
-@contextlib.contextmanager
-def env(**values: str) -> Iterator[None]:
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 class Campaign:

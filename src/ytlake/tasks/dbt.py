@@ -51,7 +51,8 @@ def add_dbt_args(p: argparse.ArgumentParser) -> None:
 
 
 @contextmanager
-def _env(values: dict[str, str]) -> Iterator[None]:
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the block, then put back what was there."""
     old = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
     try:
@@ -175,7 +176,7 @@ def run_dbt(command: str, args: argparse.Namespace, extra: list[str] | None = No
         from ytlake.lakehouse import DuckDBEngine
 
         holder = DuckDBEngine(lakehouse, args.catalog)  # the same path as dbt's: one DuckDB instance
-    with _env(env), _without_dotenv():
+    with environment(env), _without_dotenv():
         try:
             res = dbtRunner().invoke(cli)
         finally:
