@@ -128,7 +128,7 @@ class Campaign:
         case = Case(f"faults at {rate:.0%}, then healthy reruns", f"fault_rate={rate}, 1 s retry budget")
         lake = self.lake("faults")
         config = EmulatorConfig(fault_rate=rate, seed=self.rng.randrange(10**6))
-        with env(YTLAKE_HTTP_MAX_WAIT_S="1"), running_emulator(world(TODAY), config) as emu:
+        with env({"YTLAKE_HTTP_MAX_WAIT_S": "1"}), running_emulator(world(TODAY), config) as emu:
             case.statuses.append(str(run(emu.base_url, lake, TODAY).run_status))
             case.notes.append(f"injected {sum(emu.emulator.stats.faults.values())} faults")
         with running_emulator(world(TODAY)) as emu:
@@ -139,7 +139,7 @@ class Campaign:
         case = Case("server throttling, then a healthy rerun", f"--max-rps {max_rps:g}, 1 s retry budget")
         lake = self.lake("throttled")
         with (
-            env(YTLAKE_HTTP_MAX_WAIT_S="1"),
+            env({"YTLAKE_HTTP_MAX_WAIT_S": "1"}),
             running_emulator(world(TODAY), EmulatorConfig(max_rps=max_rps)) as emu,
         ):
             case.statuses.append(str(run(emu.base_url, lake, TODAY).run_status))
@@ -155,7 +155,7 @@ class Campaign:
         server = _serve(port)
         try:
             delay = self.rng.uniform(0.05, 0.5)
-            with env(YTLAKE_HTTP_MAX_WAIT_S="2"):  # the run gives up on a dead server in seconds
+            with env({"YTLAKE_HTTP_MAX_WAIT_S": "2"}):  # the run gives up on a dead server in seconds
                 proc, _ = _start_run(f"http://127.0.0.1:{port}", lake)
             if _wait_for(lake, proc, "--- ingest_analytics_api_to_bronze"):
                 time.sleep(delay)
