@@ -71,7 +71,7 @@ def print_facts(lakehouse: str, engine: str) -> None:
         ).to_pylist()[0]
         bronze_total = {
             t: eng.count(f"bronze.{t}")
-            for t in ("analytics_video_country_raw", "analytics_video_daily_raw", "videos_raw")
+            for t in ("analytics_video_country_daily_raw", "analytics_video_daily_raw", "videos_raw")
         }
     rows = table_rows(path, engine, "youtube_analytics", last["run_id"])
     rows.pop("__run_status__", None)

@@ -75,7 +75,7 @@ USING DELTA
 COMMENT 'Analytics v2 reports.query, one video by day: one row per call.'
 TBLPROPERTIES ('ytlake.layer' = 'bronze');
 
-CREATE TABLE IF NOT EXISTS ${catalog}.bronze.analytics_video_traffic_source_raw (
+CREATE TABLE IF NOT EXISTS ${catalog}.bronze.analytics_video_traffic_source_daily_raw (
   snapshot_date DATE NOT NULL COMMENT 'Pacific-time day of the run that fetched this row',
   ingest_ts_utc TIMESTAMP NOT NULL COMMENT 'When the answer was received (UTC)',
   source_system STRING NOT NULL COMMENT 'google (the real APIs) or emulator',
@@ -88,7 +88,7 @@ USING DELTA
 COMMENT 'Analytics v2 reports.query, one video by insightTrafficSourceType and day: one row per call.'
 TBLPROPERTIES ('ytlake.layer' = 'bronze');
 
-CREATE TABLE IF NOT EXISTS ${catalog}.bronze.analytics_video_country_raw (
+CREATE TABLE IF NOT EXISTS ${catalog}.bronze.analytics_video_country_daily_raw (
   snapshot_date DATE NOT NULL COMMENT 'Pacific-time day of the run that fetched this row',
   ingest_ts_utc TIMESTAMP NOT NULL COMMENT 'When the answer was received (UTC)',
   source_system STRING NOT NULL COMMENT 'google (the real APIs) or emulator',
@@ -101,7 +101,7 @@ USING DELTA
 COMMENT 'Analytics v2 reports.query, one video by country for one Pacific day: one row per call.'
 TBLPROPERTIES ('ytlake.layer' = 'bronze');
 
-CREATE TABLE IF NOT EXISTS ${catalog}.bronze.analytics_video_device_raw (
+CREATE TABLE IF NOT EXISTS ${catalog}.bronze.analytics_video_device_daily_raw (
   snapshot_date DATE NOT NULL COMMENT 'Pacific-time day of the run that fetched this row',
   ingest_ts_utc TIMESTAMP NOT NULL COMMENT 'When the answer was received (UTC)',
   source_system STRING NOT NULL COMMENT 'google (the real APIs) or emulator',
@@ -173,4 +173,16 @@ CREATE TABLE IF NOT EXISTS ${catalog}.bronze.lakehouse_identity (
 )
 USING DELTA
 COMMENT 'What this lakehouse holds, recorded by its first run: its source and its channel(s). A run from another source or world, or for a channel not registered here, is refused before anything is written.'
+TBLPROPERTIES ('ytlake.layer' = 'bronze');
+
+CREATE TABLE IF NOT EXISTS ${catalog}.bronze.run_task_log (
+  run_id STRING NOT NULL COMMENT 'The job run (run_context_log.run_id; on Databricks {{job.run_id}})',
+  task_key STRING NOT NULL COMMENT 'The job task that completed',
+  task_run_id STRING COMMENT 'The task run ({{task.run_id}} on Databricks); a repair writes a new one',
+  started_ts_utc TIMESTAMP NOT NULL COMMENT 'When the task started (UTC)',
+  finished_ts_utc TIMESTAMP NOT NULL COMMENT 'When the task completed (UTC)',
+  outputs STRING NOT NULL COMMENT 'JSON: what the task hands later tasks and the run summary (rows, requests, partial, warnings, ...)'
+)
+USING DELTA
+COMMENT 'One row per task of a run that completed (a rerun or repair replaces it): how one task hands state to the next without task values, so a repair of one task reads what a whole run would.'
 TBLPROPERTIES ('ytlake.layer' = 'bronze');

@@ -25,7 +25,7 @@ def test_the_data_model_has_every_layer_with_keys_and_lineage():
         "gold.gold_video_device_daily_summary",
     ):
         assert f'"{table}"' in dot
-    assert '"bronze.analytics_video_country_raw" -> "silver.fact_video_country_metrics"' in dot
+    assert '"bronze.analytics_video_country_daily_raw" -> "silver.fact_video_country_metrics"' in dot
     assert '"silver.fact_video_daily_metrics" -> "gold.gold_video_daily_summary"' in dot
     assert "key: country_code" in dot
     assert "dbt_run_gold" in architecture_dot()

@@ -11,7 +11,7 @@ from ytlake.job import (
     to_argv,
     topological_order,
 )
-from ytlake.taskvalues import JobContext, LocalTaskValues
+from ytlake.jobcontext import JobContext
 
 TASKS = [
     "init_run_context",
@@ -117,7 +117,7 @@ def test_a_failed_task_skips_its_dependants_but_not_all_done_tasks():
         if spec.task_key == "run_lakeflow_pipeline":
             raise RuntimeError("boom")
 
-    ctx = JobContext(LocalTaskValues())
+    ctx = JobContext()
     run = run_job(context=ctx, runner=runner)
     assert ran == [*TASKS[:4], "finalize_run_log"]
     states = {k: r.state for k, r in run.results.items()}
@@ -131,9 +131,7 @@ def test_only_runs_the_named_tasks_and_excludes_the_rest():
     """As ``databricks bundle run --only``: the others end EXCLUDED and hold nothing back."""
     ran = []
     only = ("init_run_context", "run_lakeflow_pipeline", "finalize_run_log")
-    run = run_job(
-        context=JobContext(LocalTaskValues()), runner=lambda spec, argv: ran.append(spec.task_key), only=only
-    )
+    run = run_job(context=JobContext(), runner=lambda spec, argv: ran.append(spec.task_key), only=only)
     assert ran == list(only)
     states = {k: r.state for k, r in run.results.items()}
     assert {k for k, s in states.items() if s == "EXCLUDED"} == set(TASKS) - set(only)

@@ -26,7 +26,7 @@ WITH envelopes AS (
       payload,
       'STRUCT<status: INT, request: STRUCT<params: STRUCT<ids: STRING, filters: STRING, startDate: STRING, endDate: STRING>>, body: STRUCT<columnHeaders: ARRAY<STRUCT<name: STRING>>, `rows`: ARRAY<ARRAY<STRING>>>>'
     ) AS answer
-  FROM bronze.analytics_video_device_raw
+  FROM bronze.analytics_video_device_daily_raw
 ),
 
 answers AS (

@@ -6,11 +6,17 @@ Three opinions, each problem reported with the YAML path where it is:
    ``${var.x}`` declared, every ``depends_on`` and resource reference resolving, serverless
    tasks with an environment, a production target with a ``root_path``, unique task keys;
 3. the ``databricks-bundles`` package's typed models (``Job.from_dict``,
-   ``Pipeline.from_dict``), which track newer CLI versions than the schema.
+   ``Pipeline.from_dict``), which track newer CLI versions than the schema;
+4. Databricks as it really runs (this project's bundle): the CLI the workflows pin knows
+   every field used (``data/databricks_cli_fields.yml``) and README names it, no task reads
+   task values, every task gets the job run id, ``finalize_run_log`` fails a FAILED run.
 """
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -185,4 +191,258 @@ def validate_bundle(root: Path | None = None, schema_path: Path | None = None) -
         problems += schema_problems(bundle.config, schema)
     problems += rule_problems(bundle)
     problems += model_problems(bundle)
+    if root is None:  # this project: its workflows, README and code too
+        problems += databricks_problems(bundle)
+    return problems
+
+
+# -- Databricks as it really runs ----------------------------------------------------------
+CLI_FIELDS = Path(__file__).resolve().parent / "data" / "databricks_cli_fields.yml"
+SETUP_CLI = "databricks/setup-cli"
+FINALIZE = "finalize_run_log"
+_TASK_VALUES = re.compile(r"taskValues|task_values")
+_README_CLI = re.compile(r"Databricks CLI v?(\d+\.\d+\.\d+)")
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in str(text).lstrip("v").split("."))
+
+
+def _path_regex(pattern: str) -> re.Pattern[str]:
+    if pattern == "**":
+        return re.compile(r".*")
+    out = re.escape(pattern).replace(r"\[\*\]", r"\[\d+\]").replace(r"\*", r"[^.\[\]]+")
+    return re.compile(out)
+
+
+def cli_fields(path: Path = CLI_FIELDS) -> list[dict[str, Any]]:
+    import yaml
+
+    return list(yaml.safe_load(path.read_text(encoding="utf-8"))["fields"])
+
+
+def required_cli(bundle: Bundle, fields: list[dict[str, Any]] | None = None) -> tuple[str, list[str]]:
+    """The oldest CLI that knows every field the bundle uses, and those fields' paths."""
+    used: dict[str, str] = {}
+    table = fields if fields is not None else cli_fields()
+    for path, value in _walk(bundle.config, ""):
+        for f in table:
+            if not _path_regex(f["path"]).fullmatch(path):
+                continue
+            if f.get("when") and not (isinstance(value, str) and value.startswith(f["when"])):
+                continue
+            if f.get("contains") and not (isinstance(value, str) and f["contains"] in value):
+                continue
+            used[f["path"]] = f["first"]
+    if not used:
+        return "v0.0.0", []
+    newest = max(used.values(), key=_version)
+    return newest, sorted(p for p, v in used.items() if v == newest)
+
+
+def pinned_clis(workflows: Path) -> list[tuple[str, str | None]]:
+    """``(where, version)`` of every ``databricks/setup-cli`` step in the workflows."""
+    import yaml
+
+    out = []
+    for file in sorted(workflows.glob("*.yml")):
+        doc = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        for job_key, job in (doc.get("jobs") or {}).items():
+            for i, step in enumerate(job.get("steps") or []):
+                if str(step.get("uses", "")).startswith(SETUP_CLI + "@"):
+                    version = (step.get("with") or {}).get("version")
+                    out.append((f"{file.name}: jobs.{job_key}.steps[{i}]", str(version) if version else None))
+    return out
+
+
+def cli_problems(bundle: Bundle, workflows: Path, readme: Path | None) -> list[Problem]:
+    """The workflows pin one CLI version, at least the first that knows every field used,
+    and README names that same version."""
+    problems = []
+    needed, fields = required_cli(bundle)
+    pins = pinned_clis(workflows)
+    versions = {v for _, v in pins if v}
+    for where, version in pins:
+        if version is None:
+            problems.append(
+                Problem(
+                    where,
+                    f"{SETUP_CLI} without `with: version:` installs whatever that action release "
+                    "defaults to; pin the CLI version",
+                )
+            )
+        elif _version(version) < _version(needed):
+            problems.append(
+                Problem(
+                    where,
+                    f"Databricks CLI {version} does not know {', '.join(fields)} (first in {needed}); "
+                    f"pin {needed} or newer",
+                )
+            )
+    if len(versions) > 1:
+        problems.append(
+            Problem(
+                str(workflows), f"the workflows pin different Databricks CLIs: {', '.join(sorted(versions))}"
+            )
+        )
+    if readme is not None and versions:
+        named = set(_README_CLI.findall(readme.read_text(encoding="utf-8")))
+        if named != {v.lstrip("v") for v in versions}:
+            problems.append(
+                Problem(
+                    readme.name,
+                    f"names Databricks CLI {', '.join(sorted(named)) or 'no version'}; "
+                    f"the workflows pin {', '.join(sorted(versions))}",
+                )
+            )
+    return problems
+
+
+def task_values_problems(bundle: Bundle, source: Path) -> list[Problem]:
+    """No task reads task values: no ``{{tasks.<key>.values.<name>}}`` in the bundle, no
+    ``taskValues`` / ``task_values`` in the package's code (Databricks documents them for
+    Python notebooks only)."""
+    problems = []
+    for path, value in _walk(bundle.config, ""):
+        if isinstance(value, str) and re.search(r"\{\{\s*tasks\.[^}]*\.values\.", value):
+            problems.append(
+                Problem(path, f"{value!r} reads a task value; read it from the lakehouse instead")
+            )
+    for file in sorted(source.rglob("*.py")):
+        tree = ast.parse(file.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):  # code, not the docs that say why it is not used
+            name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
+            if name and _TASK_VALUES.fullmatch(name):
+                problems.append(
+                    Problem(
+                        f"{file.relative_to(source.parent)}:{node.lineno}",
+                        "uses task values (notebooks only on Databricks); read run state from the lakehouse",
+                    )
+                )
+    return problems
+
+
+def run_id_problems(bundle: Bundle) -> list[Problem]:
+    """Every wheel task gets the job run id (a named parameter, or a job parameter pushed down)."""
+    problems = []
+    for job_key, job in (bundle.resources("jobs") or {}).items():
+        pushed = any("{{job.run_id}}" in str(p.get("default", "")) for p in job.get("parameters") or [])
+        for i, task in enumerate(job.get("tasks") or []):
+            wheel = task.get("python_wheel_task")
+            if wheel is None or pushed:
+                continue
+            named = wheel.get("named_parameters") or {}
+            if not any(re.fullmatch(r"\{\{\s*job\.run_id\s*\}\}", str(v)) for v in named.values()):
+                problems.append(
+                    Problem(
+                        f"resources.jobs.{job_key}.tasks[{i}].python_wheel_task.named_parameters",
+                        f"{task.get('task_key')} does not get the job run id "
+                        '(job_run_id: "{{job.run_id}}")',
+                    )
+                )
+    return problems
+
+
+def finalize_problems(bundle: Bundle, run_finalize: Any = None) -> list[Problem]:
+    """finalize_run_log runs whatever happened (ALL_DONE, after every task), failures e-mail
+    someone, and its entry point fails after recording a FAILED run (checked by running it on
+    a scratch lakehouse)."""
+    problems = []
+    for job_key, job in (bundle.resources("jobs") or {}).items():
+        base = f"resources.jobs.{job_key}"
+        tasks = {t.get("task_key"): t for t in job.get("tasks") or []}
+        final = tasks.get(FINALIZE)
+        if final is None:
+            problems.append(
+                Problem(f"{base}.tasks", f"no {FINALIZE} task: nothing records the run's outcome")
+            )
+            continue
+        if final.get("run_if") != "ALL_DONE":
+            problems.append(
+                Problem(f"{base}.tasks.{FINALIZE}.run_if", "must be ALL_DONE (it records failed runs too)")
+            )
+        upstream, todo = set(), [d.get("task_key") for d in final.get("depends_on") or []]
+        while todo:
+            key = todo.pop()
+            if key in upstream or key not in tasks:
+                continue
+            upstream.add(key)
+            todo += [d.get("task_key") for d in tasks[key].get("depends_on") or []]
+        missed = sorted(set(tasks) - upstream - {FINALIZE})
+        if missed:
+            problems.append(
+                Problem(f"{base}.tasks.{FINALIZE}.depends_on", f"does not wait for {', '.join(missed)}")
+            )
+        if not (job.get("email_notifications") or {}).get("on_failure"):
+            problems.append(Problem(f"{base}.email_notifications.on_failure", "nobody hears of a FAILED run"))
+        entry = (final.get("python_wheel_task") or {}).get("entry_point")
+        if entry:
+            problem = (run_finalize or finalize_exit_problem)(entry)
+            if problem:
+                problems.append(Problem(f"{base}.tasks.{FINALIZE}.python_wheel_task", problem))
+    return problems
+
+
+def finalize_exit_problem(entry_point: str) -> str | None:
+    """Run the finalize entry point on a scratch DuckDB lakehouse after a task FAILED: it must
+    record FAILED and then fail. None when it does (or when DuckDB is not installed)."""
+    import importlib
+    import tempfile
+
+    try:
+        import duckdb  # noqa: F401
+    except ImportError:  # pragma: no cover - the local extra is not installed
+        return None
+    from ytlake.jobcontext import JobContext, TaskState, job_context
+    from ytlake.lakehouse import DuckDBEngine
+
+    main = importlib.import_module(f"ytlake.tasks.{entry_point}").main
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "check.duckdb"
+        with DuckDBEngine(path) as engine:
+            engine.bootstrap()
+        ctx = JobContext(task_states=lambda: [TaskState("ingest_data_api_to_bronze", "FAILED")])
+        import logging
+
+        quiet = logging.getLogger()
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)
+        try:
+            with job_context(ctx), contextlib.redirect_stdout(io.StringIO()):
+                code = main([f"--lakehouse={path}", "--engine=duckdb", "--job_run_id=validate-finalize"])
+            failed = code not in (None, 0)
+        except SystemExit as exit_:
+            failed = exit_.code not in (None, 0)
+        except Exception:
+            failed = True
+        finally:
+            quiet.setLevel(level)
+        with DuckDBEngine(path, read_only=True) as engine:
+            status = engine.scalar("SELECT run_status FROM youtube_analytics.bronze.run_context_log")
+    if status != "FAILED":
+        return f"{entry_point} recorded {status!r} after a task FAILED"
+    if not failed:
+        return (
+            f"{entry_point} exits 0 after recording FAILED: "
+            "the job would end SUCCESS_WITH_FAILURES and no alert fires"
+        )
+    return None
+
+
+def databricks_problems(
+    bundle: Bundle, workflows: Path | None = None, readme: Path | None = None, source: Path | None = None
+) -> list[Problem]:
+    """What the Databricks documentation requires beyond the schema (issue 16)."""
+    from ytlake import paths
+
+    root = paths.project_dir()
+    workflows = workflows if workflows is not None else root / ".github" / "workflows"
+    readme = readme if readme is not None else (root / "README.md" if (root / "README.md").exists() else None)
+    source = source if source is not None else Path(__file__).resolve().parent
+    problems = []
+    if workflows.is_dir():
+        problems += cli_problems(bundle, workflows, readme)
+    problems += task_values_problems(bundle, source)
+    problems += run_id_problems(bundle)
+    problems += finalize_problems(bundle)
     return problems

@@ -323,7 +323,11 @@ def validate(
         console.print(f"[red]✘[/] {problem}", highlight=False)
     if problems:
         raise typer.Exit(1)
-    checked = "schema, rules and models" if schema else "rules and models (no --schema given)"
+    checked = (
+        "schema, rules, models, Databricks checks"
+        if schema
+        else "rules, models, Databricks checks (no --schema given)"
+    )
     console.print(f"[green]✔[/] bundle valid: {checked}", highlight=False)
 
 

@@ -5,7 +5,8 @@ This module reads it, resolves ``${var.*}`` (the variables' defaults, overridden
 caller) and Databricks' dynamic values (``{{job.run_id}}`` ...), orders the tasks by
 ``depends_on``, honours ``run_if``, and runs each task in-process: ``python_wheel_task``s
 through their entry point (``ytlake.tasks.<entry_point>.main``), the ``pipeline_task``
-through the local Lakeflow runner.
+through the local Lakeflow runner. As on Databricks, the job's ``parameters`` are pushed
+down to every python_wheel_task as named parameters (and given to the local pipeline task).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import yaml
 
 from ytlake import paths
 from ytlake.interrupts import reraise_if_stopped
-from ytlake.taskvalues import JobContext, LocalTaskValues, TaskState, job_context
+from ytlake.jobcontext import JobContext, TaskState, job_context
 
 JOB_KEY = "youtube_analytics_job"
 RUN_IF_VALUES = (
@@ -186,6 +187,16 @@ def job_tasks(bundle: Bundle, job_key: str = JOB_KEY) -> list[TaskSpec]:
     return topological_order(specs)
 
 
+def job_parameters(bundle: Bundle, job_key: str = JOB_KEY) -> dict[str, Any]:
+    """The job's ``parameters`` (name → default, unresolved)."""
+    out = {}
+    for i, param in enumerate((bundle.resources("jobs").get(job_key) or {}).get("parameters") or []):
+        if not isinstance(param, dict) or "name" not in param:
+            raise BundleError(f"resources.jobs.{job_key}.parameters[{i}]: needs a name and a default")
+        out[param["name"]] = param.get("default", "")
+    return out
+
+
 def pipeline_parameters(bundle: Bundle, pipeline_key: str) -> dict[str, Any]:
     """What the local Lakeflow runner needs from a pipeline resource: catalog, schema, globs."""
     pipeline = bundle.resources("pipelines")[pipeline_key]
@@ -319,11 +330,14 @@ def run_job(
     bundle: Bundle | None = None,
     run_id: str | None = None,
     only: Collection[str] | None = None,
+    job_params: Mapping[str, Any] | None = None,
 ) -> JobRun:
     """Run the bundle's job locally, in-process, in dependency order.
 
-    ``variables`` override the bundle variables' defaults; ``common_parameters`` are added to
-    (or replace) every python task's parameters when the task declares them or they are
+    ``variables`` override the bundle variables' defaults; ``job_params`` override the job
+    parameters' defaults (``bundle run --params``), which every task receives as named
+    parameters (Databricks' job parameter pushdown); ``common_parameters`` are added to (or
+    replace) every python task's parameters when the task declares them or they are
     local-only (``lakehouse``); ``parameter_overrides[task_key]`` replace single parameters.
     ``only`` runs just those tasks, as ``databricks bundle run --only`` does: the others end
     ``EXCLUDED`` and do not hold back the tasks that depend on them.
@@ -337,10 +351,21 @@ def run_job(
         "bundle.target": "local",
         "bundle.name": str((bundle.config.get("bundle") or {}).get("name", "")),
     }
+    declared = job_parameters(bundle)
+    unknown = set(job_params or {}) - set(declared)
+    if unknown:
+        raise BundleError(
+            f"unknown job parameter(s) {', '.join(sorted(unknown))}; the job has {', '.join(declared)}"
+        )
+    pushed = {
+        name: resolve(default, values, dynamic, f"resources.jobs.{JOB_KEY}.parameters.{name}")
+        for name, default in declared.items()
+    }
+    pushed.update(job_params or {})
+    dynamic.update({f"job.parameters.{k}": str(v) for k, v in pushed.items()})
     specs = job_tasks(bundle)
     run = JobRun(run_id, {s.task_key: TaskResult(s.task_key) for s in specs})
-    task_values = context.task_values if context else LocalTaskValues()
-    ctx = context or JobContext(task_values)
+    ctx = context or JobContext()
     ctx.task_states = run.states
     local_only = {"lakehouse"}
     for spec in specs:
@@ -365,6 +390,11 @@ def run_job(
             task_dynamic,
             f"resources.jobs.{JOB_KEY}.tasks.{spec.task_key}.named_parameters",
         )
+        # job parameter pushdown (they win over a task parameter of the same name, as on Databricks);
+        # the local pipeline task stands in for Lakeflow and gets them with the run id too
+        params.update(pushed)
+        if spec.kind == "pipeline_task":
+            params["job_run_id"] = run_id
         for key, value in (common_parameters or {}).items():
             if key in params or key in local_only or (spec.kind == "pipeline_task" and key == "engine"):
                 params[key] = value
@@ -374,8 +404,6 @@ def run_job(
         if on_event:
             on_event("started", result)
         started, cpu_started, peak_reset = time.monotonic(), _cpu_seconds(), _reset_peak_rss()
-        if isinstance(task_values, LocalTaskValues):
-            task_values.current_task = spec.task_key
         try:
             with job_context(ctx):
                 runner(spec, argv)
@@ -395,8 +423,6 @@ def run_job(
             result.seconds = time.monotonic() - started
             result.cpu_seconds = round(_cpu_seconds() - cpu_started, 3)
             result.peak_rss_mib = _peak_rss_mib() if peak_reset else None
-            if isinstance(task_values, LocalTaskValues):
-                task_values.current_task = ""
         if on_event:
             on_event("finished", result)
     return run

@@ -23,6 +23,7 @@ from ytlake.job import (
     new_local_run_id,
     run_job,
 )
+from ytlake.jobcontext import JobContext
 from ytlake.lakehouse import ENGINES, open_engine
 from ytlake.lakehouse.bronze import RAW_TABLES
 from ytlake.lakehouse.duckdb_engine import check_lakehouse_path
@@ -37,7 +38,7 @@ from ytlake.settings import (
     require_youtube_credentials,
 )
 from ytlake.tasks.finalize_run_log import INGEST_TASKS
-from ytlake.taskvalues import JobContext, LocalTaskValues
+from ytlake.tasks.finalize_run_log import TASK_KEY as FINALIZE_TASK
 from ytlake.youtube.endpoints import ApiRoot, InvalidApiRootError
 from ytlake.youtube.oauth import ClientCredentials
 
@@ -353,14 +354,20 @@ def run_local(
     runner: TaskRunner = default_task_runner,
     log_dir: Path | None = None,
     only: Collection[str] | None = None,
+    repair: str | None = None,
 ) -> LocalRunResult:
     """Run the whole job locally. Raises :class:`SettingsError` for bad options, and
     :class:`LakehouseError` when another run holds the lakehouse. ``only``: just those tasks
-    (the others end EXCLUDED), as ``databricks bundle run --only``."""
+    (the others end EXCLUDED; ``finalize_run_log`` always runs, closing the run), as
+    ``databricks bundle run --only``: a new run, opened by its first task. ``repair``: run
+    them in that earlier run instead (same run id), as a Databricks repair run: the tasks
+    reopen its row and ``finalize_run_log`` closes it again."""
     options.validate()
     with run_lock(Path(options.lakehouse)):
         _check_identity(options)
-        return _run_local(options, on_event=on_event, runner=runner, log_dir=log_dir, only=only)
+        return _run_local(
+            options, on_event=on_event, runner=runner, log_dir=log_dir, only=only, repair=repair
+        )
 
 
 class RunAborted(KeyboardInterrupt):
@@ -414,10 +421,11 @@ def _run_local(
     runner: TaskRunner = default_task_runner,
     log_dir: Path | None = None,
     only: Collection[str] | None = None,
+    repair: str | None = None,
 ) -> LocalRunResult:
     source = options.resolved_source()
     today = options.today or pacific_today()
-    run_id = new_local_run_id()
+    run_id = repair or new_local_run_id()
     credentials = None
     world_start = None
     asks_google = only is None or bool(set(only) & set(INGEST_TASKS))
@@ -435,7 +443,7 @@ def _run_local(
     log_dir = log_dir or lakehouse.parent / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{run_id}.log"
-    with emulator_cm as base_url, log_path.open("w", encoding="utf-8") as log_file:
+    with emulator_cm as base_url, log_path.open("a" if repair else "w", encoding="utf-8") as log_file:
         source_system = "emulator" if base_url or source == "demo" else "google"
         common = {"engine": options.engine, "lakehouse": str(lakehouse), "catalog": options.catalog}
         google = {"api_root": base_url} if base_url else {}
@@ -444,7 +452,6 @@ def _run_local(
             "ingest_analytics_api_to_bronze": dict(google),
             "init_run_context": {
                 "source_system": source_system,
-                "today": today.isoformat(),
                 "params_json": json.dumps(
                     {
                         **options.for_log(),
@@ -460,7 +467,7 @@ def _run_local(
             "dbt_run_gold": {"target": "spark" if options.engine == "spark" else "local"},
             "dbt_test": {"target": "spark" if options.engine == "spark" else "local"},
         }
-        ctx = JobContext(LocalTaskValues(), credentials=credentials)
+        ctx = JobContext(credentials=credentials)
 
         def logged_runner(spec, argv):  # task output goes to the run's log file
             handler = logging.StreamHandler(log_file)
@@ -488,7 +495,9 @@ def _run_local(
                 runner=logged_runner,
                 on_event=on_event,
                 run_id=run_id,
-                only=only,
+                # a partial run is closed like a whole one (its first task opens it)
+                only=None if only is None else {*only, FINALIZE_TASK},
+                job_params={"today": today.isoformat()},
             )
         except KeyboardInterrupt as err:
             signal_name = err.signal_name if isinstance(err, Interrupted) else "SIGINT"

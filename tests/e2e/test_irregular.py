@@ -79,19 +79,19 @@ MARTS = {
         None,
         ("views", "engaged_views", "likes", "comments", "estimated_minutes_watched", "subscribers_gained"),
     ),
-    "analytics_video_traffic_source_raw": (
+    "analytics_video_traffic_source_daily_raw": (
         "gold_video_traffic_source_daily_summary",
         "video_id",
         ("insightTrafficSourceType", "source_id"),
         ("views", "estimated_minutes_watched"),
     ),
-    "analytics_video_device_raw": (
+    "analytics_video_device_daily_raw": (
         "gold_video_device_daily_summary",
         "video_id",
         ("deviceType", "device_type"),
         ("views", "estimated_minutes_watched"),
     ),
-    "analytics_video_country_raw": (
+    "analytics_video_country_daily_raw": (
         "gold_video_country_daily_summary",
         "video_id",
         ("country", "country_code"),

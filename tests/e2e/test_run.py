@@ -170,7 +170,7 @@ def test_a_failing_middle_task_skips_dependants_and_the_run_log_says_failed(tmp_
     states = {k: r.state for k, r in result.run.results.items()}
     assert states["run_lakeflow_pipeline"] == "FAILED"
     assert states["dbt_run_gold"] == states["dbt_test"] == states["optimize_tables"] == "UPSTREAM_FAILED"
-    assert states["finalize_run_log"] == "SUCCESS"
+    assert states["finalize_run_log"] == "FAILED"  # it recorded FAILED, then failed the job
     [(status, summary)] = _sql(lakehouse, "SELECT run_status, summary FROM bronze.run_context_log")
     assert status == "FAILED"
     summary = json.loads(summary)

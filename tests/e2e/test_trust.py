@@ -22,13 +22,13 @@ from ytlake.interrupts import Interrupted, handling_signals, shielded
 from ytlake.lakehouse import DuckDBEngine
 from ytlake.runlocal import RunOptions
 from ytlake.settings import redact_url
-from ytlake.tasks.common import RunInfo
 from ytlake.tasks.landing import Landing
+from ytlake.tasks.run_state import RunInfo
 
 from ..conftest import TODAY, tiny_world_config
 
 pytestmark = pytest.mark.slow
-RAW = ("channels_raw", "videos_raw", "analytics_video_daily_raw", "analytics_video_country_raw")
+RAW = ("channels_raw", "videos_raw", "analytics_video_daily_raw", "analytics_video_country_daily_raw")
 
 
 def _sql(path: Path, query: str) -> list[tuple]:

@@ -334,7 +334,7 @@ def _all_gold_rows(lake: Path) -> dict:
 def _double_a_country(lake: Path) -> None:
     row = sql(
         lake,
-        "SELECT payload FROM bronze.analytics_video_country_raw WHERE payload ->> '$.status' = '200' "
+        "SELECT payload FROM bronze.analytics_video_country_daily_raw WHERE payload ->> '$.status' = '200' "
         "AND json_array_length(payload -> '$.body.rows') > 0 LIMIT 1",
     )[0][0]
     env_ = json.loads(row)
@@ -345,8 +345,8 @@ def _double_a_country(lake: Path) -> None:
     text = json.dumps(env_).replace("'", "''")
     sql(
         lake,
-        "INSERT INTO bronze.analytics_video_country_raw SELECT snapshot_date, now() + INTERVAL 1 DAY, source_system, "
-        f"'tampered', schema_version, run_id, '{text}' FROM bronze.analytics_video_country_raw LIMIT 1",
+        "INSERT INTO bronze.analytics_video_country_daily_raw SELECT snapshot_date, now() + INTERVAL 1 DAY, source_system, "
+        f"'tampered', schema_version, run_id, '{text}' FROM bronze.analytics_video_country_daily_raw LIMIT 1",
     )
 
 

@@ -14,7 +14,6 @@ from ytlake.lakehouse import DuckDBEngine
 from ytlake.lakehouse.bronze import BronzeBatch
 from ytlake.runlocal import RunOptions, run_local
 from ytlake.tasks import run_lakeflow_pipeline
-from ytlake.taskvalues import JobContext, LocalTaskValues, job_context
 from ytlake.youtube.reports import REPORTS_BY_NAME
 
 from ..conftest import TODAY
@@ -87,14 +86,14 @@ def _land(path, table, params, body, run_id="bad-run"):
 
 
 def _pipeline(path, run_id="pipeline-check"):
-    values = LocalTaskValues()
-    values.current_task = "init_run_context"
-    values.set("run_id", run_id)
-    values.current_task = "run_lakeflow_pipeline"
-    with job_context(JobContext(values)):
-        return run_lakeflow_pipeline.main(
-            [f"--lakehouse={path}", "--engine=duckdb", f"--include={paths.silver_sql_dir()}/**"]
-        )
+    return run_lakeflow_pipeline.main(
+        [
+            f"--lakehouse={path}",
+            "--engine=duckdb",
+            f"--job_run_id={run_id}",
+            f"--include={paths.silver_sql_dir()}/**",
+        ]
+    )
 
 
 def test_malformed_items_are_dropped_and_counted_new_enum_ids_kept(lakehouse):
@@ -120,7 +119,7 @@ def test_malformed_items_are_dropped_and_counted_new_enum_ids_kept(lakehouse):
     )
     _land(
         path,
-        "analytics_video_traffic_source_raw",
+        "analytics_video_traffic_source_daily_raw",
         {
             "ids": f"channel=={channel}",
             "filters": f"video=={video}",
@@ -192,7 +191,7 @@ def test_a_category_a_restatement_dropped_does_not_linger(lakehouse):
     video = _sql(path, "SELECT video_id FROM silver.silver_videos LIMIT 1")[0][0]
     day = "2026-03-01"
     params = {"ids": f"channel=={channel}", "filters": f"video=={video}", "startDate": day, "endDate": day}
-    batch_old = BronzeBatch("bronze.analytics_video_country_raw", "r-old", TODAY, "emulator")
+    batch_old = BronzeBatch("bronze.analytics_video_country_daily_raw", "r-old", TODAY, "emulator")
     batch_old.add(
         "v2/reports",
         params,
@@ -200,7 +199,7 @@ def test_a_category_a_restatement_dropped_does_not_linger(lakehouse):
         json.dumps(_answer(COUNTRY, [["US", "5", "9"], ["JP", "1", "1"]])),
         ingest_ts_utc=datetime(2030, 1, 1, tzinfo=UTC),
     )
-    batch_new = BronzeBatch("bronze.analytics_video_country_raw", "r-new", TODAY, "emulator")
+    batch_new = BronzeBatch("bronze.analytics_video_country_daily_raw", "r-new", TODAY, "emulator")
     batch_new.add(
         "v2/reports",
         params,
@@ -209,7 +208,7 @@ def test_a_category_a_restatement_dropped_does_not_linger(lakehouse):
         ingest_ts_utc=datetime(2030, 1, 2, tzinfo=UTC),
     )
     traffic = {**params, "startDate": "2026-02-28", "endDate": day}
-    t_old = BronzeBatch("bronze.analytics_video_traffic_source_raw", "r-old", TODAY, "emulator")
+    t_old = BronzeBatch("bronze.analytics_video_traffic_source_daily_raw", "r-old", TODAY, "emulator")
     t_old.add(
         "v2/reports",
         traffic,
@@ -217,7 +216,7 @@ def test_a_category_a_restatement_dropped_does_not_linger(lakehouse):
         json.dumps(_answer(TRAFFIC, [["YT_SEARCH", day, "3", "4"], ["EXT_URL", day, "1", "1"]])),
         ingest_ts_utc=datetime(2030, 1, 1, tzinfo=UTC),
     )
-    t_new = BronzeBatch("bronze.analytics_video_traffic_source_raw", "r-new", TODAY, "emulator")
+    t_new = BronzeBatch("bronze.analytics_video_traffic_source_daily_raw", "r-new", TODAY, "emulator")
     t_new.add(
         "v2/reports",
         traffic,
@@ -258,7 +257,7 @@ def test_values_are_read_by_column_header_whatever_the_order(lakehouse):
     )
     _land(
         path,
-        "analytics_video_traffic_source_raw",
+        "analytics_video_traffic_source_daily_raw",
         {**params, "endDate": "2030-01-01"},
         _answer(
             ("views", "day", "estimatedMinutesWatched", "insightTrafficSourceType"),
@@ -268,7 +267,7 @@ def test_values_are_read_by_column_header_whatever_the_order(lakehouse):
     with DuckDBEngine(path) as engine:  # a snapshot date after the answer's day
         engine.execute("UPDATE bronze.analytics_video_daily_raw SET snapshot_date = DATE '2030-01-02'")
         engine.execute(
-            "UPDATE bronze.analytics_video_traffic_source_raw SET snapshot_date = DATE '2030-01-02'"
+            "UPDATE bronze.analytics_video_traffic_source_daily_raw SET snapshot_date = DATE '2030-01-02'"
         )
     assert _pipeline(path) == 0
     assert _sql(

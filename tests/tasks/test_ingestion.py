@@ -91,9 +91,9 @@ def _bronze_content(path) -> set[tuple[str, str, str]]:
         "videos_raw",
         "analytics_channel_daily_raw",
         "analytics_video_daily_raw",
-        "analytics_video_traffic_source_raw",
-        "analytics_video_country_raw",
-        "analytics_video_device_raw",
+        "analytics_video_traffic_source_daily_raw",
+        "analytics_video_country_daily_raw",
+        "analytics_video_device_daily_raw",
     ):
         for (payload,) in _sql(path, f"SELECT payload FROM bronze.{table}"):
             env = json.loads(payload)
@@ -196,7 +196,7 @@ def test_plan_predicts_the_next_run_and_the_budget_refuses_before_starting(tmp_p
         actual = _requests(emu)
         [(country,)] = _sql(
             lakehouse,
-            "SELECT count(*) FROM bronze.analytics_video_country_raw "
+            "SELECT count(*) FROM bronze.analytics_video_country_daily_raw "
             "WHERE run_id = (SELECT run_id FROM bronze.run_context_log ORDER BY started_ts_utc DESC LIMIT 1)",
         )
         by_report = {"video_country": country}

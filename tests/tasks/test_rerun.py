@@ -9,9 +9,15 @@ import pytest
 
 from ytlake.emulator.server import running_emulator
 from ytlake.emulator.service import EmulatorConfig
+from ytlake.jobcontext import JobContext, job_context
+from ytlake.lakehouse import DuckDBEngine
 from ytlake.runlocal import DEMO_CREDENTIALS
-from ytlake.tasks import ingest_analytics_api_to_bronze, ingest_data_api_to_bronze, init_run_context
-from ytlake.taskvalues import JobContext, LocalTaskValues, job_context
+from ytlake.tasks import (
+    ingest_analytics_api_to_bronze,
+    ingest_data_api_to_bronze,
+    init_run_context,
+    run_state,
+)
 
 from ..conftest import TODAY, tiny_world_config
 
@@ -19,16 +25,20 @@ CONFIG = tiny_world_config(videos=8, history_days=60, seed=5)
 
 
 class Job:
-    """The tasks of one run, called directly with a shared local task-values store."""
+    """The tasks of one run, called directly: they share only the run id and the lakehouse."""
 
-    def __init__(self, lakehouse, base_url):
-        self.values = LocalTaskValues()
-        self.ctx = JobContext(self.values, credentials=DEMO_CREDENTIALS)
-        self.common = [f"--lakehouse={lakehouse}", "--engine=duckdb"]
+    def __init__(self, lakehouse, base_url, run_id="run-42"):
+        self.lakehouse, self.run_id = lakehouse, run_id
+        self.ctx = JobContext(credentials=DEMO_CREDENTIALS)
+        self.common = [f"--lakehouse={lakehouse}", "--engine=duckdb", f"--job_run_id={run_id}"]
         self.google = [f"--api_root={base_url}", "--concurrency=4"]
 
+    def output(self, task_key, key):
+        """What a task handed on, read where the next task reads it: the lakehouse."""
+        with DuckDBEngine(self.lakehouse) as engine:
+            return run_state.output(engine, self.run_id, task_key, key)
+
     def task(self, module, *argv):
-        self.values.current_task = module.TASK_KEY
         with job_context(self.ctx):
             assert module.main([*self.common, *argv]) == 0
 
@@ -51,7 +61,7 @@ TABLES = (
     "playlist_items_raw",
     "videos_raw",
     "analytics_video_daily_raw",
-    "analytics_video_country_raw",
+    "analytics_video_country_daily_raw",
 )
 
 
@@ -59,7 +69,7 @@ def test_rerunning_tasks_of_the_same_run_never_duplicates(tmp_path):
     lakehouse = tmp_path / "yt.duckdb"
     with running_emulator(CONFIG) as emu:
         job = Job(lakehouse, emu.base_url)
-        job.task(init_run_context, "--job_run_id=run-42", f"--today={TODAY}", "--source_system=emulator")
+        job.task(init_run_context, f"--today={TODAY}", "--source_system=emulator")
         job.task(ingest_data_api_to_bronze, *job.google)
         job.task(ingest_analytics_api_to_bronze, *job.google)
         before = {t: _count(lakehouse, t) for t in TABLES}
@@ -75,16 +85,16 @@ def test_a_backfill_stopped_half_way_resumes_without_asking_again(tmp_path):
     lakehouse = tmp_path / "yt.duckdb"
     with running_emulator(CONFIG) as full:
         job = Job(tmp_path / "reference.duckdb", full.base_url)
-        job.task(init_run_context, "--job_run_id=ref", f"--today={TODAY}", "--source_system=emulator")
+        job.task(init_run_context, f"--today={TODAY}", "--source_system=emulator")
         job.task(ingest_data_api_to_bronze, *job.google)
         job.task(ingest_analytics_api_to_bronze, *job.google, "--chunk_days=7")
         needed = full.emulator.stats.requests["/v2/reports"]
     with running_emulator(CONFIG, EmulatorConfig(analytics_quota=needed // 2)) as first:
-        job = Job(lakehouse, first.base_url)
-        job.task(init_run_context, "--job_run_id=run-7", f"--today={TODAY}", "--source_system=emulator")
+        job = Job(lakehouse, first.base_url, "run-7")
+        job.task(init_run_context, f"--today={TODAY}", "--source_system=emulator")
         job.task(ingest_data_api_to_bronze, *job.google)
         job.task(ingest_analytics_api_to_bronze, *job.google, "--chunk_days=7")
-        assert "quota exceeded" in job.values.get("ingest_analytics_api_to_bronze", "partial")
+        assert "quota exceeded" in job.output("ingest_analytics_api_to_bronze", "partial")
         landed = first.emulator.stats.analytics_requests["reports.query"]
     with running_emulator(CONFIG) as second:
         job.google[0] = f"--api_root={second.base_url}"
@@ -93,12 +103,12 @@ def test_a_backfill_stopped_half_way_resumes_without_asking_again(tmp_path):
     assert landed == needed // 2
     assert asked_again == needed - landed  # no chunk that had landed is asked again
     # every question answered once, as in the reference; the quota's refusals stay on record
-    assert _count(lakehouse, "analytics_video_country_raw", ANSWERED) == _count(
-        tmp_path / "reference.duckdb", "analytics_video_country_raw", ANSWERED
+    assert _count(lakehouse, "analytics_video_country_daily_raw", ANSWERED) == _count(
+        tmp_path / "reference.duckdb", "analytics_video_country_daily_raw", ANSWERED
     )
     refused = sum(
         _count(lakehouse, t, "payload ->> '$.status' IN ('403', '429')")[0]  # Analytics: 429 per day
-        for t in ("analytics_video_daily_raw", "analytics_video_country_raw")
+        for t in ("analytics_video_daily_raw", "analytics_video_country_daily_raw")
     )
     assert 1 <= refused <= 2 * 4  # sent when the quota ran out: at most two per worker (--concurrency=4)
 
@@ -118,15 +128,15 @@ def test_a_video_gone_between_the_two_ingestion_tasks_is_recorded_and_skipped(tm
 
     lakehouse = tmp_path / "yt.duckdb"
     with running_emulator(cfg(t1)) as before:
-        job = Job(lakehouse, before.base_url)
-        job.task(init_run_context, "--job_run_id=run-gone", f"--today={t1}", "--source_system=emulator")
+        job = Job(lakehouse, before.base_url, "run-gone")
+        job.task(init_run_context, f"--today={t1}", "--source_system=emulator")
         job.task(ingest_data_api_to_bronze, *job.google)
     with running_emulator(cfg(t2)) as after:
         job.google[0] = f"--api_root={after.base_url}"
         job.task(ingest_analytics_api_to_bronze, *job.google)
-    skipped = job.values.get("ingest_analytics_api_to_bronze", "skipped_videos")
+    skipped = job.output("ingest_analytics_api_to_bronze", "skipped_videos")
     assert list(skipped) == [gone.video_id]
-    assert "gone or private" in job.values.get("ingest_analytics_api_to_bronze", "partial")
+    assert "gone or private" in job.output("ingest_analytics_api_to_bronze", "partial")
     con = duckdb.connect(str(lakehouse))
     recorded = con.sql(
         "SELECT payload ->> '$.status' FROM bronze.analytics_video_daily_raw "

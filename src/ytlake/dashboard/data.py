@@ -6,7 +6,16 @@
   to let go, then the page says the lakehouse is busy).
 - ``databricks``: a SQL warehouse through databricks-sql-connector (a Databricks App gets
   ``DATABRICKS_HOST`` and its credentials from the platform; ``DATABRICKS_WAREHOUSE_ID``
-  names the warehouse).
+  names the warehouse, ``YTLAKE_CATALOG`` the catalog holding ``gold``: the bundle's App
+  resource sets both for the target it deploys to).
+
+The queries below are written once, in DuckDB SQL with ``?`` positional markers. The
+Databricks reader translates each with SQLGlot into Databricks SQL whose markers are named
+(``:p1``, ``:p2``, ... in the order the ``?`` appear) and binds the values by name: the SQL
+connector's native (server-side) parameters, which it documents in PEP 249 ``named`` style.
+Named markers work on every backend of databricks-sql-connector 4.x (Thrift, and the SQL
+Statement Execution API behind ``use_sea=True``, which does not take ``?``); the old
+``%s`` markers are the connector's inline style and reach the server as a syntax error.
 
 When the data cannot be shown, the reader raises :class:`Unavailable`, whose message is the one
 sentence the page shows instead (busy, no lakehouse, no Gold, an unreadable file).
@@ -14,7 +23,9 @@ sentence the page shows instead (busy, no lakehouse, no Gold, an unreadable file
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -116,6 +127,63 @@ def _unreadable(err: Exception) -> str:
     return f"The dashboard cannot read the lakehouse: {str(err).rstrip('.')}."
 
 
+class QueryTranslationError(ValueError):
+    """A dashboard query that cannot be sent to Databricks as written (a bug in the query)."""
+
+
+@functools.lru_cache(maxsize=256)
+def _databricks_sql(sql: str) -> tuple[str, int]:
+    """DuckDB SQL with ``?`` markers -> (Databricks SQL with ``:p1``..``:pN``, N)."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.tokens import TokenType
+
+    # Each `?` the tokenizer sees (never one inside a string, identifier or comment) becomes
+    # DuckDB's own named marker $pN, numbered in the order of the text: the order in which
+    # positional values bind.
+    markers = [
+        t
+        for t in sqlglot.Dialect.get_or_raise("duckdb").tokenize(sql)
+        if t.token_type == TokenType.PLACEHOLDER
+    ]
+    parts, last = [], 0
+    for i, token in enumerate(markers, 1):
+        if token.text != "?":
+            raise QueryTranslationError(f"unexpected parameter marker {token.text!r} in: {sql}")
+        parts += [sql[last : token.start], f"$p{i}"]
+        last = token.end + 1
+    parts.append(sql[last:])
+    tree = sqlglot.parse_one("".join(parts), read="duckdb")
+    names = sorted(str(p.name) for p in tree.find_all(exp.Placeholder))
+    if names != sorted(f"p{i}" for i in range(1, len(markers) + 1)) or any(tree.find_all(exp.Parameter)):
+        raise QueryTranslationError(f"parameter markers other than `?` in: {sql}")
+    return tree.sql(dialect="databricks"), len(markers)
+
+
+def to_databricks(sql: str, params: Sequence[Any] | None = None) -> tuple[str, dict[str, Any]]:
+    """Translate one dashboard query (DuckDB SQL, ``?`` positional markers) and its values into
+    Databricks SQL with named markers and the values by name, as the SQL connector's native
+    parameters take them.
+
+    >>> to_databricks("select x from t where d between ? and ?", ["a", "b"])
+    ('SELECT x FROM t WHERE d BETWEEN :p1 AND :p2', {'p1': 'a', 'p2': 'b'})
+    """
+    text, count = _databricks_sql(sql)
+    values = list(params or [])
+    if len(values) != count:
+        raise QueryTranslationError(f"{count} parameter markers but {len(values)} values for: {sql}")
+    return text, {f"p{i}": v for i, v in enumerate(values, 1)}
+
+
+@functools.cache
+def _sdk_config() -> Any:
+    """The workspace and credentials of the App's service principal (read once per process;
+    the SDK refreshes the token itself)."""
+    from databricks.sdk.core import Config
+
+    return Config()
+
+
 @dataclass
 class DatabricksReader:
     catalog: str
@@ -126,9 +194,10 @@ class DatabricksReader:
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         from databricks import sql as dbsql
-        from databricks.sdk.core import Config
+        from databricks.sql.exc import DatabaseError
 
-        cfg = Config()
+        operation, named = to_databricks(sql, params)
+        cfg = _sdk_config()
         with (
             dbsql.connect(
                 server_hostname=cfg.host.removeprefix("https://"),
@@ -137,9 +206,30 @@ class DatabricksReader:
             ) as con,
             con.cursor() as cur,
         ):
-            cur.execute(sql.replace("?", "%s"), params or [])
+            try:
+                cur.execute(operation, named or None)
+            except DatabaseError as err:
+                sentence = _server_unavailable(str(err), self.catalog)
+                if sentence is None:
+                    raise
+                raise sentence from None
             names = [d[0] for d in cur.description]
             return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def _server_unavailable(message: str, catalog: str) -> Unavailable | None:
+    """The one sentence for a warehouse error the page can explain (else None: a bug, raised)."""
+    if "TABLE_OR_VIEW_NOT_FOUND" in message:
+        return GoldMissingError(
+            f"The catalog {catalog} has no Gold yet: the bundle's job builds it, "
+            "and this page shows it when that run finishes (reload)."
+        )
+    if "INSUFFICIENT_PERMISSIONS" in message or "PERMISSION_DENIED" in message:
+        return Unavailable(
+            f"This App may not read the Gold marts of {catalog}: deploy the bundle again, which "
+            "grants its service principal USE CATALOG, USE SCHEMA and SELECT on them."
+        )
+    return None
 
 
 def reader_from_env() -> Reader:

@@ -62,6 +62,10 @@ class Engine(ABC):
             self.delete(table, predicate)
             return self.append(table, rows)
 
+    def rename_table(self, table: str, new_table: str) -> None:
+        """Rename ``schema.table`` to ``schema.new_table`` (same schema)."""
+        self.execute(f"ALTER TABLE {self.qualify(table)} RENAME TO {self.qualify(new_table)}")
+
     def replace_table(self, table: str, select_sql: str) -> None:
         """Create or replace ``schema.table`` from a Databricks SQL query."""
         self.execute(f"CREATE OR REPLACE TABLE {self.qualify(table)} AS {select_sql}")
@@ -77,9 +81,17 @@ class Engine(ABC):
         """Release connections."""
 
     # -- helpers built on the interface ---------------------------------------------
-    def bootstrap(self) -> None:
-        """Create the catalog's schemas and Bronze tables from the bootstrap SQL."""
+    def bootstrap(self, tables_only: bool = False) -> None:
+        """Create the catalog's schemas and Bronze tables from the bootstrap SQL (after migrating
+        an earlier version's tables in place). ``tables_only``: just the missing tables (on
+        Databricks the catalog and schemas are the Unity Catalog setup's, and creating a catalog
+        needs a privilege a job need not have)."""
+        from ytlake.lakehouse.migrations import migrate
+
+        migrate(self)
         for statement in bootstrap_statements(self.catalog):
+            if tables_only and not statement.upper().startswith("CREATE TABLE"):
+                continue
             self.execute(statement)
 
     def scalar(self, sql: str) -> Any:

@@ -37,9 +37,9 @@ RAW_TABLES: tuple[str, ...] = (
     "videos_raw",
     "analytics_channel_daily_raw",
     "analytics_video_daily_raw",
-    "analytics_video_traffic_source_raw",
-    "analytics_video_country_raw",
-    "analytics_video_device_raw",
+    "analytics_video_traffic_source_daily_raw",
+    "analytics_video_country_daily_raw",
+    "analytics_video_device_daily_raw",
 )
 
 #: Answers that are not what their endpoint returns: the contract's columns, then the table

@@ -240,6 +240,13 @@ class DuckDBEngine(Engine):
         ).fetchall()
         return bool(found[0][0])
 
+    def rename_table(self, table: str, new_table: str) -> None:
+        validate_table_name(table)
+        schema, name = validate_table_name(new_table).split(".")
+        if schema != table.split(".")[0]:
+            raise ValueError(f"cannot move {table} to another schema ({new_table})")
+        self.con.execute(f"ALTER TABLE {table} RENAME TO {name}").fetchall()
+
     def optimize(self, table: str, cluster_by: list[str] | None = None) -> str:
         """Locally: rewrite the table ordered by its clustering columns, then CHECKPOINT."""
         validate_table_name(table)

@@ -6,14 +6,13 @@ import argparse
 import json
 import logging
 import sys
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ytlake.jobcontext import JobContext, current, databricks_dbutils, on_databricks
 from ytlake.lakehouse import DEFAULT_LAKEHOUSE, ENGINES, Engine, open_engine
 from ytlake.settings import Secrets, parse_date, require_youtube_credentials
-from ytlake.taskvalues import JobContext, current, databricks_dbutils, on_databricks
 from ytlake.youtube.endpoints import ApiRoot
 from ytlake.youtube.oauth import ClientCredentials
 
@@ -59,11 +58,35 @@ def positive_int(value: str) -> int:
     return n
 
 
+#: The job's parameters (``parameters:`` of the job in the bundle). Databricks pushes every job
+#: parameter down to every python_wheel_task as a named parameter, so every task accepts them
+#: all; a task uses the ones it needs.
+JOB_PARAMETERS = ("today", "start_date", "end_date", "lookback_days", "latency_days")
+
+
+def add_job_parameters(p: argparse.ArgumentParser) -> None:
+    add(
+        p,
+        "job_run_id",
+        default=None,
+        help="the job run this task belongs to (on Databricks {{job.run_id}})",
+    )
+    add(p, "task_run_id", default=None, help="this task's run (on Databricks {{task.run_id}})")
+    add(
+        p, "today", type=optional_date, default=None, help="the pipeline's today (Pacific time); default: now"
+    )
+    add(p, "start_date", type=optional_date, default=None, help="first Pacific day of a first run")
+    add(p, "end_date", type=optional_date, default=None, help="last Pacific day (default: today - latency)")
+    add(p, "lookback_days", type=non_negative_int, default=7)
+    add(p, "latency_days", type=non_negative_int, default=2)
+
+
 def parser(task_key: str, description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=task_key, description=description)
     add(p, "catalog", default="youtube_analytics")
     add(p, "engine", choices=ENGINES, default="duckdb")
     add(p, "lakehouse", default=str(DEFAULT_LAKEHOUSE), help="DuckDB file (local engines)")
+    add_job_parameters(p)
     return p
 
 
@@ -103,29 +126,6 @@ def engine_from(args: argparse.Namespace) -> Engine:
 
 def is_local(engine: Engine) -> bool:
     return engine.name == "duckdb" or bool(getattr(engine, "local", False))
-
-
-@dataclass
-class RunInfo:
-    run_id: str
-    snapshot_date: date
-    today: date
-    source_system: str
-
-
-def run_info(ctx: JobContext | None = None) -> RunInfo:
-    """The run opened by ``init_run_context`` (through task values)."""
-    ctx = ctx or current()
-    tv = ctx.task_values
-    run_id = tv.get(INIT_TASK, "run_id")
-    if not run_id:
-        raise RuntimeError("no run context: init_run_context must run first in this job run")
-    return RunInfo(
-        run_id=run_id,
-        snapshot_date=date.fromisoformat(tv.get(INIT_TASK, "snapshot_date")),
-        today=date.fromisoformat(tv.get(INIT_TASK, "today")),
-        source_system=tv.get(INIT_TASK, "source_system", "google"),
-    )
 
 
 def credentials(args: argparse.Namespace, ctx: JobContext | None = None) -> ClientCredentials:

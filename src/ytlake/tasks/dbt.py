@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from ytlake import paths
+from ytlake.jobcontext import databricks_dbutils, on_databricks
 from ytlake.tasks import common
-from ytlake.taskvalues import current, databricks_dbutils, on_databricks
 
 #: Where the job's dbt builds and audits Gold before publishing it to ``gold``.
 GOLD_STAGING = "gold_staging"
@@ -26,13 +26,44 @@ def gold_models() -> list[str]:
     return sorted(p.stem for p in (paths.dbt_project_dir() / "models" / "gold").glob("*.sql"))
 
 
-def publish_gold(engine: Any, models: list[str], staging: str = GOLD_STAGING, target: str = GOLD) -> None:
+def publish_gold(
+    engine: Any,
+    models: list[str],
+    staging: str = GOLD_STAGING,
+    target: str = GOLD,
+    readers: list[str] | tuple[str, ...] = (),
+) -> list[str]:
     """Publish the audited build: every mart of ``staging`` replaces its ``target`` table, in one
     transaction on DuckDB (readers see the old Gold or the new, never a mix); on Databricks each
-    table's replace is one Delta commit, from the audited tables."""
+    table's replace is one Delta commit, from the audited tables.
+
+    On Unity Catalog, ``readers`` (principals: the dashboard App's service principal) are then
+    granted SELECT on each published mart, USE SCHEMA on it and USE CATALOG: the job owns the
+    marts it publishes, so the grants exist from the first run on (an App resource naming the
+    tables would need them to exist before the App is first deployed). A grant the job's
+    identity may not give is a warning naming who must give it. Returns the warnings."""
     with engine.atomic():
         for model in models:
             engine.replace_table(f"{target}.{model}", f"SELECT * FROM {engine.qualify(f'{staging}.{model}')}")
+    readers = [r.strip() for r in readers if r.strip() and not r.startswith("local:")]
+    if not readers or common.is_local(engine):
+        return []
+    warnings = []
+    for reader in readers:
+        principal = "`" + reader.replace("`", "``") + "`"
+        statements = [
+            f"GRANT USE CATALOG ON CATALOG {engine.catalog} TO {principal}",
+            f"GRANT USE SCHEMA ON SCHEMA {engine.catalog}.{target} TO {principal}",
+            *(f"GRANT SELECT ON TABLE {engine.qualify(f'{target}.{m}')} TO {principal}" for m in models),
+        ]
+        for statement in statements:
+            try:
+                engine.execute(statement)
+            except Exception as err:
+                first = str(err).splitlines()[0] if str(err) else type(err).__name__
+                warnings.append(f"{statement} failed ({first}): an owner of it must grant it once")
+                common.log.warning("publish_gold: %s", warnings[-1])
+    return warnings
 
 
 @dataclass
@@ -48,6 +79,12 @@ def add_dbt_args(p: argparse.ArgumentParser) -> None:
     common.add(p, "target", default="local", help="dbt target: local, dev, prod")
     common.add(p, "silver_schema", default="silver")
     common.add(p, "secret_scope", type=common.optional_str, default=None)
+    common.add(
+        p,
+        "gold_readers",
+        default="",
+        help="comma-separated principals granted SELECT on the published Gold (Unity Catalog)",
+    )
 
 
 @contextmanager
@@ -128,12 +165,35 @@ def dbt_safe_path(lakehouse: Path, work: Path) -> Path:
     return link
 
 
-def run_dbt(command: str, args: argparse.Namespace, extra: list[str] | None = None) -> DbtOutcome:
+def lakehouse_engine(args: argparse.Namespace) -> Any:
+    """The engine where dbt builds: the DuckDB file (target ``local``), else Spark (the local
+    session, or Databricks)."""
+    from ytlake.lakehouse import open_engine
+
+    return open_engine("duckdb" if args.target == "local" else "spark", args.lakehouse, args.catalog)
+
+
+def profiles_dir(work: Path) -> Path:
+    """A copy of the project's profiles.yml in dbt's work folder: dbt writes its ``.user.yml``
+    beside the profiles it reads, which must never be the installed package (read-only on
+    Databricks, shared by every run)."""
+    work.mkdir(parents=True, exist_ok=True)
+    target = work / "profiles.yml"
+    source = (paths.dbt_project_dir() / "profiles.yml").read_text(encoding="utf-8")
+    if not target.exists() or target.read_text(encoding="utf-8") != source:
+        target.write_text(source, encoding="utf-8")
+    return work
+
+
+def run_dbt(
+    command: str, args: argparse.Namespace, extra: list[str] | None = None, today: Any = None
+) -> DbtOutcome:
     with _without_dotenv():  # importing dbt.cli.main loads .env too
         from dbt.cli.main import dbtRunner
 
     project = paths.dbt_project_dir()
-    env: dict[str, str] = {}
+    # no usage events to dbt Labs (nothing here phones out), and so no .user.yml cookie at all
+    env: dict[str, str] = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     if args.target == "local":
         lakehouse = Path(args.lakehouse).resolve()
         work = lakehouse.parent / "dbt"
@@ -146,9 +206,8 @@ def run_dbt(command: str, args: argparse.Namespace, extra: list[str] | None = No
         "silver_schema": args.silver_schema,
         "gold_schema": GOLD_STAGING,  # write-audit-publish: built and tested here, then published
     }
-    today = current().task_values.get("init_run_context", "today")
-    if today:
-        variables["today"] = today  # the freshness test measures against the run's Pacific day
+    if today:  # the freshness test measures against the run's Pacific day
+        variables["today"] = str(today)
     if args.target != "local":
         env.update(databricks_dbt_env(args))
     cli = [
@@ -156,7 +215,7 @@ def run_dbt(command: str, args: argparse.Namespace, extra: list[str] | None = No
         "--project-dir",
         str(project),
         "--profiles-dir",
-        str(project),
+        str(profiles_dir(work)),
         "--target",
         args.target,
         "--vars",

@@ -7,10 +7,10 @@ in one transaction (``ytlake.tasks.dbt.publish_gold``)."""
 
 from __future__ import annotations
 
-from ytlake.lakehouse import open_engine
-from ytlake.tasks import common
-from ytlake.tasks.dbt import add_dbt_args, gold_models, publish_gold, run_dbt
-from ytlake.taskvalues import current
+from datetime import UTC, datetime
+
+from ytlake.tasks import common, run_state
+from ytlake.tasks.dbt import add_dbt_args, gold_models, lakehouse_engine, publish_gold, run_dbt
 
 TASK_KEY = "dbt_test"
 
@@ -20,19 +20,35 @@ def main(argv: list[str] | None = None) -> int:
     add_dbt_args(p)
     args = p.parse_args(argv)
     common.setup_logging()
-    outcome = run_dbt("test", args)
-    tv = current().task_values
-    tv.set("dbt_test", {"counts": outcome.counts, "failures": outcome.failures, "warnings": outcome.warnings})
-    common.emit_summary(
-        TASK_KEY, {"counts": outcome.counts, "failures": outcome.failures, "warnings": outcome.warnings}
-    )
+    started = datetime.now(UTC)
+    with lakehouse_engine(args) as engine:
+        run = run_state.current_run(engine, args, TASK_KEY)
+    outcome = run_dbt("test", args, today=run.today)
+    audit = {"counts": outcome.counts, "failures": outcome.failures, "warnings": outcome.warnings}
+    common.emit_summary(TASK_KEY, audit)
     if not outcome.success:
         failed = "; ".join(outcome.failures) or outcome.error
-        raise RuntimeError(f"dbt test failed, Gold not published (gold unchanged): {failed}")
+        error = f"dbt test failed, Gold not published (gold unchanged): {failed}"
+        with lakehouse_engine(args) as engine:  # the audit's findings go to the run summary
+            run_state.record(
+                engine,
+                run.run_id,
+                TASK_KEY,
+                {"dbt_test": audit, "error": error},
+                started=started,
+                task_run_id=args.task_run_id,
+            )
+        raise RuntimeError(error)
     models = gold_models()
-    # where dbt built: the DuckDB file (`local`), else Spark (the local session, or Databricks)
-    with open_engine("duckdb" if args.target == "local" else "spark", args.lakehouse, args.catalog) as engine:
+    with lakehouse_engine(args) as engine, engine.atomic():  # published and recorded together (DuckDB)
         publish_gold(engine, models)
-    tv.set("published", models)
+        run_state.record(
+            engine,
+            run.run_id,
+            TASK_KEY,
+            {"dbt_test": audit, "published": models},
+            started=started,
+            task_run_id=args.task_run_id,
+        )
     common.log.info("%s: audited build published to gold: %s", TASK_KEY, ", ".join(models))
     return 0

@@ -1,8 +1,14 @@
 """finalize_run_log: close the run in bronze.run_context_log (runs even after failures).
 
 Terminal status: FAILED when any task failed (or was skipped because one did), PARTIAL
-when a task reported missing data through task values, else SUCCEEDED. On Databricks the
-task states come from the Jobs API (``jobs.get_run``); locally from the local runner.
+when an ingest task recorded missing data (its outputs in ``bronze.run_task_log``), else
+SUCCEEDED. On Databricks the task states come from the Jobs API (``jobs.get_run``); locally
+from the local runner; when neither answers, from the task log (a task that did not record
+its completion did not complete).
+
+After recording, the task fails when the run FAILED, so the job's result is FAILED and its
+``on_failure`` alerts fire. PARTIAL ends the task successfully (the next run asks for what
+is missing, by coverage), unless ``--fail-on-partial`` (bundle variable ``fail_on_partial``).
 
 The summary also measures what Google does not guarantee (``quality``): how much of the
 videos' daily views each breakdown report accounts for (Google withholds rows under its
@@ -18,15 +24,15 @@ from typing import Any
 
 import pyarrow as pa
 
+from ytlake.jobcontext import JobContext, TaskState, current
 from ytlake.lakehouse.bronze import RAW_TABLES
-from ytlake.tasks import common
+from ytlake.tasks import common, run_state
 from ytlake.tasks.run_log import RUN_LOG_SCHEMA
-from ytlake.taskvalues import JobContext, TaskState, current
 
 TASK_KEY = "finalize_run_log"
 NOT_RUN_STATES = ("UPSTREAM_FAILED", "SKIPPED", "EXCLUDED")
 INGEST_TASKS = ("ingest_data_api_to_bronze", "ingest_analytics_api_to_bronze")
-FAILED_STATES = {"FAILED", "UPSTREAM_FAILED", "TIMEDOUT", "CANCELED", "INTERNAL_ERROR"}
+FAILED_STATES = {"FAILED", "UPSTREAM_FAILED", "TIMEDOUT", "CANCELED", "INTERNAL_ERROR", "NOT_RECORDED"}
 
 
 def databricks_task_states(job_run_id: str, ws: Any = None) -> list[TaskState]:
@@ -36,8 +42,15 @@ def databricks_task_states(job_run_id: str, ws: Any = None) -> list[TaskState]:
 
         ws = WorkspaceClient()
     run = ws.jobs.get_run(int(job_run_id))
-    out = []
+    latest: dict[str, Any] = {}  # a retried task appears once per attempt: its last attempt counts
     for task in run.tasks or []:
+        seen = latest.get(task.task_key)
+        if seen is None or (getattr(task, "attempt_number", 0) or 0) >= (
+            getattr(seen, "attempt_number", 0) or 0
+        ):
+            latest[task.task_key] = task
+    out = []
+    for task in latest.values():
         state = task.state
         result = getattr(getattr(state, "result_state", None), "value", None)
         life = getattr(getattr(state, "life_cycle_state", None), "value", None)
@@ -52,10 +65,39 @@ def databricks_task_states(job_run_id: str, ws: Any = None) -> list[TaskState]:
     return out
 
 
-def task_states(ctx: JobContext, job_run_id: str | None) -> list[TaskState]:
+class RunFailedError(RuntimeError):
+    """The run FAILED: raised after the run log recorded it, so the job run fails too."""
+
+
+def recorded_states(done: dict[str, Any]) -> list[TaskState]:
+    """Task states from the task log alone: the job's wheel tasks before finalize that recorded
+    their completion SUCCESS (FAILED when they recorded an error), the others NOT_RECORDED
+    (the pipeline task records nothing on Databricks and is left out)."""
+    from ytlake.job import job_tasks, load_bundle
+
+    out = []
+    for spec in job_tasks(load_bundle()):
+        if spec.task_key == TASK_KEY or spec.kind != "python_wheel_task":
+            continue
+        recorded = done.get(spec.task_key)
+        state = "NOT_RECORDED" if recorded is None else ("FAILED" if recorded.get("error") else "SUCCESS")
+        out.append(TaskState(spec.task_key, state, error=(recorded or {}).get("error")))
+    return out
+
+
+def task_states(
+    ctx: JobContext, job_run_id: str | None, done: dict[str, Any] | None = None
+) -> list[TaskState]:
     states = ctx.states()
     if not states and job_run_id and job_run_id.isdigit():
-        states = databricks_task_states(job_run_id)
+        try:
+            states = databricks_task_states(job_run_id)
+        except Exception as err:  # the run's outcome must still be recorded
+            common.log.warning(
+                "%s: the Jobs API did not answer (%s); states from the task log", TASK_KEY, err
+            )
+    if not states:
+        states = recorded_states(done or {})
     return [s for s in states if s.task_key != TASK_KEY]
 
 
@@ -123,24 +165,24 @@ def quality_warnings(figures: dict[str, Any]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     p = common.parser(TASK_KEY, "Write the run's terminal status and summary to the run log.")
-    common.add(p, "job_run_id", default=None)
-    common.add(p, "task_run_id", default=None)
+    common.add(
+        p,
+        "fail_on_partial",
+        type=lambda v: str(v).strip().lower() in ("1", "true", "yes"),
+        default=False,
+        help="fail the task (and the job) when the run is PARTIAL too",
+    )
     args = p.parse_args(argv)
     common.setup_logging()
-    ctx = current()
-    tv = ctx.task_values
-    run_id = tv.get("init_run_context", "run_id") or args.job_run_id
+    run_id = args.job_run_id
     if not run_id:
-        raise RuntimeError("no run id: init_run_context did not run and --job-run-id is not set")
-    states = task_states(ctx, args.job_run_id)
-    partial_reasons = [
-        r
-        for key in ("ingest_data_api_to_bronze", "ingest_analytics_api_to_bronze")
-        if (r := tv.get(key, "partial"))
-    ]
-    status = terminal_status(states, bool(partial_reasons))
+        raise RuntimeError("no run id: --job-run-id is required (on Databricks {{job.run_id}})")
     now = datetime.now(UTC)
     with common.engine_from(args) as engine:
+        done = run_state.outputs(engine, run_id)
+        states = task_states(current(), run_id, done)
+        partial_reasons = [r for key in INGEST_TASKS if (r := done.get(key, {}).get("partial"))]
+        status = terminal_status(states, bool(partial_reasons))
         where = f"run_id = {common.sql_string(run_id)}"
         rows = {t: engine.count(f"bronze.{t}", where) for t in RAW_TABLES}
         try:
@@ -148,21 +190,20 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as err:  # a figure, never a reason to lose the run's row
             common.log.warning("%s: quality figures not measured: %s", TASK_KEY, err)
             figures = {}
-        existing = engine.query(f"SELECT * FROM {engine.qualify('bronze.run_context_log')} WHERE {where}")
-        row: dict[str, Any]
-        if existing.num_rows:
-            row = existing.to_pylist()[0]
-        else:  # init_run_context never wrote the run: record it now
-            row = {
-                "run_id": run_id,
-                "job_id": None,
-                "job_run_id": args.job_run_id,
-                "snapshot_date": now.date(),
-                "source_system": "unknown",
-                "started_ts_utc": now,
-                "params": "{}",
-            }
+        row: dict[str, Any] = run_state.run_row(engine, run_id) or {
+            # no task opened the run: record it now
+            "run_id": run_id,
+            "job_id": None,
+            "job_run_id": run_id,
+            "snapshot_date": now.date(),
+            "source_system": "unknown",
+            "started_ts_utc": now,
+            "params": "{}",
+        }
+        data, analytics = done.get(INGEST_TASKS[0], {}), done.get(INGEST_TASKS[1], {})
+        pipeline, audit = done.get("run_lakeflow_pipeline", {}), done.get("dbt_test", {}).get("dbt_test")
         summary = {
+            **{k: v for k, v in json.loads(row.get("summary") or "{}").items() if k == "reopened"},
             "tasks": [
                 {
                     "task_key": s.task_key,
@@ -174,27 +215,28 @@ def main(argv: list[str] | None = None) -> int:
                 }
                 for s in states
             ],
-            "failed_tasks": [s.task_key for s in states if s.state == "FAILED"],
+            "failed_tasks": [s.task_key for s in states if s.state in FAILED_STATES - {"UPSTREAM_FAILED"}],
             "skipped_tasks": [s.task_key for s in states if s.state in NOT_RUN_STATES],
             "bronze_rows": rows,
-            "requests": {k: tv.get(k, "requests") for k in INGEST_TASKS},
-            "retries": {k: tv.get(k, "retries") or {} for k in INGEST_TASKS},
-            "data_api_units": sum((tv.get(INGEST_TASKS[0], "requests") or {}).values()),
-            "analytics_requests": sum((tv.get(INGEST_TASKS[1], "requests") or {}).values()),
-            "skipped_videos": tv.get(INGEST_TASKS[1], "skipped_videos") or {},
-            "silver_rows": tv.get("run_lakeflow_pipeline", "datasets"),
-            "dbt_run": tv.get("dbt_run_gold", "dbt_run"),
-            "dbt_test": tv.get("dbt_test", "dbt_test"),
+            "requests": {k: done.get(k, {}).get("requests") for k in INGEST_TASKS},
+            "retries": {k: done.get(k, {}).get("retries") or {} for k in INGEST_TASKS},
+            "data_api_units": sum((data.get("requests") or {}).values()),
+            "analytics_requests": sum((analytics.get("requests") or {}).values()),
+            "skipped_videos": analytics.get("skipped_videos") or {},
+            "silver_rows": pipeline.get("datasets"),
+            "dbt_run": done.get("dbt_run_gold", {}).get("dbt_run"),
+            "dbt_test": audit,
             "partial": partial_reasons,
             "quality": figures,
             "warnings": [
-                *(tv.get(INGEST_TASKS[0], "warnings") or []),
+                *(data.get("warnings") or []),
                 *quality_warnings(figures),
                 *(
                     f"{w['dataset']}: {w['failed']} row(s) failed {w['expectation']} ({w['action']})"
-                    for w in tv.get("run_lakeflow_pipeline", "expectation_failures") or []
+                    for w in pipeline.get("expectation_failures") or []
                 ),
-                *(f"dbt warn: {name}" for name in (tv.get("dbt_test", "dbt_test") or {}).get("warnings", [])),
+                *(f"dbt warn: {name}" for name in (audit or {}).get("warnings", [])),
+                *(done.get("dbt_test", {}).get("grant_warnings") or []),
             ],
         }
         row.update(
@@ -213,4 +255,24 @@ def main(argv: list[str] | None = None) -> int:
     common.emit_summary(
         TASK_KEY, {"run_id": run_id, "run_status": status, "failed_tasks": summary["failed_tasks"]}
     )
+    failure = outcome_error(run_id, status, summary, args.fail_on_partial)
+    if failure:
+        raise failure
     return 0
+
+
+def outcome_error(
+    run_id: str, status: str, summary: dict[str, Any], fail_on_partial: bool = False
+) -> RunFailedError | None:
+    """The error that fails this task (and so the job run) after the outcome is recorded."""
+    if status == "FAILED":
+        failed = summary.get("failed_tasks") or []
+        return RunFailedError(
+            f"run {run_id} FAILED (recorded in bronze.run_context_log): "
+            f"{', '.join(failed) if failed else 'a task'} failed"
+        )
+    if status == "PARTIAL" and fail_on_partial:
+        return RunFailedError(
+            f"run {run_id} is PARTIAL and --fail-on-partial is set: {'; '.join(summary.get('partial') or [])}"
+        )
+    return None

@@ -26,12 +26,13 @@ task fails at once with Google's message and the request that drew it.
 from __future__ import annotations
 
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Any
+from datetime import UTC, datetime
 
 import httpx
 
+from ytlake import identity
 from ytlake.lakehouse.base import Engine
-from ytlake.tasks import common
+from ytlake.tasks import common, run_state
 from ytlake.tasks.google import google_http
 from ytlake.tasks.ingest_state import (
     coverage,
@@ -43,7 +44,7 @@ from ytlake.tasks.ingest_state import (
     run_payloads,
 )
 from ytlake.tasks.landing import Landing
-from ytlake.taskvalues import current
+from ytlake.tasks.run_state import RunInfo
 from ytlake.youtube.analytics_api import AnalyticsApi, concerns_one_video
 from ytlake.youtube.http import ApiResponse, GoogleApiError, QuotaExceededError, RetryableError
 from ytlake.youtube.planning import (
@@ -62,8 +63,10 @@ FLUSH_EVERY = 500
 GIVE_UP_AFTER = 16
 
 
-def _channel_id(engine: Engine, run: common.RunInfo, ctx: Any) -> str | None:
-    channel_id = ctx.task_values.get("ingest_data_api_to_bronze", "channel_id")
+def _channel_id(engine: Engine, run: RunInfo) -> str | None:
+    """The channel this run listed (its Data API task's outputs, or its channels.list answer in
+    Bronze); else the lakehouse's registered channel (a task run on its own)."""
+    channel_id = run_state.output(engine, run.run_id, "ingest_data_api_to_bronze", "channel_id")
     if channel_id:
         return channel_id
     envelopes = run_payloads(engine, "bronze.channels_raw", run.run_id)
@@ -71,16 +74,13 @@ def _channel_id(engine: Engine, run: common.RunInfo, ctx: Any) -> str | None:
         items = (env.get("body") or {}).get("items") if isinstance(env.get("body"), dict) else None
         if items:
             return items[0].get("id")
-    return None
+    registered = identity.registered(engine, "channel")
+    return registered[0] if len(registered) == 1 else None
 
 
 def main(argv: list[str] | None = None) -> int:
     p = common.parser(TASK_KEY, "Land the declared YouTube Analytics reports in Bronze.")
     common.add_google_args(p)
-    common.add(p, "start_date", type=common.optional_date, default=None)
-    common.add(p, "end_date", type=common.optional_date, default=None)
-    common.add(p, "lookback_days", type=common.non_negative_int, default=7)
-    common.add(p, "latency_days", type=common.non_negative_int, default=2)
     common.add(
         p,
         "chunk_days",
@@ -90,19 +90,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = p.parse_args(argv)
     common.setup_logging()
-    ctx = current()
-    run = common.run_info(ctx)
+    started = datetime.now(UTC)
+    with common.engine_from(args) as engine:
+        run = run_state.current_run(engine, args, TASK_KEY)
     win = window(run.today, args.latency_days, args.start_date, args.end_date)
     skipped: dict[str, str] = {}
     partial = None
     planned = 0
     unanswered = 0  # requests whose retries ran out (recorded where Google answered)
     with common.engine_from(args) as engine, google_http(args) as (http, root):
-        channel_id = _channel_id(engine, run, ctx)
-        if not channel_id and ctx.task_values.get("ingest_data_api_to_bronze", "partial"):
+        channel_id = _channel_id(engine, run)
+        if not channel_id and run_state.output(engine, run.run_id, "ingest_data_api_to_bronze", "partial"):
             partial = "no Analytics asked: the Data API task could not list the channel; the next run asks"
             common.log.warning("%s: %s", TASK_KEY, partial)
-            ctx.task_values.set("partial", partial)
+            run_state.record(
+                engine,
+                run.run_id,
+                TASK_KEY,
+                {"partial": partial},
+                started=started,
+                task_run_id=args.task_run_id,
+            )
             return 0
         if not channel_id:
             raise RuntimeError(
@@ -247,15 +255,17 @@ def main(argv: list[str] | None = None) -> int:
         )
     if skipped and not partial:
         partial = f"{len(skipped)} video(s) gone or private, skipped: {', '.join(sorted(skipped)[:10])}"
-    tv = ctx.task_values
-    tv.set("window", [win.default_start.isoformat(), win.end.isoformat()])
-    tv.set("rows", written)
-    tv.set("requests", stats["requests"])
-    tv.set("retries", stats["retries"])
-    tv.set("skipped_videos", skipped)
-    tv.set("quarantined", quarantined)
-    if partial:
-        tv.set("partial", partial)
+    outputs = {
+        "window": [win.default_start.isoformat(), win.end.isoformat()],
+        "rows": written,
+        "requests": stats["requests"],
+        "retries": stats["retries"],
+        "skipped_videos": skipped,
+        "quarantined": quarantined,
+        "partial": partial,
+    }
+    with common.engine_from(args) as engine:
+        run_state.record(engine, run.run_id, TASK_KEY, outputs, started=started, task_run_id=args.task_run_id)
     common.emit_summary(
         TASK_KEY,
         {

@@ -22,15 +22,15 @@ was fetched lands, the task succeeds, and the task value ``partial`` says what i
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 import httpx
 
 from ytlake import identity
-from ytlake.tasks import common
+from ytlake.tasks import common, run_state
 from ytlake.tasks.google import google_http
 from ytlake.tasks.ingest_state import known_videos
 from ytlake.tasks.landing import Landing
-from ytlake.taskvalues import current
 from ytlake.youtube.data_api import (
     MAX_PAGE,
     DataApi,
@@ -50,9 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     common.add_google_args(p)
     args = p.parse_args(argv)
     common.setup_logging()
-    ctx = current()
-    run = common.run_info(ctx)
+    started = datetime.now(UTC)
     with common.engine_from(args) as engine:
+        run = run_state.current_run(engine, args, TASK_KEY)
         known_before = known_videos(engine).to_ask
         channels_here = identity.registered(engine, "channel")
     landing = Landing(None, run)  # written at the end, in one transaction
@@ -125,16 +125,17 @@ def main(argv: list[str] | None = None) -> int:
             f"{sum(landing.quarantined.values())} Data API answer(s) were not what the endpoint returns: "
             "kept in bronze.quarantine; the next run asks again"
         )
-    tv = ctx.task_values
-    if channel_id:
-        tv.set("channel_id", channel_id)
-    tv.set("rows", written)
-    tv.set("requests", stats["requests"])
-    tv.set("retries", stats["retries"])
-    tv.set("warnings", warnings)
-    tv.set("quarantined", landing.quarantined)
-    if partial:
-        tv.set("partial", partial)
+    outputs = {
+        "channel_id": channel_id,
+        "rows": written,
+        "requests": stats["requests"],
+        "retries": stats["retries"],
+        "warnings": warnings,
+        "quarantined": landing.quarantined,
+        "partial": partial,
+    }
+    with common.engine_from(args) as engine:
+        run_state.record(engine, run.run_id, TASK_KEY, outputs, started=started, task_run_id=args.task_run_id)
     common.emit_summary(
         TASK_KEY,
         {

@@ -1,17 +1,13 @@
-"""init_run_context: open the run in bronze.run_context_log and hand it to later tasks."""
+"""init_run_context: open the run in bronze.run_context_log (later tasks read it there)."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
 
-import pyarrow as pa
-
 from ytlake import identity
-from ytlake.settings import pacific_today
-from ytlake.tasks import common
-from ytlake.tasks.run_log import RUN_LOG_SCHEMA, mark_aborted
-from ytlake.taskvalues import current
+from ytlake.lakehouse.migrations import migrate
+from ytlake.tasks import common, run_state
 
 TASK_KEY = "init_run_context"
 
@@ -19,67 +15,49 @@ TASK_KEY = "init_run_context"
 def main(argv: list[str] | None = None) -> int:
     p = common.parser(TASK_KEY, "Open a job run: run id, Pacific snapshot date, parameters.")
     common.add(p, "job_id", default="local")
-    common.add(p, "job_run_id", required=True, help="the run id (on Databricks {{job.run_id}})")
     common.add(p, "source_system", default="google", choices=["google", "emulator"])
-    common.add(
-        p,
-        "today",
-        type=common.optional_date,
-        default=None,
-        help="the pipeline's today (Pacific time), default: now",
-    )
     common.add(p, "params_json", default="{}", help="the run's parameters, for the log")
     args = p.parse_args(argv)
     common.setup_logging()
-    ctx = current()
-    today = args.today or pacific_today()
-    run_id = str(args.job_run_id)
+    if not args.job_run_id:
+        p.error("--job-run-id is required (on Databricks {{job.run_id}})")
     started = datetime.now(UTC)
+    run_id = str(args.job_run_id)
     params = json.loads(args.params_json or "{}")
-    params.update({"catalog": args.catalog, "engine": args.engine, "today": today.isoformat()})
+    params.update(
+        {
+            "catalog": args.catalog,
+            "engine": args.engine,
+            **{k: getattr(args, k) for k in common.JOB_PARAMETERS if k != "today"},
+        }
+    )
     source = params.get("lakehouse_source") or ("emulator" if args.source_system == "emulator" else "google")
     with common.engine_from(args) as engine:
         if common.is_local(engine):
             engine.bootstrap()
+        else:  # the catalog and schemas are the Unity Catalog setup's; tables an upgrade added
+            for step in migrate(engine):
+                common.log.info("%s: %s", TASK_KEY, step)
+            engine.bootstrap(tables_only=True)
         # one identity per lakehouse: refused before the run writes anything
         identity.check_source(
             engine, source, f"lakehouse {args.lakehouse if common.is_local(engine) else args.catalog}"
         )
-        # a RUNNING row of another run: its process is gone (one run at a time holds the lakehouse)
-        for stale in mark_aborted(
-            engine,
-            f"run_id <> {common.sql_string(run_id)}",
-            f"found RUNNING by run {run_id}: its process had ended without closing the run",
-        ):
-            common.log.warning("%s: run %s was left RUNNING; marked ABORTED", TASK_KEY, stale)
-        row = {
-            "run_id": run_id,
-            "job_id": str(args.job_id),
-            "job_run_id": run_id,
-            "snapshot_date": today,
-            "source_system": args.source_system,
-            "started_ts_utc": started,
-            "run_status": "RUNNING",
-            "finished_ts_utc": None,
-            "finalized_ts_utc": None,
-            "finalize_task_run_id": None,
-            "params": json.dumps(params, sort_keys=True),
-            "summary": None,
-        }
         with engine.atomic():
-            engine.replace_where(
-                "bronze.run_context_log",
-                f"run_id = {common.sql_string(run_id)}",
-                pa.Table.from_pylist([row], schema=RUN_LOG_SCHEMA),
+            run = run_state.open_run(
+                engine,
+                run_id,
+                today=args.today,
+                source_system=args.source_system,
+                job_id=str(args.job_id),
+                params=params,
             )
             identity.register_if_new(engine, "source", source, run_id)
-    tv = ctx.task_values
-    tv.set("run_id", run_id)
-    tv.set("snapshot_date", today.isoformat())
-    tv.set("today", today.isoformat())
-    tv.set("source_system", args.source_system)
-    tv.set("started_ts_utc", started.isoformat())
+            run_state.record(
+                engine, run_id, TASK_KEY, {"today": run.today}, started=started, task_run_id=args.task_run_id
+            )
     common.emit_summary(
-        TASK_KEY, {"run_id": run_id, "snapshot_date": today.isoformat(), "source_system": args.source_system}
+        TASK_KEY,
+        {"run_id": run_id, "snapshot_date": run.today.isoformat(), "source_system": args.source_system},
     )
     return 0

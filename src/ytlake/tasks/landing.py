@@ -17,7 +17,8 @@ from typing import Any
 from ytlake.interrupts import shielded
 from ytlake.lakehouse.base import Engine
 from ytlake.lakehouse.bronze import QUARANTINE_TABLE, BronzeBatch
-from ytlake.tasks.common import RunInfo, log, sql_string
+from ytlake.tasks.common import log, sql_string
+from ytlake.tasks.run_state import RunInfo
 from ytlake.youtube import shapes
 
 

@@ -10,10 +10,11 @@ checkpoints, and local Spark (parquet, no Delta) skips it, saying so.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from ytlake import paths
 from ytlake.lakeflow import discover
-from ytlake.tasks import common
-from ytlake.taskvalues import current
+from ytlake.tasks import common, run_state
 
 TASK_KEY = "optimize_tables"
 
@@ -25,7 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     common.setup_logging()
     datasets = discover(str(paths.silver_sql_dir() / "**"))
+    started = datetime.now(UTC)
     with common.engine_from(args) as engine:
+        run = run_state.current_run(engine, args, TASK_KEY)
         built = [ds for ds in datasets if engine.table_exists(f"{args.source_schema}.{ds.name}")]
         done = {ds.name: "skipped: not built" for ds in datasets if ds not in built}
         # published together: one transaction on DuckDB (readers see the old copy or the new)
@@ -38,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
             cluster = [c.strip() for c in ds.properties.get("ytlake.cluster_by", "").split(",") if c.strip()]
             done[ds.name] = f"copied; {engine.optimize(target, cluster)}"
             common.log.info("optimize_tables: %s: %s", target, done[ds.name])
-    current().task_values.set("optimized", done)
+        run_state.record(
+            engine, run.run_id, TASK_KEY, {"optimized": done}, started=started, task_run_id=args.task_run_id
+        )
     common.emit_summary(TASK_KEY, {"tables": done})
     return 0

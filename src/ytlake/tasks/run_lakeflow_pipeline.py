@@ -5,12 +5,13 @@ On Databricks this task is a ``pipeline_task`` and Lakeflow itself runs the same
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pyarrow as pa
 
 from ytlake.lakeflow import ExpectationFailedError, PipelineResult, discover, run_pipeline
 from ytlake.lakehouse.base import Engine
-from ytlake.tasks import common
-from ytlake.taskvalues import current
+from ytlake.tasks import common, run_state
 
 TASK_KEY = "run_lakeflow_pipeline"
 
@@ -25,8 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     datasets = discover([g for g in args.include.split(",") if g])
     if not datasets:
         raise RuntimeError(f"no Lakeflow SQL files match {args.include}")
-    run_id = current().task_values.get("init_run_context", "run_id") or "standalone"
+    started = datetime.now(UTC)
     with common.engine_from(args) as engine:
+        run_id = run_state.current_run(engine, args, TASK_KEY).run_id
         try:
             result = run_pipeline(engine, datasets, args.schema)
         except ExpectationFailedError as err:
@@ -38,18 +40,17 @@ def main(argv: list[str] | None = None) -> int:
             )
             raise
         _log_events(engine, result.events(run_id, args.pipeline), run_id, args.pipeline)
-    summary = result.as_dict()
-    tv = current().task_values
-    tv.set("datasets", {k: v["rows"] for k, v in summary.items()})
-    tv.set(
-        "expectation_failures",
-        [
-            {"dataset": d.name, "expectation": name, "action": e["action"], "failed": e["failed"]}
-            for d in result.datasets
-            for name, e in d.expectations.items()
-            if e["failed"]
-        ],
-    )
+        summary = result.as_dict()
+        outputs = {
+            "datasets": {k: v["rows"] for k, v in summary.items()},
+            "expectation_failures": [
+                {"dataset": d.name, "expectation": name, "action": e["action"], "failed": e["failed"]}
+                for d in result.datasets
+                for name, e in d.expectations.items()
+                if e["failed"]
+            ],
+        }
+        run_state.record(engine, run_id, TASK_KEY, outputs, started=started, task_run_id=args.task_run_id)
     common.emit_summary(TASK_KEY, {"pipeline": args.pipeline, "datasets": summary})
     return 0
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from ytlake.jobcontext import TaskState
 from ytlake.tasks.common import sql_string
-from ytlake.taskvalues import TaskState
 
 RUN_LOG = "bronze.run_context_log"
 

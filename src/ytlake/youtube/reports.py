@@ -62,7 +62,7 @@ REPORTS: tuple[ReportSpec, ...] = (
     ReportSpec("video_daily", "bronze.analytics_video_daily_raw", ("day",), CORE_METRICS, "video", "range"),
     ReportSpec(
         "video_traffic_source",
-        "bronze.analytics_video_traffic_source_raw",
+        "bronze.analytics_video_traffic_source_daily_raw",
         ("insightTrafficSourceType", "day"),
         ("views", "estimatedMinutesWatched"),
         "video",
@@ -70,7 +70,7 @@ REPORTS: tuple[ReportSpec, ...] = (
     ),
     ReportSpec(
         "video_device",
-        "bronze.analytics_video_device_raw",
+        "bronze.analytics_video_device_daily_raw",
         ("deviceType", "day"),
         ("views", "estimatedMinutesWatched"),
         "video",
@@ -78,7 +78,7 @@ REPORTS: tuple[ReportSpec, ...] = (
     ),
     ReportSpec(
         "video_country",
-        "bronze.analytics_video_country_raw",
+        "bronze.analytics_video_country_daily_raw",
         ("country",),
         ("views", "estimatedMinutesWatched"),
         "video",

@@ -1,0 +1,47 @@
+"""In-place migrations of an existing lakehouse: nothing landed is ever lost.
+
+Run before the bootstrap SQL (locally) and by ``init_run_context`` (every engine, Databricks
+included), so a lakehouse built by an earlier version takes the current names at its next run.
+Each step is idempotent: a step cut half way is finished by the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: Bronze tables an earlier version named differently (old → the seed's name, the contract's).
+RENAMED_TABLES: dict[str, str] = {
+    "bronze.analytics_video_traffic_source_raw": "bronze.analytics_video_traffic_source_daily_raw",
+    "bronze.analytics_video_country_raw": "bronze.analytics_video_country_daily_raw",
+    "bronze.analytics_video_device_raw": "bronze.analytics_video_device_daily_raw",
+}
+
+
+def migrate(engine: Any) -> list[str]:
+    """Bring the lakehouse to the current table names; returns what was done, for the log.
+
+    A table under its old name is renamed. When the new table exists too (the bootstrap SQL
+    created it empty, as the Unity Catalog setup does before the next run), the old rows not
+    already there (by ``request_id``) are copied over and the old table is dropped.
+    """
+    done = []
+    for old, new in RENAMED_TABLES.items():
+        if not engine.table_exists(old):
+            continue
+        if not engine.table_exists(new):
+            engine.rename_table(old, new)
+            done.append(f"renamed {old} to {new}")
+        else:
+            src, dst = engine.qualify(old), engine.qualify(new)
+            with engine.atomic():
+                engine.execute(
+                    f"INSERT INTO {dst} SELECT * FROM {src} "
+                    f"WHERE request_id NOT IN (SELECT request_id FROM {dst})"
+                )
+                engine.execute(f"DROP TABLE {src}")
+            done.append(f"moved the rows of {old} into {new}")
+        log.info("migration: %s", done[-1])
+    return done
