@@ -42,15 +42,15 @@ def test_this_project_passes_every_check():
 
 def test_the_fields_table_covers_what_the_bundle_uses(bundle):
     needed, fields = bv.required_cli(bundle)
-    # the newest field in use decides (dataset_catalog arrived in v0.281.0, per the CLI's schema)
-    assert bv._version(needed) >= (0, 281, 0)
-    assert "resources.dashboards.*.dataset_catalog" in fields
+    # the newest field in use decides: the App's config value_from arrived in v0.284.0 (the CLI's
+    # CHANGELOG), after dataset_catalog (v0.281.0, the CLI's schema)
+    assert needed == "v0.284.0" and fields == ["resources.apps.*.config.env[*].value_from"]
 
 
 def test_an_old_cli_in_a_workflow_is_named_with_the_fields_it_lacks(bundle, tmp_path):
     _workflow(tmp_path / "wf", "deploy.yml", "0.236.0")
     [problem] = bv.cli_problems(bundle, tmp_path / "wf", None)
-    assert "0.236.0 does not know" in problem.message and "dataset_catalog" in problem.message
+    assert "0.236.0 does not know" in problem.message and "pin v0.284.0 or newer" in problem.message
 
 
 def test_an_unpinned_cli_is_refused(bundle, tmp_path):
@@ -103,6 +103,43 @@ def test_a_job_parameter_carrying_the_run_id_reaches_every_task(bundle):
         {"name": "job_run_id", "default": "{{job.run_id}}"}
     )
     assert bv.run_id_problems(bundle) == []
+
+
+def test_a_job_parameter_the_tasks_do_not_accept_is_refused(bundle):
+    """Databricks pushes it to every wheel task, whose argparse would stop them all."""
+    bundle.config["resources"]["jobs"][JOB]["parameters"].append({"name": "region", "default": "eu"})
+    [problem] = bv.pushdown_problems(bundle)
+    assert "'region' reaches every task" in problem.message
+
+
+def test_every_task_accepts_every_job_parameter(monkeypatch):
+    """The other side of the check: each entry point's parser takes the job parameters as
+    Databricks pushes them (at their defaults), leaving none unrecognised."""
+    import argparse
+    import importlib
+
+    from ytlake.job import job_parameters, job_tasks, resolve
+
+    class Parsed(Exception):
+        pass
+
+    unknown: dict[str, list[str]] = {}
+    real_parse = argparse.ArgumentParser.parse_known_args
+
+    def parse_args(self, args=None, namespace=None):
+        _, rest = real_parse(self, args, namespace)
+        unknown[self.prog] = rest
+        raise Parsed
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", parse_args)
+    real = load_bundle()
+    defaults = resolve(job_parameters(real), real.variables, {}, "parameters")
+    pushed = [f"--{name}={value}" for name, value in defaults.items()]
+    for spec in job_tasks(real):
+        if spec.kind == "python_wheel_task":
+            with pytest.raises(Parsed):
+                importlib.import_module(f"ytlake.tasks.{spec.entry_point}").main(pushed)
+    assert len(unknown) == 7 and all(rest == [] for rest in unknown.values()), unknown
 
 
 @pytest.mark.parametrize(

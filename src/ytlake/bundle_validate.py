@@ -343,6 +343,25 @@ def run_id_problems(bundle: Bundle) -> list[Problem]:
     return problems
 
 
+def pushdown_problems(bundle: Bundle) -> list[Problem]:
+    """Databricks pushes every job parameter down to every wheel task as a named parameter: a
+    parameter the tasks do not accept fails them all ("unrecognized arguments")."""
+    from ytlake.tasks.common import JOB_PARAMETERS
+
+    problems = []
+    for job_key, job in (bundle.resources("jobs") or {}).items():
+        for i, param in enumerate(job.get("parameters") or []):
+            if param.get("name") not in JOB_PARAMETERS:
+                problems.append(
+                    Problem(
+                        f"resources.jobs.{job_key}.parameters[{i}]",
+                        f"{param.get('name')!r} reaches every task but the tasks accept only "
+                        f"{', '.join(JOB_PARAMETERS)} (ytlake.tasks.common.JOB_PARAMETERS)",
+                    )
+                )
+    return problems
+
+
 def finalize_problems(bundle: Bundle, run_finalize: Any = None) -> list[Problem]:
     """finalize_run_log runs whatever happened (ALL_DONE, after every task), failures e-mail
     someone, and its entry point fails after recording a FAILED run (checked by running it on
@@ -444,5 +463,6 @@ def databricks_problems(
         problems += cli_problems(bundle, workflows, readme)
     problems += task_values_problems(bundle, source)
     problems += run_id_problems(bundle)
+    problems += pushdown_problems(bundle)
     problems += finalize_problems(bundle)
     return problems

@@ -66,3 +66,19 @@ def test_spark_append_query_delete(spark_engine):
     assert got.column("n").to_pylist() == ["0", "1", "2"]
     assert spark_engine.delete("bronze.channels_raw", "run_id = 'spark-run'") == 3
     assert spark_engine.count("bronze.channels_raw") == before
+
+
+def test_an_old_breakdown_table_is_renamed_in_place_on_spark(spark_engine):
+    """The migration's Spark path (Databricks runs the same statements on Delta)."""
+    from ytlake.lakehouse.migrations import migrate
+
+    spark_engine.bootstrap()
+    old, new = "bronze.analytics_video_device_raw", "bronze.analytics_video_device_daily_raw"
+    spark_engine.spark.sql(f"DROP TABLE IF EXISTS {old}").collect()
+    spark_engine.spark.sql(f"ALTER TABLE {new} RENAME TO {old}").collect()
+    spark_engine.spark.sql(
+        f"INSERT INTO {old} VALUES (DATE'2026-01-01', TIMESTAMP'2026-01-02 00:00:00', 'emulator', 'r1', '1', 'run', '{{}}')"
+    ).collect()
+    assert migrate(spark_engine) == [f"renamed {old} to {new}"]
+    assert not spark_engine.table_exists(old)
+    assert spark_engine.query(f"SELECT request_id FROM {new}").column(0).to_pylist() == ["r1"]

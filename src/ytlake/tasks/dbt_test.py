@@ -26,29 +26,19 @@ def main(argv: list[str] | None = None) -> int:
     outcome = run_dbt("test", args, today=run.today)
     audit = {"counts": outcome.counts, "failures": outcome.failures, "warnings": outcome.warnings}
     common.emit_summary(TASK_KEY, audit)
+    error = None
     if not outcome.success:
         failed = "; ".join(outcome.failures) or outcome.error
         error = f"dbt test failed, Gold not published (gold unchanged): {failed}"
-        with lakehouse_engine(args) as engine:  # the audit's findings go to the run summary
-            run_state.record(
-                engine,
-                run.run_id,
-                TASK_KEY,
-                {"dbt_test": audit, "error": error},
-                started=started,
-                task_run_id=args.task_run_id,
-            )
-        raise RuntimeError(error)
     models = gold_models()
     with lakehouse_engine(args) as engine, engine.atomic():  # published and recorded together (DuckDB)
-        publish_gold(engine, models)
-        run_state.record(
-            engine,
-            run.run_id,
-            TASK_KEY,
-            {"dbt_test": audit, "published": models},
-            started=started,
-            task_run_id=args.task_run_id,
-        )
+        if error:  # the audit's findings still go to the run summary
+            outputs = {"dbt_test": audit, "error": error}
+        else:
+            warnings = publish_gold(engine, models, readers=args.gold_readers.split(","))
+            outputs = {"dbt_test": audit, "published": models, "grant_warnings": warnings}
+        run_state.record(engine, run.run_id, TASK_KEY, outputs, started=started, task_run_id=args.task_run_id)
+    if error:
+        raise RuntimeError(error)
     common.log.info("%s: audited build published to gold: %s", TASK_KEY, ", ".join(models))
     return 0
