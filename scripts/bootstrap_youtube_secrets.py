@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from runbook import fail, parser
+from runbook import fail, guarded, parser
 
 from ytlake.databricks_ops import put_secrets, workspace_client
 from ytlake.settings import SECRET_SCOPE_KEYS, Secrets
@@ -34,11 +34,15 @@ def main(argv: list[str] | None = None, ws=None) -> int:
     values = values_from_environment()
     missing = [SECRET_SCOPE_KEYS[k] for k, v in values.items() if not v]
     if missing:
-        return fail(f"missing {', '.join(missing)} in the environment or .env (see .env.example)")
-    ws = ws or workspace_client(args.profile)
-    written = put_secrets(ws, args.scope, values)
-    print(f"secret scope {args.scope}: put {', '.join(written)}")
-    return 0
+        return fail(f"missing {', '.join(missing)} in the environment or .env: set them (see .env.example)")
+
+    def body() -> int:
+        client = ws or workspace_client(args.profile)
+        written = put_secrets(client, args.scope, values)
+        print(f"secret scope {args.scope}: put {', '.join(written)}")
+        return 0
+
+    return guarded(body, secrets=values.values())
 
 
 if __name__ == "__main__":
