@@ -76,6 +76,8 @@ def target_context(target: str, user: str = "jane-doe") -> tuple[dict[str, Any],
     }
     if variables.get("warehouse_id") in (None, ""):  # looked up by name at deploy time
         variables["warehouse_id"] = WAREHOUSE_ID
+    if variables.get("operators_group") is None:  # required for prod: --var operators_group=...
+        variables["operators_group"] = "youtube-analytics-operators"
     variables = {k: v for k, v in variables.items() if v is not None}
     for _ in range(3):  # a variable's value may hold references (the dev catalog names the user)
         variables = {k: resolve(v, variables, dynamic, f"variables.{k}") for k, v in variables.items()}

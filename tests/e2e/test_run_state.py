@@ -65,7 +65,7 @@ def test_a_failed_task_makes_finalize_fail_after_recording_failed(failed):
 def test_a_task_run_on_its_own_finds_its_state_in_the_lakehouse(failed):
     """As `bundle run --only dbt_run_gold,dbt_test`: a new run with no init_run_context; its
     first task opens it (the pipeline's today from the job parameter), dbt reads Silver."""
-    options, first = failed
+    options, _ = failed
     result = run_local(options, only=["dbt_run_gold", "dbt_test"])
     states = {k: r.state for k, r in result.run.results.items()}
     assert states["dbt_run_gold"] == states["dbt_test"] == states["finalize_run_log"] == "SUCCESS"
@@ -87,5 +87,7 @@ def test_a_repair_reopens_the_failed_run_and_closes_it_again(failed):
     assert row["started_ts_utc"] == before["started_ts_utc"]  # the same run, not a new one
     summary = json.loads(row["summary"])
     assert [r["was"] for r in summary["reopened"]] == ["FAILED"]
+    [attempt] = summary["attempts"]  # the first attempt's outcome stays on record
+    assert attempt["run_status"] == "FAILED" and attempt["failed_tasks"] == ["dbt_run_gold"]
     # what the first attempt's ingest tasks recorded is still the run's
     assert summary["analytics_requests"] > 0 and summary["bronze_rows"]["analytics_video_daily_raw"] > 0

@@ -100,7 +100,9 @@ def test_a_revoked_refresh_token_fails_the_run_and_leaves_gold_as_it_was(clean, 
     with running_emulator(world(NEXT_DAY), EmulatorConfig(revoke_after=3, token_ttl=1)) as emu:
         result = run(emu.base_url, lake, NEXT_DAY)
     assert result.run_status == "FAILED"
-    failed = [r for r in result.run.results.values() if r.state == "FAILED" and r.task_key != "finalize_run_log"]
+    failed = [
+        r for r in result.run.results.values() if r.state == "FAILED" and r.task_key != "finalize_run_log"
+    ]
     assert len(failed) == 1 and "\n" not in failed[0].error and "invalid_grant" in failed[0].error
     assert result.run.results["finalize_run_log"].state == "FAILED"  # after recording FAILED
     assert gold(lake) == before

@@ -96,3 +96,30 @@ def test_old_rows_are_moved_once_when_the_new_table_exists_too(tmp_path):
             "r2",
         ]
         assert migrate(engine) == []
+
+
+def test_quarantined_answers_follow_their_table_and_a_refused_rename_says_who_must_act(tmp_path):
+    from ytlake.lakehouse.migrations import MigrationError
+
+    path = tmp_path / "yt.duckdb"
+    with DuckDBEngine(path) as engine:
+        engine.bootstrap()
+        engine.execute_native(
+            "ALTER TABLE bronze.analytics_video_device_daily_raw RENAME TO analytics_video_device_raw"
+        )
+        engine.execute_native(
+            "INSERT INTO bronze.quarantine VALUES (DATE '2026-01-01', now(), 'emulator', 'q1', '1', 'run', "
+            "'{}', 'bronze.analytics_video_device_raw', 'rows is a string')"
+        )
+    with DuckDBEngine(path, read_only=True) as engine, pytest.raises(MigrationError) as refused:
+        migrate(engine)
+    message = str(refused.value)
+    assert "cannot migrate youtube_analytics.bronze.analytics_video_device_raw" in message
+    assert "OWNER TO" in message and "nothing was lost" in message and "\n" not in message
+    with DuckDBEngine(path) as engine:
+        assert migrate(engine) == [
+            "renamed bronze.analytics_video_device_raw to bronze.analytics_video_device_daily_raw"
+        ]
+        assert engine.query("SELECT target_table FROM bronze.quarantine").column(0).to_pylist() == [
+            "bronze.analytics_video_device_daily_raw"
+        ]

@@ -226,8 +226,9 @@ def _server_unavailable(message: str, catalog: str) -> Unavailable | None:
         )
     if "INSUFFICIENT_PERMISSIONS" in message or "PERMISSION_DENIED" in message:
         return Unavailable(
-            f"This App may not read the Gold marts of {catalog}: deploy the bundle again, which "
-            "grants its service principal USE CATALOG, USE SCHEMA and SELECT on them."
+            f"This App may not read the Gold marts of {catalog}: run the job, whose dbt_test grants "
+            "the App's service principal SELECT on what it publishes (the run summary names any "
+            "USE CATALOG / USE SCHEMA grant an owner must give once)."
         )
     return None
 

@@ -48,7 +48,12 @@ QUARANTINE_TABLE = "bronze.quarantine"
 QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (("target_table", "STRING"), ("reason", "STRING"))
 
 #: Operational tables beside the seed's nine (declared in the bootstrap SQL too).
-OPERATIONAL_TABLES: tuple[str, ...] = ("lakeflow_event_log", "quarantine", "lakehouse_identity")
+OPERATIONAL_TABLES: tuple[str, ...] = (
+    "lakeflow_event_log",
+    "quarantine",
+    "lakehouse_identity",
+    "run_task_log",
+)
 
 #: Names that must never appear in a stored request (they carry credentials).
 _SECRET_PARAMS = frozenset(

@@ -12,6 +12,13 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+QUARANTINE = "bronze.quarantine"
+
+
+class MigrationError(RuntimeError):
+    """A table could not be migrated (on Unity Catalog: the job's identity does not own it)."""
+
+
 #: Bronze tables an earlier version named differently (old → the seed's name, the contract's).
 RENAMED_TABLES: dict[str, str] = {
     "bronze.analytics_video_traffic_source_raw": "bronze.analytics_video_traffic_source_daily_raw",
@@ -31,17 +38,31 @@ def migrate(engine: Any) -> list[str]:
     for old, new in RENAMED_TABLES.items():
         if not engine.table_exists(old):
             continue
-        if not engine.table_exists(new):
-            engine.rename_table(old, new)
-            done.append(f"renamed {old} to {new}")
-        else:
-            src, dst = engine.qualify(old), engine.qualify(new)
-            with engine.atomic():
-                engine.execute(
-                    f"INSERT INTO {dst} SELECT * FROM {src} "
-                    f"WHERE request_id NOT IN (SELECT request_id FROM {dst})"
-                )
-                engine.execute(f"DROP TABLE {src}")
-            done.append(f"moved the rows of {old} into {new}")
+        try:
+            if not engine.table_exists(new):
+                engine.rename_table(old, new)
+                done.append(f"renamed {old} to {new}")
+            else:
+                src, dst = engine.qualify(old), engine.qualify(new)
+                with engine.atomic():
+                    engine.execute(
+                        f"INSERT INTO {dst} SELECT * FROM {src} "
+                        f"WHERE request_id NOT IN (SELECT request_id FROM {dst})"
+                    )
+                    engine.execute(f"DROP TABLE {src}")
+                done.append(f"moved the rows of {old} into {new}")
+        except Exception as err:
+            first = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise MigrationError(
+                f"cannot migrate {engine.qualify(old)} to {engine.qualify(new)} ({first}): the job's "
+                f"identity must own {engine.qualify(old)} (or hold MANAGE on it): its owner runs "
+                f"`ALTER TABLE {engine.qualify(old)} OWNER TO <the job's identity>` once, or renames "
+                "it as above; nothing was lost"
+            ) from err
         log.info("migration: %s", done[-1])
+    if done and engine.table_exists(QUARANTINE):  # quarantined answers name their table
+        for old, new in RENAMED_TABLES.items():
+            engine.execute(
+                f"UPDATE {engine.qualify(QUARANTINE)} SET target_table = '{new}' WHERE target_table = '{old}'"
+            )
     return done

@@ -203,7 +203,12 @@ def main(argv: list[str] | None = None) -> int:
         data, analytics = done.get(INGEST_TASKS[0], {}), done.get(INGEST_TASKS[1], {})
         pipeline, audit = done.get("run_lakeflow_pipeline", {}), done.get("dbt_test", {}).get("dbt_test")
         summary = {
-            **{k: v for k, v in json.loads(row.get("summary") or "{}").items() if k == "reopened"},
+            # a repaired run keeps what its earlier attempts recorded
+            **{
+                k: v
+                for k, v in json.loads(row.get("summary") or "{}").items()
+                if k in ("reopened", "attempts")
+            },
             "tasks": [
                 {
                     "task_key": s.task_key,

@@ -142,10 +142,17 @@ def current_run(engine: Any, args: Any, task_key: str) -> RunInfo:
             opened_by=task_key,
         )
     if row["run_status"] != "RUNNING":
-        summary = json.loads(row.get("summary") or "{}")
-        summary.setdefault("reopened", []).append(
-            {"by": task_key, "was": row["run_status"], "at": datetime.now(UTC).isoformat()}
-        )
+        earlier = json.loads(row.get("summary") or "{}")
+        reopened = earlier.pop("reopened", [])
+        attempts = earlier.pop("attempts", [])
+        summary = {
+            "reopened": [
+                *reopened,
+                {"by": task_key, "was": row["run_status"], "at": datetime.now(UTC).isoformat()},
+            ],
+            # what the earlier attempt recorded (its failed tasks and errors) stays on record
+            "attempts": [*attempts, {"run_status": row["run_status"], **earlier}],
+        }
         log.warning("%s: run %s was %s; reopened (a repair run)", task_key, run_id, row["run_status"])
         row.update(
             {"run_status": "RUNNING", "finished_ts_utc": None, "summary": json.dumps(summary, default=str)}
