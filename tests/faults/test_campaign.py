@@ -1,6 +1,8 @@
 """A small seeded sample of the fault campaign (``python -m tests.faults.campaign`` runs it
 whole): each case ends with Gold equal to a clean run, no request_id twice, no run left
-RUNNING and a published Gold no failed audit touched."""
+RUNNING and a published Gold no failed audit touched. The quota-stop-then-deleted-video case
+runs only in the whole campaign: the suite covers it in tests/faults/test_fault_suite.py
+(quota half way) and tests/tasks/test_ingestion.py (a video that vanishes)."""
 
 from __future__ import annotations
 
@@ -38,10 +40,6 @@ def test_kill_9_and_sigint_in_ingestion_silver_and_dbt_then_a_healthy_run(campai
     )
     _ok(case)
     assert "ABORTED" in case.statuses
-
-
-def test_a_quota_stop_then_a_deleted_video_marks_it_deleted_and_loses_nothing(campaign):
-    _ok(campaign.quota_then_deleted_video())
 
 
 def test_garbled_answers_are_quarantined_and_asked_again(campaign):

@@ -122,7 +122,8 @@ def test_transient_faults_change_nothing_that_lands(tmp_path):
     )
 
 
-@pytest.mark.parametrize("quota", [{"data_api_quota": 2}, {"analytics_quota": 40}])
+# (the Data API quota's case: tests/faults/test_fault_suite.py, Gold against a clean run)
+@pytest.mark.parametrize("quota", [{"analytics_quota": 40}])
 def test_quota_exceeded_ends_partial_and_the_next_day_completes(tmp_path, quota):
     lakehouse = tmp_path / "yt.duckdb"
     with running_emulator(_config(TODAY), EmulatorConfig(**quota)) as emu:
