@@ -29,9 +29,13 @@ def _config(today: date, **kw):
     return tiny_world_config(videos=8, history_days=60, seed=5, start=START, today=today, **kw)
 
 
-def _run(base_url, lakehouse, today, **kw):
+#: Ingestion plans from Bronze alone: cases about requests and what lands skip Silver and Gold.
+INGESTION = ("init_run_context", "ingest_data_api_to_bronze", "ingest_analytics_api_to_bronze")
+
+
+def _run(base_url, lakehouse, today, only=None, **kw):
     options = RunOptions(source="demo", api_root=base_url, lakehouse=lakehouse, today=today, **kw)
-    return run_local(options)
+    return run_local(options, only=only)
 
 
 def _sql(path, sql):
@@ -66,7 +70,7 @@ def _requests(emu) -> dict[str, int]:
 def test_first_and_next_day_runs_make_exactly_the_minimal_requests(tmp_path):
     lakehouse = tmp_path / "yt.duckdb"
     with running_emulator(_config(TODAY)) as emu:
-        result = _run(emu.base_url, lakehouse, TODAY)
+        result = _run(emu.base_url, lakehouse, TODAY, only=INGESTION)
         assert result.run_status == "SUCCEEDED"
         first = _requests(emu)
         assert first == _minimal(emu.world, TODAY, None, set())
@@ -74,7 +78,7 @@ def test_first_and_next_day_runs_make_exactly_the_minimal_requests(tmp_path):
         alive_first = {v.video_id for v in emu.world.videos_of(1, TODAY)}
     tomorrow = TODAY + timedelta(days=1)
     with running_emulator(_config(tomorrow)) as emu:
-        result = _run(emu.base_url, lakehouse, tomorrow)
+        result = _run(emu.base_url, lakehouse, tomorrow, only=INGESTION)
         assert result.run_status == "SUCCEEDED"
         second = _requests(emu)
         assert second == _minimal(emu.world, tomorrow, TODAY, alive_first)
@@ -107,9 +111,9 @@ def _bronze_content(path) -> set[tuple[str, str, str]]:
 def test_transient_faults_change_nothing_that_lands(tmp_path):
     clean, faulty = tmp_path / "clean.duckdb", tmp_path / "faulty.duckdb"
     with running_emulator(_config(TODAY)) as emu:
-        _run(emu.base_url, clean, TODAY)
+        _run(emu.base_url, clean, TODAY, only=INGESTION)
     with running_emulator(_config(TODAY), EmulatorConfig(fault_rate=0.1, seed=4)) as emu:
-        result = _run(emu.base_url, faulty, TODAY)
+        result = _run(emu.base_url, faulty, TODAY, only=INGESTION)
         faults = sum(emu.emulator.stats.faults.values())
     assert result.run_status == "SUCCEEDED"
     assert faults > 10
@@ -157,7 +161,7 @@ def test_quota_exceeded_ends_partial_and_the_next_day_completes(tmp_path, quota)
 
 def test_an_expiring_access_token_is_refreshed_without_failing(tmp_path):
     with running_emulator(_config(TODAY), EmulatorConfig(token_ttl=2, latency_ms=5)) as emu:
-        result = _run(emu.base_url, tmp_path / "yt.duckdb", TODAY, concurrency=2)
+        result = _run(emu.base_url, tmp_path / "yt.duckdb", TODAY, only=INGESTION, concurrency=2)
         refreshes = emu.emulator.stats.requests["/token"]
     assert result.run_status == "SUCCEEDED"
     assert refreshes > 2
@@ -189,11 +193,11 @@ def test_plan_predicts_the_next_run_and_the_budget_refuses_before_starting(tmp_p
 
     lakehouse = tmp_path / "yt.duckdb"
     with running_emulator(_config(TODAY)) as emu:
-        _run(emu.base_url, lakehouse, TODAY)
+        _run(emu.base_url, lakehouse, TODAY, only=INGESTION)
     tomorrow = TODAY + timedelta(days=1)
     plan = plan_next_run(lakehouse, "youtube_analytics", tomorrow, None, None, LOOKBACK, LATENCY)
     with running_emulator(_config(tomorrow)) as emu:
-        _run(emu.base_url, lakehouse, tomorrow)
+        _run(emu.base_url, lakehouse, tomorrow, only=INGESTION)
         actual = _requests(emu)
         [(country,)] = _sql(
             lakehouse,
