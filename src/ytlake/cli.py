@@ -600,6 +600,13 @@ def emulator_serve(
             "(429 per day) [Data API: quotaExceeded; Analytics: rateLimitExceeded]"
         ),
     ] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            help="keep what calls change (quota spent today, refresh tokens issued and revoked) "
+            "in this file across restarts"
+        ),
+    ] = None,
 ) -> None:
     """Serve the emulator until stopped; prints its base URL and the demo credentials.
 
@@ -661,7 +668,15 @@ def emulator_serve(
         )
     except ValueError as err:
         raise SettingsError(str(err)) from None
+    if state is not None:
+        from ytlake.emulator.state import StateFileError, load
+
+        try:
+            load(state)  # a file that is not an emulator state is one line, before serving
+        except StateFileError as err:
+            raise SettingsError(str(err)) from None
     config = EmulatorConfig(
+        state_path=state,
         token_ttl=token_ttl,
         data_api_quota=data_api_quota,
         analytics_quota=analytics_quota,

@@ -19,10 +19,12 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from ytlake.emulator import errors, rules
+from ytlake.emulator import state as emulator_state
 from ytlake.emulator.rules import Irregularities
 from ytlake.emulator.world import (
     DEMO_CLIENT_ID,
@@ -143,6 +145,9 @@ class EmulatorConfig:
     playlist_cap: int = 20_000
     # Consent boxes the user leaves unticked (granular consent): never granted by the flow.
     denied_scopes: frozenset[str] = frozenset()
+    # Where what calls change (quota spent, refresh tokens issued and revoked) is kept across
+    # restarts (``ytlake emulator serve --state PATH``); None: in memory only.
+    state_path: Path | None = None
 
     @classmethod
     def exact(cls, **kwargs: Any) -> EmulatorConfig:
@@ -268,6 +273,13 @@ class Emulator:
             demo_refresh_token(c.index): (c.index, _FULL_GRANT) for c in world.channels
         }
         self._consented: set[tuple[str, int]] = set()  # (client, channel) pairs that consented once
+        if self.config.state_path is not None:  # what earlier runs of this emulator changed
+            saved = emulator_state.load(self.config.state_path)
+            self._units_by_day = saved.data_api_units
+            self._analytics_by_day = saved.analytics_requests
+            if saved.refresh_tokens is not None:
+                self._refresh_tokens = saved.refresh_tokens
+            self._consented = saved.consented
         self._routes: dict[tuple[str, str], Callable[..., Answer]] = {
             ("POST", "/token"): self._token,
             ("GET", "/o/oauth2/auth"): self._authorize,
@@ -364,6 +376,20 @@ class Emulator:
             return 200, data, extra
         return status, body, extra
 
+    def _save_state(self) -> None:
+        """Keep what calls changed (``--state``); the caller holds the lock."""
+        if self.config.state_path is None:
+            return
+        emulator_state.save(
+            self.config.state_path,
+            emulator_state.EmulatorState(
+                data_api_units=self._units_by_day,
+                analytics_requests=self._analytics_by_day,
+                refresh_tokens=self._refresh_tokens,
+                consented=self._consented,
+            ),
+        )
+
     def _maybe_revoke(self) -> None:
         if self.config.revoke_after is None:
             return
@@ -372,6 +398,7 @@ class Emulator:
             if api_calls >= self.config.revoke_after and self._refresh_tokens:
                 self._refresh_tokens.clear()
                 self._tokens.clear()
+                self._save_state()
 
     def _maybe_damage(self, path: str, params: Params, number: int, answer: Answer) -> Answer:
         """Transport faults by request number; malformed data by the question asked."""
@@ -478,6 +505,7 @@ class Emulator:
                 if first or "consent" in prompt.split():
                     refresh_out = "1//emu-" + secrets.token_urlsafe(24)
                     self._refresh_tokens[refresh_out] = (channel_index, granted)
+                self._save_state()
         else:
             return (
                 *errors.oauth_error(400, "unsupported_grant_type", f"Invalid grant_type: {grant or ''}"),
@@ -561,6 +589,7 @@ class Emulator:
                 return False
             spent[endpoint] += units
             self.stats.data_api_units[endpoint] += units
+            self._save_state()
             return True
 
     def _charge_analytics(self) -> bool:
@@ -571,6 +600,7 @@ class Emulator:
                 return False
             self._analytics_by_day[day] = spent + 1
             self.stats.analytics_requests["reports.query"] += 1
+            self._save_state()
             return True
 
     def _rate_limited(self, number: int) -> tuple[int, dict[str, Any]] | None:
