@@ -471,19 +471,13 @@ def _ddl_after_catalog(catalog):
     return [s for s in bootstrap_statements(catalog) if not re.match(r"CREATE CATALOG", s, re.IGNORECASE)]
 
 
+def _bootstrap_yt_dev(managed_location):
+    argv = ["--warehouse-id", "wh-1", "--catalog", "yt_dev", "--action", "bootstrap"]
+    return _script("unity_catalog_setup").main([*argv, "--managed-location", managed_location])
+
+
 def test_uc_setup_creates_a_missing_catalog_in_its_managed_location(api, capsys):
-    code = _script("unity_catalog_setup").main(
-        [
-            "--warehouse-id",
-            "wh-1",
-            "--catalog",
-            "yt_dev",
-            "--action",
-            "bootstrap",
-            "--managed-location",
-            "s3://my-bucket/uc/yt_dev",
-        ]
-    )
+    code = _bootstrap_yt_dev("s3://my-bucket/uc/yt_dev")
     assert code == 0, capsys.readouterr().err
     assert api.statements == [
         "SHOW CATALOGS LIKE 'yt_dev'",
@@ -497,18 +491,7 @@ def test_uc_setup_creates_a_missing_catalog_in_its_managed_location(api, capsys)
 
 def test_uc_setup_uses_an_existing_catalog_as_it_is(api, capsys):
     api.answer(r"^SHOW CATALOGS", CATALOG_COLUMNS, [("yt_dev",)])
-    code = _script("unity_catalog_setup").main(
-        [
-            "--warehouse-id",
-            "wh-1",
-            "--catalog",
-            "yt_dev",
-            "--action",
-            "bootstrap",
-            "--managed-location",
-            "abfss://uc@acct.dfs.core.windows.net/yt",
-        ]
-    )
+    code = _bootstrap_yt_dev("abfss://uc@acct.dfs.core.windows.net/yt")
     assert code == 0
     assert not any(s.upper().startswith("CREATE CATALOG") for s in api.statements)
     assert api.statements[1:] == _ddl_after_catalog("yt_dev")
@@ -578,7 +561,7 @@ def test_uc_setup_names_the_grant_when_a_schema_is_refused(api, capsys):
     "location",
     [
         "s3://bucket/it's",
-        "file:///tmp/x",
+        "hdfs://namenode/x",
         "s3://bucket/a b",
         "abfss://c@a.dfs.core.windows.net/x';DROP CATALOG y;--",
         "",

@@ -81,18 +81,19 @@ class Engine(ABC):
         """Release connections."""
 
     # -- helpers built on the interface ---------------------------------------------
-    def bootstrap(self, tables_only: bool = False) -> None:
+    def bootstrap(self, tables_only: bool = False) -> list[str]:
         """Create the catalog's schemas and Bronze tables from the bootstrap SQL (after migrating
         an earlier version's tables in place). ``tables_only``: just the missing tables (on
         Databricks the catalog and schemas are the Unity Catalog setup's, and creating a catalog
-        needs a privilege a job need not have)."""
+        needs a privilege a job need not have). Returns the migration steps taken."""
         from ytlake.lakehouse.migrations import migrate
 
-        migrate(self)
+        steps = migrate(self)
         for statement in bootstrap_statements(self.catalog):
             if tables_only and not statement.upper().startswith("CREATE TABLE"):
                 continue
             self.execute(statement)
+        return steps
 
     def scalar(self, sql: str) -> Any:
         """The first column of the first row of a query, or None."""

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
@@ -63,10 +64,10 @@ FLUSH_EVERY = 500
 GIVE_UP_AFTER = 16
 
 
-def _channel_id(engine: Engine, run: RunInfo) -> str | None:
+def _channel_id(engine: Engine, run: RunInfo, data_task: dict[str, Any]) -> str | None:
     """The channel this run listed (its Data API task's outputs, or its channels.list answer in
     Bronze); else the lakehouse's registered channel (a task run on its own)."""
-    channel_id = run_state.output(engine, run.run_id, "ingest_data_api_to_bronze", "channel_id")
+    channel_id = data_task.get("channel_id")
     if channel_id:
         return channel_id
     envelopes = run_payloads(engine, "bronze.channels_raw", run.run_id)
@@ -99,8 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     planned = 0
     unanswered = 0  # requests whose retries ran out (recorded where Google answered)
     with common.engine_from(args) as engine, google_http(args) as (http, root):
-        channel_id = _channel_id(engine, run)
-        if not channel_id and run_state.output(engine, run.run_id, "ingest_data_api_to_bronze", "partial"):
+        data_task = run_state.outputs(engine, run.run_id).get("ingest_data_api_to_bronze", {})
+        channel_id = _channel_id(engine, run, data_task)
+        if not channel_id and data_task.get("partial"):
             partial = "no Analytics asked: the Data API task could not list the channel; the next run asks"
             common.log.warning("%s: %s", TASK_KEY, partial)
             run_state.record(

@@ -6,7 +6,6 @@ import json
 from datetime import UTC, datetime
 
 from ytlake import identity
-from ytlake.lakehouse.migrations import migrate
 from ytlake.tasks import common, run_state
 
 TASK_KEY = "init_run_context"
@@ -33,12 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     source = params.get("lakehouse_source") or ("emulator" if args.source_system == "emulator" else "google")
     with common.engine_from(args) as engine:
-        if common.is_local(engine):
-            engine.bootstrap()
-        else:  # the catalog and schemas are the Unity Catalog setup's; tables an upgrade added
-            for step in migrate(engine):
-                common.log.info("%s: %s", TASK_KEY, step)
-            engine.bootstrap(tables_only=True)
+        # on Databricks the catalog and schemas are the Unity Catalog setup's: tables only
+        for step in engine.bootstrap(tables_only=not common.is_local(engine)):
+            common.log.info("%s: %s", TASK_KEY, step)
         # one identity per lakehouse: refused before the run writes anything
         identity.check_source(
             engine, source, f"lakehouse {args.lakehouse if common.is_local(engine) else args.catalog}"
