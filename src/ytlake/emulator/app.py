@@ -46,7 +46,10 @@ def create_app(emulator: Emulator) -> Starlette:
         form: dict[str, list[str]] | None = None
         if request.method == "POST":
             raw = (await request.body()).decode("utf-8", "replace")
-            form = parse_qs(raw, keep_blank_values=True)
+            if request.headers.get("content-type", "").startswith("application/json"):
+                form = {"__json__": [raw]}  # a JSON body (the Reporting API's jobs.create)
+            else:
+                form = parse_qs(raw, keep_blank_values=True)
         headers = {k.lower(): v for k, v in request.headers.items()}
         if emulator.config.latency_ms:
             await asyncio.sleep(emulator.config.latency_ms / 1000)
@@ -61,6 +64,7 @@ def create_app(emulator: Emulator) -> Starlette:
             await asyncio.sleep(int(delay) / 1000)
         if extra.pop("x-emulator-reset", None):
             return _DroppedResponse()
-        return Response(encode_body(body), status_code=status, headers=extra, media_type=MEDIA_TYPE)
+        media_type = extra.pop("content-type", MEDIA_TYPE)
+        return Response(encode_body(body), status_code=status, headers=extra, media_type=media_type)
 
-    return Starlette(routes=[Route("/{path:path}", endpoint, methods=["GET", "POST"])])
+    return Starlette(routes=[Route("/{path:path}", endpoint, methods=["GET", "POST", "DELETE"])])

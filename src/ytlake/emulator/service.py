@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 
 from ytlake.emulator import errors, rules
 from ytlake.emulator import state as emulator_state
+from ytlake.emulator.reporting import Job, ReportingApi
 from ytlake.emulator.rules import Irregularities
 from ytlake.emulator.world import (
     DEMO_CLIENT_ID,
@@ -273,8 +274,16 @@ class Emulator:
             demo_refresh_token(c.index): (c.index, _FULL_GRANT) for c in world.channels
         }
         self._consented: set[tuple[str, int]] = set()  # (client, channel) pairs that consented once
+        self.reporting = ReportingApi(
+            now=self.world_now,
+            latency_days=world.config.latency_days,
+            final_after_days=world.config.final_after_days,
+            channel_id_of=lambda index: world.channels[index - 1].channel_id,
+            on_change=self._save_state,
+        )
         if self.config.state_path is not None:  # what earlier runs of this emulator changed
             saved = emulator_state.load(self.config.state_path)
+            self.reporting.jobs = {j["id"]: Job.from_json(j) for j in saved.reporting_jobs}
             self._units_by_day = saved.data_api_units
             self._analytics_by_day = saved.analytics_requests
             if saved.refresh_tokens is not None:
@@ -311,9 +320,11 @@ class Emulator:
                 self.stats.statuses[answer[0]] += 1
                 self.stats.faults[path] += 1
             return answer
-        if route is None:
+        if path.startswith("/v1/"):
+            answer: Answer = self._reporting_call(method.upper(), path, params, headers, form)
+        elif route is None:
             status, body = 404, errors.google_error(404, f"Not Found: {path}", "notFound")
-            answer: Answer = (status, body, {})
+            answer = (status, body, {})
         elif path == "/token":
             answer = route(form or {}, headers)
         elif path == "/emulator/stats":
@@ -387,8 +398,33 @@ class Emulator:
                 analytics_requests=self._analytics_by_day,
                 refresh_tokens=self._refresh_tokens,
                 consented=self._consented,
+                reporting_jobs=[j.to_json() for j in self.reporting.jobs.values()],
             ),
         )
+
+    def world_now(self) -> datetime:
+        """Now on the world's clock: the world's today (``--today``) at this Pacific time of day."""
+        wall = datetime.fromtimestamp(self.clock(), PACIFIC)
+        return datetime.combine(self.world.today, wall.time(), PACIFIC)
+
+    def _reporting_call(
+        self, method: str, path: str, params: Params, headers: Mapping[str, str], form: Params | None
+    ) -> Answer:
+        token = self._caller_token(headers)
+        if token is None:
+            return (*errors.unauthenticated(), {})
+        if not token.scopes & _ANALYTICS_SCOPES:
+            return (*errors.insufficient_scopes(errors.ANALYTICS_SERVICE), {})
+        body = None
+        raw = (form or {}).get("__json__")
+        if raw:
+            try:
+                body = json.loads(raw[0])
+            except ValueError:
+                return (*errors.bad_request("Invalid JSON payload received."), {})
+        base_url = f"http://{headers.get('host', 'localhost')}"
+        with self._lock:
+            return self.reporting.handle(method, path, params, body, token.channel_index, base_url)
 
     def _maybe_revoke(self) -> None:
         if self.config.revoke_after is None:

@@ -34,6 +34,7 @@ class EmulatorState:
     analytics_requests: dict[date, int] = field(default_factory=dict)  # Pacific day -> requests
     refresh_tokens: dict[str, tuple[int, frozenset[str]]] | None = None  # None: the world's defaults
     consented: set[tuple[str, int]] = field(default_factory=set)  # (client, channel) that consented
+    reporting_jobs: list[dict[str, Any]] = field(default_factory=list)  # Reporting API jobs
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -44,6 +45,7 @@ class EmulatorState:
             if self.refresh_tokens is None
             else {t: [ch, sorted(scopes)] for t, (ch, scopes) in sorted(self.refresh_tokens.items())},
             "consented": sorted([c, ch] for c, ch in self.consented),
+            "reporting_jobs": self.reporting_jobs,
         }
 
     @classmethod
@@ -63,6 +65,7 @@ class EmulatorState:
             if tokens is None
             else {t: (int(ch), frozenset(scopes)) for t, (ch, scopes) in tokens.items()},
             consented={(str(c), int(ch)) for c, ch in doc.get("consented") or []},
+            reporting_jobs=list(doc.get("reporting_jobs") or []),
         )
 
 
