@@ -4,6 +4,19 @@ Google generates for them (facts and sources: docs/research/youtube_reporting_ap
 WORK IN PROGRESS (issue 17): the API surface, timing and lifecycle are here; the report files'
 contents (the world's rows per report type) are not yet: a download is the header row only.
 
+Plan for the contents (next step): a bulk row is a video × day × the report's dimensions, so
+the world needs joint figures whose marginals are exactly its v2 answers (the issue's
+equality test: ``channel_traffic_source_a3`` summed by video and traffic source equals v2's
+``insightTrafficSourceType`` per video). Split each video-day's views over the dimensions
+with an integer rule that keeps every marginal exact (the north-west-corner rule of the
+transport problem does, for two marginals at a time: traffic source × country, then × device,
+...), seeded per video-day so the same file is the same bytes; subscribed status and live /
+on-demand are new world shares (a stable share per channel, a few live videos). The privacy
+threshold applies as Google's anonymisation: a withheld dimension value becomes an empty
+value aggregated into one row, so sums stay whole. Watch time and averages follow the
+world's per-video duration model. Restated reports carry the world's restated figures for
+that day (``World.restatement_factor``).
+
 Timing, on the world's clock (``--today`` moves it):
 - a job's first reports appear 48 hours after it is created; then the 30 Pacific days before
   its creation day arrive as historical reports, and each Pacific day from its creation day on
