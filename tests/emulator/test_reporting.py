@@ -1,17 +1,27 @@
-"""The Reporting API with the official client (work in progress, issue 17): report types,
-jobs, and reports appearing, restated and expiring on the world's clock (``--today``)."""
+"""The Reporting API with the official client: report types, jobs, reports appearing,
+restated and expiring on the world's clock (``--today``), the files' columns and values as
+Google documents them, and their figures against v2's answers for the same day."""
 
 from __future__ import annotations
 
+import csv
+import gzip
 import io
+import re
+import urllib.request
+from collections import Counter, defaultdict
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from http.client import IncompleteRead
 
+import pycountry
 import pytest
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaIoBaseDownload
 
-from ytlake.emulator.reporting import REPORT_TYPES_BY_ID, Job, reports_of
+from ytlake.emulator.reporting import REPORT_TYPES, Job, reports_of
+from ytlake.emulator.rules import Irregularities
 from ytlake.emulator.server import running_emulator
 from ytlake.emulator.service import EmulatorConfig
 from ytlake.emulator.world import PACIFIC
@@ -19,10 +29,78 @@ from ytlake.emulator.world import PACIFIC
 from ..conftest import tiny_world_config
 from .test_official_client import _creds
 
-DAY = date(2026, 3, 10)
+T0 = date(2026, 3, 10)  # the day the jobs are created
+LATER = T0 + timedelta(days=6)  # every report of T0 is out, restated included
+WORLD = {"start": T0 - timedelta(days=21)}  # pinned: the same world on every --today
+
+# -- Google's documented values (RV1/reports/dimensions; docs/research/youtube_reporting_api.md)
+DOC_COLUMNS = {
+    "channel_basic_a3": "date channel_id video_id live_or_on_demand subscribed_status country_code engaged_views "
+    "views comments likes dislikes videos_added_to_playlists videos_removed_from_playlists shares "
+    "watch_time_minutes average_view_duration_seconds average_view_duration_percentage "
+    "annotation_click_through_rate annotation_close_rate annotation_impressions "
+    "annotation_clickable_impressions annotation_closable_impressions annotation_clicks annotation_closes "
+    "card_click_rate card_teaser_click_rate card_impressions card_teaser_impressions card_clicks "
+    "card_teaser_clicks subscribers_gained subscribers_lost red_views red_watch_time_minutes",
+    "channel_province_a3": "date channel_id video_id live_or_on_demand subscribed_status country_code province_code "
+    "engaged_views views watch_time_minutes average_view_duration_seconds average_view_duration_percentage "
+    "annotation_click_through_rate annotation_close_rate annotation_impressions "
+    "annotation_clickable_impressions annotation_closable_impressions annotation_clicks annotation_closes "
+    "card_click_rate card_teaser_click_rate card_impressions card_teaser_impressions card_clicks "
+    "card_teaser_clicks red_views red_watch_time_minutes",
+    "channel_playback_location_a3": "date channel_id video_id live_or_on_demand subscribed_status country_code "
+    "playback_location_type playback_location_detail M7",
+    "channel_traffic_source_a3": "date channel_id video_id live_or_on_demand subscribed_status country_code "
+    "traffic_source_type traffic_source_detail M7",
+    "channel_device_os_a3": "date channel_id video_id live_or_on_demand subscribed_status country_code "
+    "device_type operating_system M7",
+    "channel_demographics_a1": "date channel_id video_id live_or_on_demand subscribed_status country_code "
+    "age_group gender views_percentage",
+    "channel_sharing_service_a1": "date channel_id video_id live_or_on_demand subscribed_status country_code "
+    "sharing_service shares",
+    "channel_subtitles_a3": "date channel_id video_id live_or_on_demand subscribed_status country_code "
+    "subtitle_language subtitle_language_autotranslated M7",
+    "channel_combined_a3": "date channel_id video_id live_or_on_demand subscribed_status country_code "
+    "playback_location_type traffic_source_type device_type operating_system M7",
+}
+M7 = "engaged_views views watch_time_minutes average_view_duration_seconds average_view_duration_percentage red_views red_watch_time_minutes"
+ENUMS = {
+    "live_or_on_demand": {"live", "on_demand"},
+    "subscribed_status": {"subscribed", "not_subscribed"},
+    "traffic_source_type": {str(c) for c in (0, 1, 3, 4, 5, 7, 8, 9, 11, 14, 17, 18, 19, 20, *range(23, 33))},
+    "playback_location_type": {"0", "1", "2", "5", "7", "8", "10"},
+    "device_type": {str(c) for c in range(100, 106)},
+    "operating_system": {str(c) for c in (*range(1, 8), *range(9, 32))},
+    "age_group": {"AGE_13_17", "AGE_18_24", "AGE_25_34", "AGE_35_44", "AGE_45_54", "AGE_55_64", "AGE_65_"},
+    "gender": {"FEMALE", "MALE", "GENDER_OTHER"},
+    "sharing_service": set(
+        ["0", "1", "4", "5", "6", "7", "8", "9", "10", "11", "12", "18", "20", "21", "22", "25", "28", "31", "32", "34", "36", "37", "38", "39", "40", "42", "43", "44", "45", "46", "47", "49", "50", "51", "52", "53", "55", "59", "60", "61", "62", "63", "64", "65", "66", "67", "68", "69", "70", "71", "72", "73", "74", "75", "76", "77", "78", "79", "80", "81", "82", "83", "84", "85", "86", "87", "88"]
+    ),
+}
+TEXT_COLUMNS = {
+    "date", "channel_id", "video_id", "country_code", "province_code", "traffic_source_detail",
+    "playback_location_detail", "subtitle_language", "subtitle_language_autotranslated",
+}  # fmt: skip
+#: v2 insightTrafficSourceType -> the bulk code of the same source (both documented; the bulk
+#: files have no code for embedded players, which count as External).
+V2_TRAFFIC = {
+    "NO_LINK_OTHER": 0, "ADVERTISING": 1, "SUBSCRIBER": 3, "YT_CHANNEL": 4, "YT_SEARCH": 5, "RELATED_VIDEO": 7,
+    "YT_OTHER_PAGE": 8, "EXT_URL": 9, "NO_LINK_EMBEDDED": 9, "PLAYLIST": 14, "NOTIFICATION": 17,
+    "YT_PLAYLIST_PAGE": 18, "END_SCREEN": 20, "SHORTS": 24, "HASHTAGS": 26,
+}  # fmt: skip
+V2_DEVICE = {
+    "UNKNOWN_PLATFORM": 100,
+    "DESKTOP": 101,
+    "TV": 102,
+    "GAME_CONSOLE": 103,
+    "MOBILE": 104,
+    "TABLET": 105,
+}
+COUNTS = ("views", "engaged_views", "watch_time_minutes")
+V2_COUNTS = "views,engagedViews,estimatedMinutesWatched"
 
 
-def _client(emu):
+def _reporting(emu):
     return build(
         "youtubereporting",
         "v1",
@@ -32,44 +110,333 @@ def _client(emu):
     )
 
 
+def _analytics(emu):
+    opts = {"api_endpoint": emu.base_url}
+    return build(
+        "youtubeAnalytics", "v2", credentials=_creds(emu.base_url), static_discovery=True, client_options=opts
+    )
+
+
+def _download(api, url: str) -> bytes:
+    """As Google's sample does: a media request pointed at the downloadUrl, chunksize -1."""
+    request = api.media().download_media(resourceName=" ")
+    request.uri = url
+    out = io.BytesIO()
+    downloader = MediaIoBaseDownload(out, request, chunksize=-1)
+    done = False
+    while not done:
+        _, done = downloader.next_chunk()
+    return out.getvalue()
+
+
+def _rows(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(data.decode()))
+    return list(reader.fieldnames or []), list(reader)
+
+
+@pytest.fixture(scope="module")
+def state(tmp_path_factory):
+    """A state in which every channel report type got a job on T0."""
+    path = tmp_path_factory.mktemp("reporting") / "state.json"
+    with running_emulator(tiny_world_config(today=T0, **WORLD), EmulatorConfig(state_path=path)) as emu:
+        api = _reporting(emu)
+        for kind in REPORT_TYPES:
+            api.jobs().create(body={"reportTypeId": kind.id, "name": kind.id}).execute()
+    return path
+
+
+@contextmanager
+def serving(state, today, exact=True, **config):
+    irregular = Irregularities.exact() if exact else Irregularities()
+    cfg = EmulatorConfig(state_path=state, irregular=irregular, **config)
+    with running_emulator(tiny_world_config(today=today, **WORLD), cfg) as emu:
+        yield emu
+
+
+def _jobs(api) -> dict[str, str]:
+    return {j["reportTypeId"]: j["id"] for j in api.jobs().list().execute()["jobs"]}
+
+
+def _reports(api, job_id: str, **filters) -> list[dict]:
+    out, token = [], None
+    while True:
+        page = api.jobs().reports().list(jobId=job_id, pageToken=token, **filters).execute()
+        out += page.get("reports", [])
+        token = page.get("nextPageToken")
+        if not token:
+            return out
+
+
+def _day_of(report: dict) -> date:
+    start = datetime.fromisoformat(report["startTime"].replace("Z", "+00:00"))
+    return start.astimezone(PACIFIC).date()
+
+
+def _file(api, job_id: str, day: date, last: bool = True) -> bytes:
+    """The newest (or first) report of ``day``."""
+    found = sorted((r for r in _reports(api, job_id) if _day_of(r) == day), key=lambda r: r["createTime"])
+    assert found, f"no report for {day}"
+    return _download(api, found[-1 if last else 0]["downloadUrl"])
+
+
 def test_jobs_are_created_once_per_type_listed_fetched_and_deleted(tmp_path):
     state = tmp_path / "state.json"
-    with running_emulator(tiny_world_config(today=DAY), EmulatorConfig(state_path=state)) as emu:
-        api = _client(emu)
-        types = api.reportTypes().list().execute()["reportTypes"]
-        assert {"channel_basic_a3", "channel_traffic_source_a3"} <= {t["id"] for t in types}
+    with running_emulator(tiny_world_config(today=T0, **WORLD), EmulatorConfig(state_path=state)) as emu:
+        api = _reporting(emu)
+        types = api.reportTypes().list(includeSystemManaged=True).execute()["reportTypes"]
+        assert {t["id"] for t in types} == set(DOC_COLUMNS)
         job = api.jobs().create(body={"reportTypeId": "channel_basic_a3", "name": "basic"}).execute()
-        assert job["reportTypeId"] == "channel_basic_a3" and job["createTime"].endswith("Z")
+        assert re.fullmatch(r"[0-9a-f-]{36}", job["id"])
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", job["createTime"])
         with pytest.raises(HttpError) as twice:
             api.jobs().create(body={"reportTypeId": "channel_basic_a3", "name": "again"}).execute()
         assert twice.value.resp.status == 409
+        for body, status in (({"name": "x"}, 400), ({"reportTypeId": "channel_basic_a1", "name": "x"}, 404)):
+            with pytest.raises(HttpError) as refused:
+                api.jobs().create(body=body).execute()
+            assert refused.value.resp.status == status
         assert [j["id"] for j in api.jobs().list().execute()["jobs"]] == [job["id"]]
         assert api.jobs().get(jobId=job["id"]).execute() == job
-        # a new job has no reports for 48 hours
-        assert api.jobs().reports().list(jobId=job["id"]).execute() == {}
-    # the job is remembered by an emulator restarted two days later on the same state
+        assert api.jobs().reports().list(jobId=job["id"]).execute() == {}  # nothing for 48 hours
     with running_emulator(
-        tiny_world_config(today=DAY + timedelta(days=3)), EmulatorConfig(state_path=state)
+        tiny_world_config(today=T0 + timedelta(days=1), **WORLD), EmulatorConfig(state_path=state)
     ) as emu:
-        api = _client(emu)
-        assert api.jobs().get(jobId=job["id"]).execute()["id"] == job["id"]
-        reports = api.jobs().reports().list(jobId=job["id"]).execute()["reports"]
-        assert len(reports) >= 30  # the 30 days before the job, as historical reports
-        first = reports[0]
-        assert first["startTime"].endswith(":00:00Z") and first["downloadUrl"].startswith(emu.base_url)
-        request = api.media().download_media(resourceName=" ")
-        request.uri = first["downloadUrl"]
-        out = io.BytesIO()
-        downloader = MediaIoBaseDownload(out, request, chunksize=-1)  # as Google's sample does
-        done = False
-        while not done:
-            _, done = downloader.next_chunk()
-        header = out.getvalue().decode().splitlines()[0].split(",")
-        assert header == list(REPORT_TYPES_BY_ID["channel_basic_a3"].columns)
+        assert (
+            _reporting(emu).jobs().reports().list(jobId=job["id"]).execute() == {}
+        )  # a day later: still nothing
+    with running_emulator(tiny_world_config(today=LATER, **WORLD), EmulatorConfig(state_path=state)) as emu:
+        api = _reporting(emu)
+        reports = _reports(api, job["id"])
+        days = Counter(_day_of(r) for r in reports)
+        # the 30 days before the job, then one report per day through LATER - latency
+        assert set(days) == {T0 - timedelta(days=i) for i in range(-4, 31)}
+        assert all(r["downloadUrl"].startswith(emu.base_url + "/v1/media/CHANNEL/") for r in reports)
+        assert re.fullmatch(r"\d+", reports[0]["id"])
         api.jobs().delete(jobId=job["id"]).execute()
         with pytest.raises(HttpError) as gone:
             api.jobs().reports().list(jobId=job["id"]).execute()
         assert gone.value.resp.status == 404
+
+
+def test_every_report_type_has_the_documented_columns_and_values(state):
+    day = T0 - timedelta(days=10)
+    with serving(state, LATER, exact=False) as emu:
+        api = _reporting(emu)
+        jobs = _jobs(api)
+        channel_id = emu.world.channel(1).channel_id
+        for type_id, spec in DOC_COLUMNS.items():
+            header, rows = _rows(_file(api, jobs[type_id], day))
+            assert header == spec.replace("M7", M7).split(), type_id
+            assert rows, f"{type_id}: no rows on a day with views"
+            metrics = [c for c in header if c not in TEXT_COLUMNS and c not in ENUMS]
+            for row in rows:
+                assert row["date"] == day.strftime("%Y%m%d") and row["channel_id"] == channel_id
+                assert row["video_id"] == "" or re.fullmatch(r"[A-Za-z0-9_-]{11}", row["video_id"])
+                assert row["country_code"] == "ZZ" or pycountry.countries.get(alpha_2=row["country_code"])
+                for column, allowed in ENUMS.items():
+                    if column in row:
+                        assert row[column] in allowed, (type_id, column, row[column])
+                if "province_code" in row:
+                    assert row["country_code"] == "US"
+                    assert row["province_code"] == "US-ZZ" or pycountry.subdivisions.get(
+                        code=row["province_code"]
+                    )
+                for column in metrics:
+                    assert float(row[column]) >= 0 and row[column] != "-0", (type_id, column)
+            if type_id == "channel_demographics_a1":
+                shares = defaultdict(float)
+                for row in rows:
+                    shares[tuple(row[c] for c in header[:6])] += float(row["views_percentage"])
+                assert all(abs(total - 100) < 1e-6 for total in shares.values())
+            if type_id == "channel_traffic_source_a3":  # search terms may carry commas and quotes
+                assert any(r["traffic_source_type"] == "5" and r["traffic_source_detail"] for r in rows)
+        # a day before the world began: a header row and nothing else
+        header, rows = _rows(_file(api, jobs["channel_basic_a3"], T0 - timedelta(days=30)))
+        assert header and rows == []
+
+
+def _sums(rows, keys, metrics=COUNTS):
+    out: dict[tuple, Counter] = defaultdict(Counter)
+    for row in rows:
+        for m in metrics:
+            out[tuple(row[k] for k in keys)][m] += int(row[m])
+    return out
+
+
+def _v2(analytics, day, dimension, mapping, video=None):
+    """v2's answer for ``day`` by ``dimension`` (one video or the channel), keyed as the bulk file."""
+    extra = {"filters": f"video=={video}"} if video else {}
+    answer = analytics.reports().query(
+        ids="channel==MINE", startDate=day.isoformat(), endDate=day.isoformat(), metrics=V2_COUNTS,
+        dimensions=dimension, **extra,
+    ).execute()  # fmt: skip
+    out: dict[tuple, Counter] = defaultdict(Counter)
+    for value, views, engaged, minutes in answer.get("rows", []):
+        out[(str(mapping(value)),)] += Counter(views=views, engaged_views=engaged, watch_time_minutes=minutes)
+    return out
+
+
+def test_bulk_files_sum_to_the_v2_answers_of_the_same_day(state):
+    day = T0 - timedelta(days=10)  # final in the report (historical) and in v2 (on LATER)
+    with serving(state, LATER) as emu:
+        api, analytics = _reporting(emu), _analytics(emu)
+        jobs = _jobs(api)
+        _, traffic = _rows(_file(api, jobs["channel_traffic_source_a3"], day))
+        _, device = _rows(_file(api, jobs["channel_device_os_a3"], day))
+        _, combined = _rows(_file(api, jobs["channel_combined_a3"], day))
+        _, basic = _rows(_file(api, jobs["channel_basic_a3"], day))
+        alive = [v.video_id for v in emu.world.videos_of(1, LATER)]
+        assert "" in {r["video_id"] for r in basic}  # a video deleted since: its rows, no id
+        checked = 0
+        for vid in alive:
+            want = _v2(analytics, day, "insightTrafficSourceType", V2_TRAFFIC.get, vid)
+            got = _sums([r for r in traffic if r["video_id"] == vid], ["traffic_source_type"])
+            assert got == want, vid
+            assert _sums([r for r in combined if r["video_id"] == vid], ["traffic_source_type"]) == want
+            want = _v2(analytics, day, "deviceType", V2_DEVICE.get, vid)
+            assert _sums([r for r in device if r["video_id"] == vid], ["device_type"]) == want
+            assert _sums([r for r in combined if r["video_id"] == vid], ["device_type"]) == want
+            checked += bool(want)
+        assert checked >= 3
+        # the whole channel, deleted videos included
+        assert _sums(traffic, ["traffic_source_type"]) == _v2(
+            analytics, day, "insightTrafficSourceType", V2_TRAFFIC.get
+        )
+        # country (v2: a range report) and the day's totals, every metric the world has
+        v2_metrics = "views,engagedViews,estimatedMinutesWatched,likes,comments,shares,subscribersGained,subscribersLost"
+        bulk_metrics = ("views", "engaged_views", "watch_time_minutes", "likes", "comments", "shares",
+                        "subscribers_gained", "subscribers_lost")  # fmt: skip
+        for vid in alive:
+            answer = analytics.reports().query(
+                ids="channel==MINE", startDate=day.isoformat(), endDate=day.isoformat(), metrics=v2_metrics,
+                dimensions="country", filters=f"video=={vid}",
+            ).execute()  # fmt: skip
+            want = {
+                (r[0],): Counter(dict(zip(bulk_metrics, r[1:], strict=True))) for r in answer.get("rows", [])
+            }
+            got = _sums([r for r in basic if r["video_id"] == vid], ["country_code"], bulk_metrics)
+            assert {k: +v for k, v in got.items() if +v} == {k: +v for k, v in want.items() if +v}, vid
+
+
+def test_anonymisation_aggregates_small_rows_and_loses_no_view(state):
+    day = T0 - timedelta(days=10)
+    with serving(state, LATER) as exact, serving(state, LATER, exact=False) as google:
+        _, ideal = _rows(_file(_reporting(exact), _jobs(_reporting(exact))["channel_traffic_source_a3"], day))
+        api = _reporting(google)
+        _, real = _rows(_file(api, _jobs(api)["channel_traffic_source_a3"], day))
+        keys = ["video_id", "traffic_source_type"]
+        assert _sums(real, keys) == _sums(ideal, keys)  # sums stay whole
+        threshold = Irregularities().privacy_threshold
+        assert all(r["traffic_source_detail"] == "" for r in real if int(r["views"]) < threshold)
+        assert any(r["traffic_source_detail"] for r in ideal if int(r["views"]) < threshold)
+        assert len(real) < len(ideal)
+
+
+def test_a_restated_day_gets_a_second_report_with_the_final_figures(state):
+    with serving(state, LATER) as emu:
+        api = _reporting(emu)
+        job = _jobs(api)["channel_basic_a3"]
+        of_t0 = sorted((r for r in _reports(api, job) if _day_of(r) == T0), key=lambda r: r["createTime"])
+        assert len(of_t0) == 2 and of_t0[0]["id"] != of_t0[1]["id"]
+        assert of_t0[0]["startTime"] == of_t0[1]["startTime"] and of_t0[0]["endTime"] == of_t0[1]["endTime"]
+        first, final = (_sums(_rows(_download(api, r["downloadUrl"]))[1], []) for r in of_t0)
+        # only reports created after the first one: its restatement (and later days)
+        newer = _reports(api, job, createdAfter=of_t0[0]["createTime"])
+        assert of_t0[1]["id"] in {r["id"] for r in newer} and of_t0[0]["id"] not in {r["id"] for r in newer}
+        in_window = _reports(
+            api, job, startTimeAtOrAfter=of_t0[0]["startTime"], startTimeBefore=of_t0[0]["endTime"]
+        )
+        assert [r["id"] for r in in_window] == [r["id"] for r in of_t0]
+        final_v2 = _v2_day_total(_analytics(emu), T0)
+    created = datetime.fromisoformat(of_t0[0]["createTime"].replace("Z", "+00:00")).astimezone(PACIFIC).date()
+    with serving(state, created) as then:  # v2 on the day the first report was made
+        first_v2 = _v2_day_total(_analytics(then), T0)
+    assert first[()] == first_v2 and final[()] == final_v2
+    assert first_v2["views"] < final_v2["views"]  # the first figures were provisional
+
+
+def _v2_day_total(analytics, day) -> Counter:
+    answer = (
+        analytics.reports()
+        .query(
+            ids="channel==MINE",
+            startDate=day.isoformat(),
+            endDate=day.isoformat(),
+            metrics=V2_COUNTS,
+            dimensions="day",
+        )
+        .execute()
+    )
+    ((_, views, engaged, minutes),) = answer["rows"]
+    return Counter(views=views, engaged_views=engaged, watch_time_minutes=minutes)
+
+
+def test_downloads_ignore_range_and_are_gzip_encoded_when_accepted(state):
+    with serving(state, LATER) as emu:
+        api = _reporting(emu)
+        report = _reports(api, _jobs(api)["channel_basic_a3"])[-1]
+        plain = _download(api, report["downloadUrl"])  # Range: bytes=0--2, Accept-Encoding: identity
+        assert api.media().download_media(resourceName=" ").to_json()  # the client's own request
+        request = api.media().download_media(resourceName=" ")
+        request.uri = report["downloadUrl"]
+        assert request.execute() == plain  # the client asks for gzip and undoes it
+        token = api._http.credentials.token
+        raw = urllib.request.Request(
+            report["downloadUrl"], headers={"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"}
+        )
+        with urllib.request.urlopen(raw) as answer:
+            assert answer.headers["Content-Encoding"] == "gzip"
+            assert gzip.decompress(answer.read()) == plain
+
+
+def test_list_parameters_are_checked_and_pages_are_small(state):
+    with serving(state, T0 + timedelta(days=29)) as emu:  # a month of reports: more than a page
+        api = _reporting(emu)
+        job = _jobs(api)["channel_basic_a3"]
+        first = api.jobs().reports().list(jobId=job).execute()
+        assert "nextPageToken" in first and len(first["reports"]) < len(_reports(api, job))
+        page = api.jobs().reports().list(jobId=job, pageSize=5).execute()
+        assert len(page["reports"]) == 5
+        for bad in ({"createdAfter": "2026-03-01"}, {"pageToken": "nonsense"}, {"pageSize": -1}):
+            with pytest.raises(HttpError) as refused:
+                api.jobs().reports().list(jobId=job, **bad).execute()
+            assert refused.value.resp.status == 400, bad
+
+
+def test_quota_per_project_per_day_and_faults(tmp_path):
+    state = tmp_path / "quota.json"
+    with serving(state, LATER, reporting_quota=3) as emu:
+        api = _reporting(emu)
+        for _ in range(3):
+            api.reportTypes().list().execute()
+        with pytest.raises(HttpError) as spent:
+            api.reportTypes().list().execute()
+        assert spent.value.resp.status == 429 and "youtubereporting.googleapis.com" in str(
+            spent.value.content
+        )
+    # restarted on the same state: still spent
+    with serving(state, LATER, reporting_quota=3) as emu, pytest.raises(HttpError):
+        _reporting(emu).reportTypes().list().execute()
+    with serving(tmp_path / "other.json", LATER, fault_rate=0.5, seed=3) as emu:
+        api = _reporting(emu)
+        for _ in range(6):
+            assert api.reportTypes().list().execute(num_retries=8)["reportTypes"]
+        assert sum(n for p, n in emu.emulator.stats.faults.items() if p.startswith("/v1/")) > 0
+
+
+def test_a_cut_download_drops_the_connection_never_a_short_file(state):
+    with serving(state, LATER) as emu:
+        api = _reporting(emu)
+        url = _reports(api, _jobs(api)["channel_combined_a3"])[-1]["downloadUrl"]
+        token = api._http.credentials.token
+        emu.emulator.config.truncate_rate = 1.0  # from now on every answer is cut
+        with (
+            pytest.raises((IncompleteRead, ConnectionError)),
+            urllib.request.urlopen(
+                urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+            ) as a,
+        ):
+            a.read()
 
 
 def test_timing_history_daily_restatement_and_expiry():
@@ -92,6 +459,7 @@ def test_timing_history_daily_restatement_and_expiry():
         assert a.start_time == b.start_time and a.id != b.id and b.create_time > a.create_time
     # historical reports leave after 30 days, daily ones after 60
     assert not [r for r in reports_of(job, created + timedelta(days=33), 2, 4) if r.historical]
+    assert min(r.day for r in reports_of(job, created + timedelta(days=70), 2, 4)) > date(2026, 3, 1)
     # a spring-forward day is 23 hours long
     dst = next(r for r in reports if r.day == date(2026, 3, 8))
     assert dst.end_time.astimezone(UTC) - dst.start_time.astimezone(UTC) == timedelta(hours=23)

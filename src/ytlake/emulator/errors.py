@@ -32,6 +32,7 @@ PROJECT_NUMBER = "1010101010"
 #: The API services, as Google's quota errors name them.
 DATA_API_SERVICE = "youtube.googleapis.com"
 ANALYTICS_SERVICE = "youtubeanalytics.googleapis.com"
+REPORTING_SERVICE = "youtubereporting.googleapis.com"
 #: The shapes a spent daily quota takes (``--quota-error``).
 QUOTA_ERRORS = ("quotaExceeded", "dailyLimitExceeded", "rateLimitExceeded")
 

@@ -1,40 +1,39 @@
 """The YouTube Reporting API (v1) in the emulator: report types, jobs, and the daily reports
 Google generates for them (facts and sources: docs/research/youtube_reporting_api.md).
 
-WORK IN PROGRESS (issue 17): the API surface, timing and lifecycle are here; the report files'
-contents (the world's rows per report type) are not yet: a download is the header row only.
-
-Plan for the contents (next step): a bulk row is a video × day × the report's dimensions, so
-the world needs joint figures whose marginals are exactly its v2 answers (the issue's
-equality test: ``channel_traffic_source_a3`` summed by video and traffic source equals v2's
-``insightTrafficSourceType`` per video). Split each video-day's views over the dimensions
-with an integer rule that keeps every marginal exact (the north-west-corner rule of the
-transport problem does, for two marginals at a time: traffic source × country, then × device,
-...), seeded per video-day so the same file is the same bytes; subscribed status and live /
-on-demand are new world shares (a stable share per channel, a few live videos). The privacy
-threshold applies as Google's anonymisation: a withheld dimension value becomes an empty
-value aggregated into one row, so sums stay whole. Watch time and averages follow the
-world's per-video duration model. Restated reports carry the world's restated figures for
-that day (``World.restatement_factor``).
+Every method of the discovery document (``youtubereporting.v1.json``, shipped with
+google-api-python-client) at its path under ``/v1/``: ``reportTypes.list``, ``jobs.create`` (one
+job per report type and channel; a second is 409), ``jobs.list``/``get``/``delete``,
+``jobs.reports.list`` (``createdAfter``, ``startTimeAtOrAfter``, ``startTimeBefore``, paging)
+and ``get``, and ``media.download`` of a report's ``downloadUrl``. Errors are One Platform's
+(``{"error": {"code", "message", "status"}}``); an unknown query parameter is refused as the
+front end refuses it. The files' contents come from the world (``reporting_files``).
 
 Timing, on the world's clock (``--today`` moves it):
 - a job's first reports appear 48 hours after it is created; then the 30 Pacific days before
   its creation day arrive as historical reports, and each Pacific day from its creation day on
   gets one report ``latency_days`` after the day ends;
-- a day the world still restates gets a second report when it is final: same ``startTime``
-  and ``endTime``, a new id, a later ``createTime``;
+- a day that was not final when its report was made (the world restates its recent days)
+  gets a second report when it is final: same ``startTime`` and ``endTime``, a new id, a
+  later ``createTime``, the final figures;
 - reports leave the listing 60 days after they were created (historical ones after 30).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import re
+import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from ytlake.emulator.world import PACIFIC
+from ytlake.emulator import errors, reporting_files
+from ytlake.emulator.world import PACIFIC, World
 
 FIRST_REPORTS_AFTER = timedelta(hours=48)
 HISTORY_DAYS = 30
@@ -44,14 +43,32 @@ HISTORICAL_EXPIRES_AFTER = timedelta(days=30)
 GENERATED_AT = time(3, 0)
 
 BASE = ("date", "channel_id", "video_id", "live_or_on_demand", "subscribed_status", "country_code")
+#: Metric groups in the order Google documents them (RV1/reports/channel_reports).
 M7 = (
-    "views",
     "engaged_views",
+    "views",
     "watch_time_minutes",
     "average_view_duration_seconds",
     "average_view_duration_percentage",
     "red_views",
     "red_watch_time_minutes",
+)
+ANNOTATIONS = (
+    "annotation_click_through_rate",
+    "annotation_close_rate",
+    "annotation_impressions",
+    "annotation_clickable_impressions",
+    "annotation_closable_impressions",
+    "annotation_clicks",
+    "annotation_closes",
+)
+CARDS = (
+    "card_click_rate",
+    "card_teaser_click_rate",
+    "card_impressions",
+    "card_teaser_impressions",
+    "card_clicks",
+    "card_teaser_clicks",
 )
 
 
@@ -59,8 +76,14 @@ M7 = (
 class ReportType:
     id: str
     name: str
-    columns: tuple[str, ...]
+    dimensions: tuple[str, ...]
+    metrics: tuple[str, ...]
     system_managed: bool = False
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The header row: dimensions, then metrics."""
+        return (*self.dimensions, *self.metrics)
 
     def resource(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "name": self.name}
@@ -69,61 +92,77 @@ class ReportType:
         return out
 
 
-#: The channel report types (columns in the order live files show them; readers map by header).
+#: The channel report types a creator gets (current versions), with their columns in the
+#: order Google documents them; Google tells readers to map columns by the header row.
 REPORT_TYPES: tuple[ReportType, ...] = (
     ReportType(
         "channel_basic_a3",
         "User activity",
+        BASE,
         (
-            *BASE,
-            "views",
             "engaged_views",
+            "views",
             "comments",
             "likes",
             "dislikes",
+            "videos_added_to_playlists",
+            "videos_removed_from_playlists",
             "shares",
             "watch_time_minutes",
             "average_view_duration_seconds",
             "average_view_duration_percentage",
+            *ANNOTATIONS,
+            *CARDS,
             "subscribers_gained",
             "subscribers_lost",
-            "videos_added_to_playlists",
-            "videos_removed_from_playlists",
             "red_views",
             "red_watch_time_minutes",
         ),
     ),
-    ReportType("channel_province_a3", "User activity by province", (*BASE, "province_code", *M7)),
+    ReportType(
+        "channel_province_a3",
+        "User activity by province",
+        (*BASE, "province_code"),
+        (*M7[:5], *ANNOTATIONS, *CARDS, *M7[5:]),
+    ),
     ReportType(
         "channel_playback_location_a3",
         "Playback locations",
-        (*BASE, "playback_location_type", "playback_location_detail", *M7),
+        (*BASE, "playback_location_type", "playback_location_detail"),
+        M7,
     ),
     ReportType(
         "channel_traffic_source_a3",
         "Traffic sources",
-        (*BASE, "traffic_source_type", "traffic_source_detail", *M7),
+        (*BASE, "traffic_source_type", "traffic_source_detail"),
+        M7,
     ),
     ReportType(
         "channel_device_os_a3",
         "Device type and operating system",
-        (*BASE, "device_type", "operating_system", *M7),
+        (*BASE, "device_type", "operating_system"),
+        M7,
     ),
     ReportType(
-        "channel_demographics_a1", "Viewer demographics", (*BASE, "age_group", "gender", "views_percentage")
+        "channel_demographics_a1",
+        "Viewer demographics",
+        (*BASE, "age_group", "gender"),
+        ("views_percentage",),
     ),
     ReportType(
-        "channel_sharing_service_a1", "Content sharing by platform", (*BASE, "sharing_service", "shares")
+        "channel_sharing_service_a1", "Content sharing by platform", (*BASE, "sharing_service"), ("shares",)
     ),
     ReportType(
         "channel_subtitles_a3",
         "Subtitles",
-        (*BASE, "subtitle_language", "subtitle_language_autotranslated", *M7),
+        (*BASE, "subtitle_language", "subtitle_language_autotranslated"),
+        M7,
     ),
     ReportType(
         "channel_combined_a3",
         "Combined",
-        (*BASE, "playback_location_type", "traffic_source_type", "device_type", "operating_system", *M7),
+        (*BASE, "playback_location_type", "traffic_source_type", "device_type", "operating_system"),
+        M7,
     ),
 )
 REPORT_TYPES_BY_ID = {t.id: t for t in REPORT_TYPES}
@@ -215,26 +254,32 @@ class Report:
 
 
 def reports_of(job: Job, now: datetime, latency_days: int, final_after_days: int) -> list[Report]:
-    """The reports of ``job`` listed at ``now``, oldest creation first."""
+    """The reports of ``job`` listed at ``now``, oldest creation first.
+
+    Each Pacific day from 30 days before the job's creation day gets a first report (the
+    30 earlier days together, as historical reports, 48 hours after creation; each later day
+    ``latency_days`` after it ends); a day that was not yet final when its report was made
+    gets a second one, with the final figures, ``final_after_days`` after it ended."""
     first = job.create_time + FIRST_REPORTS_AFTER
     if now < first:
         return []
     created_day = job.create_time.astimezone(PACIFIC).date()
     out: list[Report] = []
-    for i in range(HISTORY_DAYS, 0, -1):  # generated together once reporting starts
-        out.append(
-            Report(job.id, created_day - timedelta(days=i), first + timedelta(seconds=HISTORY_DAYS - i), True)
-        )
-    day = created_day
+    day = created_day - timedelta(days=HISTORY_DAYS)
     while True:
-        made = max(first, datetime.combine(day + timedelta(days=latency_days), GENERATED_AT, PACIFIC))
+        historical = day < created_day
+        if historical:  # generated together, in order, in the seconds up to ``first``
+            made = first + timedelta(seconds=(day - created_day).days + 1)
+        else:
+            made = max(first, datetime.combine(day + timedelta(days=latency_days), GENERATED_AT, PACIFIC))
         if made > now:
             break
-        out.append(Report(job.id, day, made))
-        if final_after_days > latency_days:  # restated once the day is final
-            restated = datetime.combine(day + timedelta(days=final_after_days), GENERATED_AT, PACIFIC)
+        out.append(Report(job.id, day, made, historical))
+        if (made.astimezone(PACIFIC).date() - day).days < final_after_days:  # restated when final
+            final = datetime.combine(day + timedelta(days=final_after_days), GENERATED_AT, PACIFIC)
+            restated = max(final, made + timedelta(seconds=1))
             if restated <= now:
-                out.append(Report(job.id, day, max(restated, made + timedelta(seconds=1))))
+                out.append(Report(job.id, day, restated))
         day += timedelta(days=1)
     return sorted((r for r in out if r.expire_time > now), key=lambda r: (r.create_time, r.day))
 
@@ -245,36 +290,98 @@ def _error(code: int, message: str, status: str) -> tuple[int, dict[str, Any]]:
 
 
 NOT_FOUND = _error(404, "Requested entity was not found.", "NOT_FOUND")
+#: The page size when the caller gives none. Google documents no default ("the server may
+#: return fewer"); a small one makes a client that ignores ``nextPageToken`` lose reports.
+DEFAULT_PAGE_SIZE = 50
+#: Query parameters every method takes (the discovery document's standard parameters).
+STANDARD_PARAMS = frozenset(
+    {
+        "$.xgafv",
+        "access_token",
+        "alt",
+        "callback",
+        "fields",
+        "key",
+        "oauth_token",
+        "prettyPrint",
+        "quotaUser",
+        "uploadType",
+        "upload_protocol",
+    }
+)
+_LIST = frozenset({"onBehalfOfContentOwner", "pageSize", "pageToken"})
+#: Each method's own query parameters (the discovery document).
+METHOD_PARAMS: dict[str, frozenset[str]] = {
+    "reportTypes.list": _LIST | {"includeSystemManaged"},
+    "jobs.create": frozenset({"onBehalfOfContentOwner"}),
+    "jobs.list": _LIST | {"includeSystemManaged"},
+    "jobs.get": frozenset({"onBehalfOfContentOwner"}),
+    "jobs.delete": frozenset({"onBehalfOfContentOwner"}),
+    "jobs.reports.list": _LIST | {"createdAfter", "startTimeAtOrAfter", "startTimeBefore"},
+    "jobs.reports.get": frozenset({"onBehalfOfContentOwner"}),
+    "media.download": frozenset(),
+}
+
+
+def method_of(http_method: str, path: str) -> tuple[str, list[str]] | None:
+    """The Reporting API method a request calls, and its path arguments (None: no method)."""
+    parts = path.strip("/").split("/")[1:]  # after "v1"
+    shapes: list[tuple[str, str, list[str]]] = [
+        ("GET", "reportTypes.list", ["reportTypes"]),
+        ("POST", "jobs.create", ["jobs"]),
+        ("GET", "jobs.list", ["jobs"]),
+        ("GET", "jobs.get", ["jobs", "*"]),
+        ("DELETE", "jobs.delete", ["jobs", "*"]),
+        ("GET", "jobs.reports.list", ["jobs", "*", "reports"]),
+        ("GET", "jobs.reports.get", ["jobs", "*", "reports", "*"]),
+    ]
+    for verb, name, shape in shapes:
+        if (
+            verb == http_method
+            and len(parts) == len(shape)
+            and all(s in ("*", p) for s, p in zip(shape, parts, strict=True))
+        ):
+            return name, [p for s, p in zip(shape, parts, strict=True) if s == "*"]
+    if http_method == "GET" and parts[:1] == ["media"] and len(parts) > 1:
+        return "media.download", ["/".join(parts[1:])]
+    return None
 
 
 class ReportingApi:
-    """The Reporting API's methods over a job store (per channel, as Google scopes them)."""
+    """The Reporting API's methods over a job store (per channel, as Google scopes them) and
+    the world the report files are made from."""
 
-    def __init__(self, now, latency_days: int, final_after_days: int, channel_id_of, on_change=None) -> None:
-        self.now = now  # () -> datetime on the world's clock
-        self.latency_days = latency_days
-        self.final_after_days = final_after_days
-        self.channel_id_of = channel_id_of  # channel index -> channel id
+    def __init__(
+        self,
+        world: World,
+        now: Callable[[], datetime],
+        privacy_threshold: int = 0,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        self.world = world
+        self.now = now  # the world's clock
+        self.privacy_threshold = privacy_threshold
         self.on_change = on_change or (lambda: None)
         self.jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self._files: dict[tuple[Any, ...], bytes] = {}
+
+    def saved_jobs(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [j.to_json() for j in self.jobs.values()]
 
     # -- helpers ------------------------------------------------------------------------
     def _job(self, job_id: str, caller: int) -> Job | None:
-        job = self.jobs.get(job_id)
+        with self._lock:
+            job = self.jobs.get(job_id)
         return job if job is not None and job.channel_index == caller else None
 
     def _reports(self, job: Job) -> list[Report]:
-        return reports_of(job, self.now(), self.latency_days, self.final_after_days)
+        cfg = self.world.config
+        return reports_of(job, self.now(), cfg.latency_days, cfg.final_after_days)
 
-    @staticmethod
-    def _page(items: list[Any], params: dict[str, list[str]], key: str, default: int = 100) -> dict[str, Any]:
-        size = int((params.get("pageSize") or [str(default)])[0] or default)
-        start = int((params.get("pageToken") or ["0"])[0] or 0)
-        page = items[start : start + max(size, 1)]
-        out: dict[str, Any] = {key: page} if page else {}
-        if start + len(page) < len(items):
-            out["nextPageToken"] = str(start + len(page))
-        return out
+    def _channel_id(self, index: int) -> str:
+        return self.world.channel(index).channel_id
 
     # -- methods ---------------------------------------------------------------------------
     def handle(
@@ -286,40 +393,51 @@ class ReportingApi:
         caller: int,
         base_url: str,
     ) -> tuple[int, Any, dict[str, str]]:
-        parts = path.strip("/").split("/")[1:]  # after "v1"
-        if method == "GET" and parts == ["reportTypes"]:
-            return 200, self._page([t.resource() for t in REPORT_TYPES], params, "reportTypes"), {}
-        if parts == ["jobs"] and method == "POST":
+        found = method_of(method, path)
+        if found is None:
+            return (*NOT_FOUND, {})
+        name, args = found
+        for param in params:
+            if param not in STANDARD_PARAMS and param not in METHOD_PARAMS[name]:
+                return (*errors.unknown_parameter(param), {})
+        if (params.get("onBehalfOfContentOwner") or [""])[0]:
+            return (*_error(403, "The caller does not have permission", "PERMISSION_DENIED"), {})
+        try:
+            paging = _paging(params)
+            window = {
+                k: _time_param(params, k) for k in ("createdAfter", "startTimeAtOrAfter", "startTimeBefore")
+            }
+        except ValueError as err:
+            return (*_error(400, str(err), "INVALID_ARGUMENT"), {})
+        if name == "reportTypes.list":
+            return 200, _page([t.resource() for t in REPORT_TYPES], paging, "reportTypes"), {}
+        if name == "jobs.create":
             return (*self._create(body or {}, caller), {})
-        if parts == ["jobs"] and method == "GET":
-            mine = sorted(
-                (j for j in self.jobs.values() if j.channel_index == caller), key=lambda j: j.create_time
-            )
-            return 200, self._page([j.resource() for j in mine], params, "jobs"), {}
-        if len(parts) == 2 and parts[0] == "jobs":
-            job = self._job(parts[1], caller)
-            if job is None:
-                return (*NOT_FOUND, {})
-            if method == "GET":
-                return 200, job.resource(), {}
-            if method == "DELETE":
-                del self.jobs[job.id]
-                self.on_change()
-                return 200, {}, {}
-        if len(parts) in (3, 4) and parts[0] == "jobs" and parts[2] == "reports" and method == "GET":
-            job = self._job(parts[1], caller)
-            if job is None:
-                return (*NOT_FOUND, {})
-            channel_id = self.channel_id_of(caller)
-            reports = self._reports(job)
-            if len(parts) == 4:
-                found = next((r for r in reports if r.id == parts[3]), None)
-                return (200, found.resource(base_url, channel_id), {}) if found else (*NOT_FOUND, {})
-            reports = [r for r in reports if _kept(r, params)]
-            return 200, self._page([r.resource(base_url, channel_id) for r in reports], params, "reports"), {}
-        if parts[:1] == ["media"] and method == "GET":
-            return self._download("/".join(parts[1:]), caller)
-        return (*NOT_FOUND, {})
+        if name == "jobs.list":
+            with self._lock:
+                mine = sorted(
+                    (j for j in self.jobs.values() if j.channel_index == caller), key=lambda j: j.create_time
+                )
+            return 200, _page([j.resource() for j in mine], paging, "jobs"), {}
+        if name == "media.download":
+            return self._download(args[0], caller)
+        job = self._job(args[0], caller)
+        if job is None:
+            return (*NOT_FOUND, {})
+        if name == "jobs.get":
+            return 200, job.resource(), {}
+        if name == "jobs.delete":
+            with self._lock:
+                self.jobs.pop(job.id, None)
+            self.on_change()
+            return 200, {}, {}
+        channel_id = self._channel_id(caller)
+        reports = self._reports(job)
+        if name == "jobs.reports.get":
+            report = next((r for r in reports if r.id == args[1]), None)
+            return (200, report.resource(base_url, channel_id), {}) if report else (*NOT_FOUND, {})
+        reports = [r for r in reports if _kept(r, **window)]
+        return 200, _page([r.resource(base_url, channel_id) for r in reports], paging, "reports"), {}
 
     def _create(self, body: dict[str, Any], caller: int) -> tuple[int, dict[str, Any]]:
         type_id, name = body.get("reportTypeId"), body.get("name")
@@ -330,10 +448,11 @@ class ReportingApi:
             )
         if type_id not in REPORT_TYPES_BY_ID:
             return NOT_FOUND  # what Google answered live for a retired id (docs say 400)
-        if any(j.report_type_id == type_id and j.channel_index == caller for j in self.jobs.values()):
-            return _error(409, "Requested entity already exists", "ALREADY_EXISTS")
-        job = Job.new(type_id, str(name), self.now(), caller)
-        self.jobs[job.id] = job
+        with self._lock:
+            if any(j.report_type_id == type_id and j.channel_index == caller for j in self.jobs.values()):
+                return _error(409, "Requested entity already exists", "ALREADY_EXISTS")
+            job = Job.new(type_id, str(name), self.now(), caller)
+            self.jobs[job.id] = job
         self.on_change()
         return 200, job.resource()
 
@@ -342,23 +461,91 @@ class ReportingApi:
         if len(parts) != 6 or parts[0] != "CHANNEL" or parts[2] != "jobs" or parts[4] != "reports":
             return (*NOT_FOUND, {})
         job = self._job(parts[3], caller)
-        if job is None or "UC" + parts[1] != self.channel_id_of(caller):
+        if job is None or "UC" + parts[1] != self._channel_id(caller):
             return (*NOT_FOUND, {})
         report = next((r for r in self._reports(job) if r.id == parts[5]), None)
         if report is None:
             return (*NOT_FOUND, {})
-        header = ",".join(REPORT_TYPES_BY_ID[job.report_type_id].columns) + "\n"
-        return 200, header.encode(), {"content-type": "application/octet-stream"}
+        return (
+            200,
+            self.file(job.report_type_id, caller, report),
+            {"content-type": "application/octet-stream"},
+        )
+
+    def file(self, report_type_id: str, channel_index: int, report: Report) -> bytes:
+        """The CSV of ``report`` (the same bytes every time it is asked)."""
+        as_of = report.create_time.astimezone(PACIFIC).date()
+        key = (report_type_id, channel_index, report.day, as_of, self.privacy_threshold)
+        data = self._files.get(key)
+        if data is None:
+            kind = REPORT_TYPES_BY_ID[report_type_id]
+            found = reporting_files.rows(
+                self.world, kind.id, kind.dimensions, channel_index, report.day, as_of, self.privacy_threshold
+            )
+            durations = {v.video_id: v.duration_seconds for v in self.world.videos}
+            data = reporting_files.render(kind.columns, found, durations)
+            with self._lock:
+                if len(self._files) > 64:
+                    self._files.clear()
+                self._files[key] = data
+        return data
 
 
-def _kept(report: Report, params: dict[str, list[str]]) -> bool:
-    def when(name: str) -> datetime | None:
-        raw = (params.get(name) or [""])[0]
-        return parse_rfc3339(raw) if raw else None
+def _paging(params: dict[str, list[str]]) -> tuple[int, int]:
+    """(page size, offset) from ``pageSize`` and ``pageToken``; ValueError names a bad one."""
+    raw = (params.get("pageSize") or [""])[-1]
+    size = DEFAULT_PAGE_SIZE
+    if raw:
+        if not re.fullmatch(r"-?[0-9]{1,10}", raw) or not 0 <= int(raw) <= 2**31 - 1:
+            raise ValueError(f"Invalid value at 'page_size' (TYPE_INT32), \"{raw}\"")
+        size = int(raw) or DEFAULT_PAGE_SIZE  # 0 is "not set" in proto3
+    token = (params.get("pageToken") or [""])[-1]
+    offset = 0
+    if token:
+        try:
+            kind, _, number = (
+                base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode().partition(":")
+            )
+            if kind != "page" or not number.isdigit():
+                raise ValueError(token)
+            offset = int(number)
+        except (ValueError, UnicodeDecodeError, binascii.Error):
+            raise ValueError("The page token is not valid.") from None
+    return size, offset
 
-    after, at_or_after, before = when("createdAfter"), when("startTimeAtOrAfter"), when("startTimeBefore")
+
+def _page(items: list[Any], paging: tuple[int, int], key: str) -> dict[str, Any]:
+    size, start = paging
+    page = items[start : start + size]
+    out: dict[str, Any] = {key: page} if page else {}  # an empty list is {} (proto3 JSON)
+    if start + len(page) < len(items):
+        out["nextPageToken"] = base64.urlsafe_b64encode(f"page:{start + len(page)}".encode()).decode()
+    return out
+
+
+def _time_param(params: dict[str, list[str]], name: str) -> datetime | None:
+    raw = (params.get(name) or [""])[-1]
+    if not raw:
+        return None
+    try:
+        if not raw.endswith("Z") and not re.search(r"[+-][0-9]{2}:[0-9]{2}$", raw):
+            raise ValueError(raw)
+        return parse_rfc3339(raw)
+    except ValueError:
+        raise ValueError(
+            f"Invalid value at '{name}' (type.googleapis.com/google.protobuf.Timestamp), Field '{name}', "
+            "Illegal timestamp format; timestamps must end with 'Z' or have a valid timezone offset."
+        ) from None
+
+
+def _kept(
+    report: Report,
+    createdAfter: datetime | None,
+    startTimeAtOrAfter: datetime | None,
+    startTimeBefore: datetime | None,
+) -> bool:
     return (
-        (after is None or report.create_time > after)
-        and (at_or_after is None or report.start_time >= at_or_after)
-        and (before is None or report.start_time < before)
+        (createdAfter is None or report.create_time > createdAfter)
+        and (startTimeAtOrAfter is None or report.start_time >= startTimeAtOrAfter)
+        and (startTimeBefore is None or report.start_time < startTimeBefore)
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gzip
 import hashlib
 import json
 import random
@@ -117,9 +118,10 @@ class EmulatorConfig:
     token_ttl: int = 3600
     data_api_quota: int = 10_000
     analytics_quota: int | None = None
+    reporting_quota: int | None = None  # Reporting API requests per Pacific day (per project)
     max_rps: float | None = None  # server-side rate limit (requests per second)
     fault_rate: float = 0.0  # share of API calls answered with a transient error
-    fault_paths: tuple[str, ...] = ("/youtube/", "/v2/")  # where --fault-rate applies (path prefixes)
+    fault_paths: tuple[str, ...] = ("/youtube/", "/v2/", "/v1/")  # where --fault-rate applies (prefixes)
     latency_ms: int = 0  # added to every answer
     seed: int = 0  # drives the fault sequence
     # Malformed data, the same for the same question (Google really sent it): an item missing
@@ -275,17 +277,18 @@ class Emulator:
         }
         self._consented: set[tuple[str, int]] = set()  # (client, channel) pairs that consented once
         self.reporting = ReportingApi(
+            world,
             now=self.world_now,
-            latency_days=world.config.latency_days,
-            final_after_days=world.config.final_after_days,
-            channel_id_of=lambda index: world.channels[index - 1].channel_id,
-            on_change=self._save_state,
+            privacy_threshold=self.config.irregular.privacy_threshold,
+            on_change=self._save_state_locked,
         )
+        self._reporting_by_day: dict[date, int] = {}
         if self.config.state_path is not None:  # what earlier runs of this emulator changed
             saved = emulator_state.load(self.config.state_path)
             self.reporting.jobs = {j["id"]: Job.from_json(j) for j in saved.reporting_jobs}
             self._units_by_day = saved.data_api_units
             self._analytics_by_day = saved.analytics_requests
+            self._reporting_by_day = saved.reporting_requests
             if saved.refresh_tokens is not None:
                 self._refresh_tokens = saved.refresh_tokens
             self._consented = saved.consented
@@ -312,7 +315,7 @@ class Emulator:
         if bad is not None:
             return self._counted(_malformed_request(path, bad))
         fault = self._fault(path, number)
-        if fault is None and (path.startswith("/youtube/") or path.startswith("/v2/")):
+        if fault is None and path.startswith(("/youtube/", "/v2/", "/v1/")):
             fault = self._rate_limited(number)
         if fault is not None:
             answer = (*fault, {})
@@ -322,6 +325,9 @@ class Emulator:
             return answer
         if path.startswith("/v1/"):
             answer: Answer = self._reporting_call(method.upper(), path, params, headers, form)
+            if answer[0] == 200:
+                answer = self._transport_fault(number, answer, media=isinstance(answer[1], bytes))
+            self._maybe_revoke()
         elif route is None:
             status, body = 404, errors.google_error(404, f"Not Found: {path}", "notFound")
             answer = (status, body, {})
@@ -398,9 +404,14 @@ class Emulator:
                 analytics_requests=self._analytics_by_day,
                 refresh_tokens=self._refresh_tokens,
                 consented=self._consented,
-                reporting_jobs=[j.to_json() for j in self.reporting.jobs.values()],
+                reporting_jobs=self.reporting.saved_jobs(),
+                reporting_requests=self._reporting_by_day,
             ),
         )
+
+    def _save_state_locked(self) -> None:
+        with self._lock:
+            self._save_state()
 
     def world_now(self) -> datetime:
         """Now on the world's clock: the world's today (``--today``) at this Pacific time of day."""
@@ -410,11 +421,19 @@ class Emulator:
     def _reporting_call(
         self, method: str, path: str, params: Params, headers: Mapping[str, str], form: Params | None
     ) -> Answer:
+        """The Reporting API (``reporting.ReportingApi``): OAuth, quota, then the method; a
+        report file is gzip-encoded when the caller accepts it (as Google's downloads are)."""
         token = self._caller_token(headers)
         if token is None:
             return (*errors.unauthenticated(), {})
         if not token.scopes & _ANALYTICS_SCOPES:
-            return (*errors.insufficient_scopes(errors.ANALYTICS_SERVICE), {})
+            return (*errors.insufficient_scopes(errors.REPORTING_SERVICE), {})
+        if not self._charge_reporting():
+            kind = self.config.quota_error or "rateLimitExceeded"
+            return (
+                *errors.daily_quota_spent(kind, errors.REPORTING_SERVICE, self.config.reporting_quota),
+                {},
+            )
         body = None
         raw = (form or {}).get("__json__")
         if raw:
@@ -422,9 +441,23 @@ class Emulator:
                 body = json.loads(raw[0])
             except ValueError:
                 return (*errors.bad_request("Invalid JSON payload received."), {})
+            if not isinstance(body, dict):
+                return (*errors.bad_request("Invalid JSON payload received."), {})
         base_url = f"http://{headers.get('host', 'localhost')}"
+        status, out, extra = self.reporting.handle(method, path, params, body, token.channel_index, base_url)
+        if isinstance(out, bytes) and "gzip" in headers.get("accept-encoding", "").lower():
+            out, extra = gzip.compress(out, mtime=0), {**extra, "content-encoding": "gzip"}
+        return status, out, extra
+
+    def _charge_reporting(self) -> bool:
+        day = self.pacific_day()
         with self._lock:
-            return self.reporting.handle(method, path, params, body, token.channel_index, base_url)
+            spent = self._reporting_by_day.get(day, 0)
+            if self.config.reporting_quota is not None and spent >= self.config.reporting_quota:
+                return False
+            self._reporting_by_day[day] = spent + 1
+            self._save_state()
+            return True
 
     def _maybe_revoke(self) -> None:
         if self.config.revoke_after is None:
@@ -436,16 +469,20 @@ class Emulator:
                 self._tokens.clear()
                 self._save_state()
 
-    def _maybe_damage(self, path: str, params: Params, number: int, answer: Answer) -> Answer:
-        """Transport faults by request number; malformed data by the question asked."""
+    def _transport_fault(self, number: int, answer: Answer, media: bool = False) -> Answer:
+        """A transport fault for request ``number`` (truncated, slow, dropped), or ``answer``.
+        A file download is never cut short silently: a truncated one drops the connection,
+        as a body shorter than its Content-Length does."""
         cfg = self.config
         status, body, extra = answer
         rng = random.Random(f"{cfg.seed}:transport:{number}")
         roll = rng.random()
         if roll < cfg.truncate_rate:
-            data = body if isinstance(body, bytes) else json.dumps(body).encode()
             with self._lock:
                 self.stats.faults["truncated"] += 1
+            if media:
+                return status, body, {**extra, "x-emulator-reset": "1"}
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
             return 200, data[: max(1, len(data) // 2)], extra
         roll -= cfg.truncate_rate
         if roll < cfg.slow_rate:
@@ -457,7 +494,17 @@ class Emulator:
             with self._lock:
                 self.stats.faults["reset"] += 1
             return status, body, {**extra, "x-emulator-reset": "1"}
-        roll -= cfg.reset_rate
+        return answer
+
+    def _maybe_damage(self, path: str, params: Params, number: int, answer: Answer) -> Answer:
+        """Transport faults by request number; malformed data by the question asked."""
+        cfg = self.config
+        damaged = self._transport_fault(number, answer)
+        if damaged is not answer:
+            return damaged
+        status, body, extra = answer
+        rng = random.Random(f"{cfg.seed}:transport:{number}")
+        roll = rng.random() - cfg.truncate_rate - cfg.slow_rate - cfg.reset_rate
         if roll < cfg.garbled_rate and status == 200:
             doc = json.loads(body) if isinstance(body, bytes) else body
             key = "rows" if "columnHeaders" in doc else "items"

@@ -35,6 +35,7 @@ class EmulatorState:
     refresh_tokens: dict[str, tuple[int, frozenset[str]]] | None = None  # None: the world's defaults
     consented: set[tuple[str, int]] = field(default_factory=set)  # (client, channel) that consented
     reporting_jobs: list[dict[str, Any]] = field(default_factory=list)  # Reporting API jobs
+    reporting_requests: dict[date, int] = field(default_factory=dict)  # Pacific day -> requests
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -46,6 +47,7 @@ class EmulatorState:
             else {t: [ch, sorted(scopes)] for t, (ch, scopes) in sorted(self.refresh_tokens.items())},
             "consented": sorted([c, ch] for c, ch in self.consented),
             "reporting_jobs": self.reporting_jobs,
+            "reporting_requests": {d.isoformat(): n for d, n in sorted(self.reporting_requests.items())},
         }
 
     @classmethod
@@ -66,6 +68,9 @@ class EmulatorState:
             else {t: (int(ch), frozenset(scopes)) for t, (ch, scopes) in tokens.items()},
             consented={(str(c), int(ch)) for c, ch in doc.get("consented") or []},
             reporting_jobs=list(doc.get("reporting_jobs") or []),
+            reporting_requests={
+                date.fromisoformat(d): int(n) for d, n in (doc.get("reporting_requests") or {}).items()
+            },
         )
 
 

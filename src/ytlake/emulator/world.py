@@ -507,23 +507,27 @@ class World:
         """The last Pacific day Analytics has data for (today minus the latency)."""
         return self.today - timedelta(days=self.config.latency_days)
 
-    def restatement_factor(self, day: date) -> float:
-        """Provisional days report a share of their final figures; final days report 1.0."""
-        age = (self.today - day).days
+    def restatement_factor(self, day: date, as_of: date | None = None) -> float:
+        """Provisional days report a share of their final figures; final days report 1.0.
+
+        ``as_of``: the day the figures are read (default today): a bulk report generated on
+        an earlier day keeps the figures of that day."""
+        age = ((as_of or self.today) - day).days
         if age >= self.config.final_after_days:
             return 1.0
         steps = self.config.final_after_days - age  # 1 .. final-latency
         return 1.0 - 0.04 * steps
 
-    def observed(self, metrics: DayMetrics, day: date) -> DayMetrics:
-        """``metrics`` as reported today: provisional days are scaled down, final days exact."""
-        f = self.restatement_factor(day)
+    def observed(self, metrics: DayMetrics, day: date, as_of: date | None = None) -> DayMetrics:
+        """``metrics`` as reported today (or ``as_of``): provisional days are scaled down,
+        final days exact."""
+        f = self.restatement_factor(day, as_of)
         if f == 1.0:
             return metrics
         return DayMetrics(*(int(x * f) for x in metrics.as_tuple()))
 
-    def observed_video_day(self, video: Video, day: date) -> DayMetrics:
-        return self.observed(self.video_day(video, day), day)
+    def observed_video_day(self, video: Video, day: date, as_of: date | None = None) -> DayMetrics:
+        return self.observed(self.video_day(video, day), day, as_of)
 
     def observed_channel_day(self, channel_index: int, day: date) -> DayMetrics:
         """Channel totals as reported today: the sum of the videos' reported figures."""
@@ -590,13 +594,16 @@ class World:
             base = {c: 1.0 / (rank + 1) ** 1.4 for rank, c in enumerate(order)}
         return {k: w * vrng.lognormvariate(0, 0.35) * drng.lognormvariate(0, 0.1) for k, w in base.items()}
 
-    def breakdown(self, kind: str, video: Video, day: date, observed: bool = True) -> dict[str, DayMetrics]:
-        """A video's figures on ``day`` split by ``kind`` (traffic, device or country).
+    def breakdown(
+        self, kind: str, video: Video, day: date, observed: bool = True, as_of: date | None = None
+    ) -> dict[str, DayMetrics]:
+        """A video's figures on ``day`` (as reported today, or ``as_of``) split by ``kind``
+        (traffic, device or country).
 
         Every metric is allocated with the same weights, so each metric sums exactly to the
-        video's figure for the day; categories with no views and no watch time are left out.
+        video's figure for the day; categories where every figure is 0 are left out.
         """
-        metrics = self.observed_video_day(video, day) if observed else self.video_day(video, day)
+        metrics = self.observed_video_day(video, day, as_of) if observed else self.video_day(video, day)
         if metrics.views == 0 and metrics.estimated_minutes_watched == 0:
             return {}
         weights = self._mix(kind, video, day)
@@ -604,6 +611,6 @@ class World:
         out = {}
         for key in weights:
             values = tuple(col[key] for col in columns)
-            if values[0] or values[1]:
+            if any(values):
                 out[key] = DayMetrics(*values)
         return out
