@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ytlake.emulator.reporting import catalog as reporting_catalog
 from ytlake.interrupts import handling_signals
 from ytlake.lakehouse.duckdb_engine import LakehouseError
 from ytlake.settings import SettingsError, default_lakehouse, parse_date
@@ -533,7 +534,11 @@ def _summary(result) -> None:
     )
 
 
-@emulator_app.command("serve", epilog="Example: ytlake emulator serve --port 8765 --videos 200 --seed 7")
+@emulator_app.command(
+    "serve",
+    epilog="Example: ytlake emulator serve --port 8765 --videos 200 --seed 7\n\n"
+    "Reporting API report types (the header row of each daily file):\n\n" + reporting_catalog(),
+)
 def emulator_serve(
     host: Annotated[str, typer.Option(help="interface to bind (loopback by default)")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8765,
@@ -552,10 +557,15 @@ def emulator_serve(
     analytics_quota: Annotated[
         int | None, typer.Option(help="Analytics requests per day (default unlimited)")
     ] = None,
+    reporting_quota: Annotated[
+        int | None,
+        typer.Option(help="Reporting API requests per Pacific day, per project (default unlimited)"),
+    ] = None,
     max_rps: Annotated[float | None, typer.Option(help="server-side rate limit, requests/s")] = None,
     latency_ms: Annotated[int, typer.Option(help="added to every answer, milliseconds")] = 0,
     fault_rate: Annotated[
-        float, typer.Option(help="share of API calls answered 500/503/429/403 rateLimitExceeded")
+        float,
+        typer.Option(help="share of API calls (Data, Analytics, Reporting) answered 500/503/429/403"),
     ] = 0.0,
     malformed_rate: Annotated[
         float, typer.Option(help="share of questions answered with malformed data")
@@ -578,7 +588,10 @@ def emulator_serve(
     ] = False,
     privacy_threshold: Annotated[
         int | None,
-        typer.Option(help="breakdown rows (country, traffic source, device) under N views are withheld [5]"),
+        typer.Option(
+            help="breakdown rows (country, traffic source, device) under N views are withheld; "
+            "in report files such rows lose their detail values, aggregated [5]"
+        ),
     ] = None,
     metric_latency: Annotated[
         bool | None,
@@ -603,8 +616,8 @@ def emulator_serve(
     state: Annotated[
         Path | None,
         typer.Option(
-            help="keep what calls change (quota spent today, refresh tokens issued and revoked) "
-            "in this file across restarts"
+            help="keep what calls change (quota spent today, refresh tokens issued and revoked, "
+            "Reporting API jobs) in this file across restarts"
         ),
     ] = None,
 ) -> None:
@@ -680,6 +693,7 @@ def emulator_serve(
         token_ttl=token_ttl,
         data_api_quota=data_api_quota,
         analytics_quota=analytics_quota,
+        reporting_quota=reporting_quota,
         max_rps=max_rps,
         latency_ms=latency_ms,
         fault_rate=fault_rate,

@@ -74,7 +74,75 @@ ENUMS = {
     "age_group": {"AGE_13_17", "AGE_18_24", "AGE_25_34", "AGE_35_44", "AGE_45_54", "AGE_55_64", "AGE_65_"},
     "gender": {"FEMALE", "MALE", "GENDER_OTHER"},
     "sharing_service": set(
-        ["0", "1", "4", "5", "6", "7", "8", "9", "10", "11", "12", "18", "20", "21", "22", "25", "28", "31", "32", "34", "36", "37", "38", "39", "40", "42", "43", "44", "45", "46", "47", "49", "50", "51", "52", "53", "55", "59", "60", "61", "62", "63", "64", "65", "66", "67", "68", "69", "70", "71", "72", "73", "74", "75", "76", "77", "78", "79", "80", "81", "82", "83", "84", "85", "86", "87", "88"]
+        [
+            "0",
+            "1",
+            "4",
+            "5",
+            "6",
+            "7",
+            "8",
+            "9",
+            "10",
+            "11",
+            "12",
+            "18",
+            "20",
+            "21",
+            "22",
+            "25",
+            "28",
+            "31",
+            "32",
+            "34",
+            "36",
+            "37",
+            "38",
+            "39",
+            "40",
+            "42",
+            "43",
+            "44",
+            "45",
+            "46",
+            "47",
+            "49",
+            "50",
+            "51",
+            "52",
+            "53",
+            "55",
+            "59",
+            "60",
+            "61",
+            "62",
+            "63",
+            "64",
+            "65",
+            "66",
+            "67",
+            "68",
+            "69",
+            "70",
+            "71",
+            "72",
+            "73",
+            "74",
+            "75",
+            "76",
+            "77",
+            "78",
+            "79",
+            "80",
+            "81",
+            "82",
+            "83",
+            "84",
+            "85",
+            "86",
+            "87",
+            "88",
+        ]
     ),
 }
 TEXT_COLUMNS = {
@@ -463,3 +531,36 @@ def test_timing_history_daily_restatement_and_expiry():
     # a spring-forward day is 23 hours long
     dst = next(r for r in reports if r.day == date(2026, 3, 8))
     assert dst.end_time.astimezone(UTC) - dst.start_time.astimezone(UTC) == timedelta(hours=23)
+
+
+def test_a_pretty_printed_job_body_is_json_like_any_other(tmp_path):
+    with serving(tmp_path / "s.json", T0) as emu:
+        api = _reporting(emu)
+        api.reportTypes().list().execute()  # mints the access token
+        body = b'{\n  "reportTypeId": "channel_basic_a3",\n  "name": "pretty"\n}\n'
+        request = urllib.request.Request(
+            emu.base_url + "/v1/jobs",
+            data=body,
+            headers={
+                "Authorization": f"Bearer {api._http.credentials.token}",
+                "Content-Type": "application/json",
+            },
+        )
+        with urllib.request.urlopen(request) as answer:
+            assert answer.status == 200
+        assert [j["name"] for j in api.jobs().list().execute()["jobs"]] == ["pretty"]
+
+
+def test_readme_and_help_list_every_report_type_and_its_columns():
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from ytlake.cli import app
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    shown = CliRunner().invoke(app, ["emulator", "serve", "--help"], env={"COLUMNS": "400"}).output
+    for type_id, spec in DOC_COLUMNS.items():
+        columns = ", ".join(spec.replace("M7", M7).split())
+        assert f"| `{type_id}` (" in readme and f") | {columns} |" in readme, type_id
+        assert f"{type_id} (" in shown and columns in " ".join(shown.split()), type_id

@@ -168,6 +168,11 @@ REPORT_TYPES: tuple[ReportType, ...] = (
 REPORT_TYPES_BY_ID = {t.id: t for t in REPORT_TYPES}
 
 
+def catalog() -> str:
+    """Every report type and its columns, one paragraph each (``emulator serve --help``)."""
+    return "\n\n".join(f"{t.id} ({t.name}): {', '.join(t.columns)}" for t in REPORT_TYPES)
+
+
 def rfc3339(dt: datetime, micros: bool = True) -> str:
     dt = dt.astimezone(UTC)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if micros else "%Y-%m-%dT%H:%M:%SZ")

@@ -92,6 +92,8 @@ _ENDPOINT_NAMES = {
     "/youtube/v3/playlistItems": "playlistItems.list",
     "/youtube/v3/videos": "videos.list",
 }
+#: Where the APIs live: Data API v3, Analytics v2, Reporting v1.
+_API_PREFIXES = ("/youtube/", "/v2/", "/v1/")
 #: Standard parameters that do not change an answer.
 _IGNORED_PARAMS = frozenset({"alt", "prettyPrint", "fields", "quotaUser", "key", "access_token", "$.xgafv"})
 
@@ -226,6 +228,8 @@ def _control_characters(params: Params, form: Params | None) -> str | None:
     control character, or None."""
     for source in (params, form or {}):
         for name, values in source.items():
+            if name == "__json__":
+                continue  # a JSON body (jobs.create) may be pretty-printed: JSON parses it
             if _CONTROL.search(name) or any(_CONTROL.search(v) for v in values):
                 return _CONTROL.sub("", name)
     return None
@@ -315,7 +319,7 @@ class Emulator:
         if bad is not None:
             return self._counted(_malformed_request(path, bad))
         fault = self._fault(path, number)
-        if fault is None and path.startswith(("/youtube/", "/v2/", "/v1/")):
+        if fault is None and path.startswith(_API_PREFIXES):
             fault = self._rate_limited(number)
         if fault is not None:
             answer = (*fault, {})
@@ -463,7 +467,7 @@ class Emulator:
         if self.config.revoke_after is None:
             return
         with self._lock:
-            api_calls = sum(n for p, n in self.stats.requests.items() if p.startswith(("/youtube/", "/v2/")))
+            api_calls = sum(n for p, n in self.stats.requests.items() if p.startswith(_API_PREFIXES))
             if api_calls >= self.config.revoke_after and self._refresh_tokens:
                 self._refresh_tokens.clear()
                 self._tokens.clear()
