@@ -10,8 +10,9 @@ import webbrowser
 import httpx
 import pytest
 
+from ytlake.emulator.oauth import ANALYTICS_READONLY
 from ytlake.emulator.server import running_emulator
-from ytlake.emulator.service import ANALYTICS_READONLY, Emulator, EmulatorConfig
+from ytlake.emulator.service import Emulator, EmulatorConfig
 from ytlake.emulator.world import World
 from ytlake.runlocal import RunOptions, run_local
 from ytlake.youtube.auth import ConsentError, consent, write_env

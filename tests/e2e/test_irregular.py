@@ -15,9 +15,10 @@ import pytest
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
 
+from ytlake.emulator.oauth import ANALYTICS_READONLY
 from ytlake.emulator.rules import Irregularities, available_through
 from ytlake.emulator.server import running_emulator
-from ytlake.emulator.service import ANALYTICS_READONLY, EmulatorConfig
+from ytlake.emulator.service import EmulatorConfig
 from ytlake.emulator.world import World
 from ytlake.runlocal import RunOptions, run_local
 from ytlake.youtube.reports import REPORTS_BY_NAME

@@ -15,9 +15,10 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from ytlake.emulator import errors
+from ytlake.emulator.oauth import ANALYTICS_READONLY
 from ytlake.emulator.rules import METRIC_EXTRA_LAG, Irregularities
 from ytlake.emulator.server import running_emulator
-from ytlake.emulator.service import ANALYTICS_READONLY, EmulatorConfig
+from ytlake.emulator.service import EmulatorConfig
 from ytlake.emulator.world import World, demo_refresh_token
 
 from ..conftest import consented_refresh_token, tiny_world_config

@@ -24,7 +24,7 @@ def test_a_full_job_leaks_no_credential_anywhere(tmp_path, monkeypatch):
     lake = tmp_path / "yt.duckdb"
     with running_emulator(world(TODAY)) as emu:
         result = run_local(RunOptions(source="google", api_root=emu.base_url, lakehouse=lake, today=TODAY))
-        issued = list(emu.emulator._tokens)  # every access token the run was given
+        issued = list(emu.emulator.oauth.tokens)  # every access token the run was given
     assert result.run_status == "SUCCEEDED" and issued
     needles = [*SECRETS, *issued]
     texts = [

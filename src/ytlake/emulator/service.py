@@ -2,18 +2,19 @@
 
 ``Emulator.handle`` takes a method, a path, the query as a multi-dict, the headers and the
 form body, and returns ``(status, json_body, headers)``. ``app.py`` puts it behind HTTP.
+
+This module is the front door every API shares: routing, authentication, quota per Pacific
+day, the server-side rate limit, injected faults and damaged answers, and the state kept
+across restarts. Each API answers in its own room: ``oauth`` (token endpoint and consent
+page), ``data_api`` (Data API v3), ``analytics`` (Analytics v2), ``reporting`` (Reporting v1).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import gzip
-import hashlib
 import json
 import random
 import re
-import secrets
 import threading
 import time
 from collections import Counter
@@ -22,97 +23,27 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
-from ytlake.emulator import errors, rules
+from ytlake.emulator import errors
 from ytlake.emulator import state as emulator_state
+from ytlake.emulator.analytics import AnalyticsApi
+from ytlake.emulator.data_api import ENDPOINT_NAMES, DataApi
+from ytlake.emulator.oauth import ANALYTICS_SCOPES, DATA_API_SCOPES, MONETARY_READONLY, OAuth
+from ytlake.emulator.query import Answer, Params
 from ytlake.emulator.reporting import Job, ReportingApi
 from ytlake.emulator.rules import Irregularities
-from ytlake.emulator.world import (
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
-    PACIFIC,
-    Channel,
-    Video,
-    World,
-    demo_refresh_token,
-)
+from ytlake.emulator.world import PACIFIC, World
 
-Params = Mapping[str, list[str]]
-Answer = tuple[int, Any, dict[str, str]]
-
-_AUTH = "https://www.googleapis.com/auth/"
-YOUTUBE_READONLY = _AUTH + "youtube.readonly"
-ANALYTICS_READONLY = _AUTH + "yt-analytics.readonly"
-MONETARY_READONLY = _AUTH + "yt-analytics-monetary.readonly"
-#: What the demo refresh tokens were granted.
-SCOPES = f"{YOUTUBE_READONLY} {ANALYTICS_READONLY}"
-_FULL_GRANT = frozenset(SCOPES.split())
-#: Scopes that let a token call the Data API list methods (any one of them).
-_DATA_API_SCOPES = frozenset({YOUTUBE_READONLY, _AUTH + "youtube", _AUTH + "youtube.force-ssl"})
-#: Analytics: an analytics scope, and (Google's banner) youtube.readonly as well.
-_ANALYTICS_SCOPES = frozenset({ANALYTICS_READONLY, MONETARY_READONLY})
-
-CHANNEL_PARTS = {
-    "id",
-    "snippet",
-    "contentDetails",
-    "statistics",
-    "status",
-    "brandingSettings",
-    "topicDetails",
-    "localizations",
-    "auditDetails",
-    "contentOwnerDetails",
-}
-VIDEO_PARTS = {
-    "id",
-    "snippet",
-    "contentDetails",
-    "statistics",
-    "status",
-    "player",
-    "topicDetails",
-    "recordingDetails",
-    "localizations",
-    "liveStreamingDetails",
-    "fileDetails",
-    "processingDetails",
-    "suggestions",
-    "ageGating",
-    "brandPartner",
-    "monetizationDetails",
-    "paidProductPlacementDetails",
-    "projectDetails",
-}
-PLAYLIST_ITEM_PARTS = {"id", "snippet", "contentDetails", "status"}
-
-_ENDPOINT_NAMES = {
-    "/youtube/v3/channels": "channels.list",
-    "/youtube/v3/playlistItems": "playlistItems.list",
-    "/youtube/v3/videos": "videos.list",
-}
 #: Where the APIs live: Data API v3, Analytics v2, Reporting v1.
 _API_PREFIXES = ("/youtube/", "/v2/", "/v1/")
 #: Standard parameters that do not change an answer.
 _IGNORED_PARAMS = frozenset({"alt", "prettyPrint", "fields", "quotaUser", "key", "access_token", "$.xgafv"})
 
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-#: An integer as Google reads a query parameter: ASCII digits, an optional minus sign. More
-#: than 20 digits is out of every range (and int() refuses thousands of digits).
-_INTEGER = re.compile(r"-?[0-9]{1,20}")
-_INT32_MAX = 2**31 - 1
 #: Control characters (CR and LF among them): no parameter of any method takes one, and a
 #: value carrying one must never reach a response header.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: What a response header may not carry: anything but printable ASCII.
 _NOT_HEADER_TEXT = re.compile(r"[^\x20-\x7e]")
-#: Analytics v1's names of reports.query parameters. v2 (``startDate``, ``maxResults``...) is a
-#: One Platform API (its discovery document has ``$.xgafv``), whose front end refuses a query
-#: parameter the method does not have: 400 INVALID_ARGUMENT "Cannot bind query parameter".
-#: The emulator refuses these, the names a client written for v1 sends; other unknown names
-#: are still ignored (some callers, tests among them, send the Data API's ``part``).
-_V1_REPORTS_PARAMS = frozenset({"start-date", "end-date", "max-results", "start-index"})
 
 
 @dataclass
@@ -170,13 +101,6 @@ FAULTS: tuple[Callable[[], tuple[int, dict[str, Any]]], ...] = (
 
 
 @dataclass
-class _Token:
-    channel_index: int
-    expires_at: float
-    scopes: frozenset[str] = _FULL_GRANT
-
-
-@dataclass
 class Stats:
     requests: Counter = field(default_factory=Counter)
     statuses: Counter = field(default_factory=Counter)
@@ -192,35 +116,6 @@ class Stats:
             "analytics_requests": dict(self.analytics_requests),
             "faults": dict(self.faults),
         }
-
-
-def _etag(payload: Any) -> str:
-    digest = hashlib.blake2b(json.dumps(payload, sort_keys=True).encode(), digest_size=18).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-def _rfc3339(dt: datetime) -> str:
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _encode_page_token(kind: str, offset: int) -> str:
-    return base64.urlsafe_b64encode(f"{kind}:{offset}".encode()).decode().rstrip("=")
-
-
-def _decode_page_token(kind: str, token: str) -> int | None:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    prefix, _, num = raw.partition(":")
-    if prefix != kind or not re.fullmatch(r"[0-9]{1,20}", num):
-        return None
-    return int(num)
-
-
-def _integer(raw: str) -> int | None:
-    """``raw`` as an integer parameter, or None when it is not one (see ``_INTEGER``)."""
-    return int(raw) if _INTEGER.fullmatch(raw) else None
 
 
 def _control_characters(params: Params, form: Params | None) -> str | None:
@@ -245,21 +140,8 @@ def _malformed_request(path: str, name: str) -> Answer:
     return (*errors.bad_request(msg, reason="invalidParameter", location=name), {})
 
 
-def _values(params: Params, name: str) -> list[str]:
-    """All values of a repeated parameter, accepting repeated keys and comma lists."""
-    out: list[str] = []
-    for raw in params.get(name, []):
-        out.extend(v.strip() for v in raw.split(",") if v.strip())
-    return out
-
-
-def _one(params: Params, name: str) -> str | None:
-    vals = params.get(name)
-    return vals[-1] if vals else None
-
-
 class Emulator:
-    """Google, offline: OAuth token endpoint, Data API v3 list methods, Analytics v2."""
+    """Google, offline: OAuth, Data API v3 list methods, Analytics v2, Reporting v1."""
 
     def __init__(
         self, world: World, config: EmulatorConfig | None = None, clock: Callable[[], float] = time.time
@@ -268,25 +150,21 @@ class Emulator:
         self.config = config or EmulatorConfig()
         self.clock = clock
         self.stats = Stats()
-        self._tokens: dict[str, _Token] = {}
         self._lock = threading.Lock()
         self._units_by_day: dict[date, Counter] = {}
         self._analytics_by_day: dict[date, int] = {}
+        self._reporting_by_day: dict[date, int] = {}
         self._rate_second, self._rate_count = 0, 0
         self._answers: dict[tuple[Any, ...], bytes] = {}
-        # code -> (PKCE challenge, challenge method, redirect_uri, scope asked, prompt)
-        self._codes: dict[str, tuple[str, str, str, str, str]] = {}
-        self._refresh_tokens: dict[str, tuple[int, frozenset[str]]] = {
-            demo_refresh_token(c.index): (c.index, _FULL_GRANT) for c in world.channels
-        }
-        self._consented: set[tuple[str, int]] = set()  # (client, channel) pairs that consented once
+        self.oauth = OAuth(world, self.config, clock, self._lock, self._save_state)
+        self.data_api = DataApi(world, self.config)
+        self.analytics = AnalyticsApi(world, self.config)
         self.reporting = ReportingApi(
             world,
             now=self.world_now,
             privacy_threshold=self.config.irregular.privacy_threshold,
             on_change=self._save_state_locked,
         )
-        self._reporting_by_day: dict[date, int] = {}
         if self.config.state_path is not None:  # what earlier runs of this emulator changed
             saved = emulator_state.load(self.config.state_path)
             self.reporting.jobs = {j["id"]: Job.from_json(j) for j in saved.reporting_jobs}
@@ -294,15 +172,15 @@ class Emulator:
             self._analytics_by_day = saved.analytics_requests
             self._reporting_by_day = saved.reporting_requests
             if saved.refresh_tokens is not None:
-                self._refresh_tokens = saved.refresh_tokens
-            self._consented = saved.consented
+                self.oauth.refresh_tokens = saved.refresh_tokens
+            self.oauth.consented = saved.consented
         self._routes: dict[tuple[str, str], Callable[..., Answer]] = {
-            ("POST", "/token"): self._token,
-            ("GET", "/o/oauth2/auth"): self._authorize,
-            ("GET", "/youtube/v3/channels"): self._channels,
-            ("GET", "/youtube/v3/playlistItems"): self._playlist_items,
-            ("GET", "/youtube/v3/videos"): self._videos,
-            ("GET", "/v2/reports"): self._reports,
+            ("POST", "/token"): self.oauth.token,
+            ("GET", "/o/oauth2/auth"): self.oauth.authorize,
+            ("GET", "/youtube/v3/channels"): self.data_api.channels,
+            ("GET", "/youtube/v3/playlistItems"): self.data_api.playlist_items,
+            ("GET", "/youtube/v3/videos"): self.data_api.videos,
+            ("GET", "/v2/reports"): self.analytics.reports,
             ("GET", "/emulator/stats"): self._stats,
         }
 
@@ -365,15 +243,15 @@ class Emulator:
         The world does not change while the emulator runs, so a 200 answer to the same
         caller and parameters is always the same bytes.
         """
-        token = self._caller_token(headers)
+        token = self.oauth.caller_token(headers)
         if token is None:
             return (*errors.unauthenticated(), {})
         caller = token.channel_index
         analytics = path == "/v2/reports"
-        if not (token.scopes & _DATA_API_SCOPES) or (analytics and not token.scopes & _ANALYTICS_SCOPES):
+        if not (token.scopes & DATA_API_SCOPES) or (analytics and not token.scopes & ANALYTICS_SCOPES):
             service = errors.ANALYTICS_SERVICE if analytics else errors.DATA_API_SERVICE
             return (*errors.insufficient_scopes(service), {})
-        charged = self._charge_analytics() if analytics else self._charge_data_api(_ENDPOINT_NAMES[path])
+        charged = self._charge_analytics() if analytics else self._charge_data_api(ENDPOINT_NAMES[path])
         if not charged:
             return (*self._quota_refusal(analytics), {})
         if analytics:  # what the token may see is part of the question (and of the cache key);
@@ -406,8 +284,8 @@ class Emulator:
             emulator_state.EmulatorState(
                 data_api_units=self._units_by_day,
                 analytics_requests=self._analytics_by_day,
-                refresh_tokens=self._refresh_tokens,
-                consented=self._consented,
+                refresh_tokens=self.oauth.refresh_tokens,
+                consented=self.oauth.consented,
                 reporting_jobs=self.reporting.saved_jobs(),
                 reporting_requests=self._reporting_by_day,
             ),
@@ -427,10 +305,10 @@ class Emulator:
     ) -> Answer:
         """The Reporting API (``reporting.ReportingApi``): OAuth, quota, then the method; a
         report file is gzip-encoded when the caller accepts it (as Google's downloads are)."""
-        token = self._caller_token(headers)
+        token = self.oauth.caller_token(headers)
         if token is None:
             return (*errors.unauthenticated(), {})
-        if not token.scopes & _ANALYTICS_SCOPES:
+        if not token.scopes & ANALYTICS_SCOPES:
             return (*errors.insufficient_scopes(errors.REPORTING_SERVICE), {})
         if not self._charge_reporting():
             kind = self.config.quota_error or "rateLimitExceeded"
@@ -468,9 +346,9 @@ class Emulator:
             return
         with self._lock:
             api_calls = sum(n for p, n in self.stats.requests.items() if p.startswith(_API_PREFIXES))
-            if api_calls >= self.config.revoke_after and self._refresh_tokens:
-                self._refresh_tokens.clear()
-                self._tokens.clear()
+            if api_calls >= self.config.revoke_after and self.oauth.refresh_tokens:
+                self.oauth.refresh_tokens.clear()
+                self.oauth.tokens.clear()
                 self._save_state()
 
     def _transport_fault(self, number: int, answer: Answer, media: bool = False) -> Answer:
@@ -543,119 +421,6 @@ class Emulator:
         with self._lock:
             self.stats = Stats()
 
-    # -- OAuth -----------------------------------------------------------------------
-    def _token(self, form: Params, headers: Mapping[str, str]) -> Answer:
-        client_id = _one(form, "client_id")
-        client_secret = _one(form, "client_secret")
-        auth = headers.get("authorization", "")
-        if auth.lower().startswith("basic "):
-            try:
-                decoded = base64.b64decode(auth[6:]).decode()
-                client_id, _, client_secret = decoded.partition(":")
-            except ValueError:  # not base64 (binascii.Error), not ASCII, not UTF-8
-                return (*errors.oauth_error(401, "invalid_client", "Unauthorized"), {})
-        if client_id != DEMO_CLIENT_ID:
-            return (*errors.oauth_error(401, "invalid_client", "The OAuth client was not found."), {})
-        if client_secret != DEMO_CLIENT_SECRET:
-            return (*errors.oauth_error(401, "invalid_client", "Unauthorized"), {})
-        grant = _one(form, "grant_type")
-        refresh_out = None
-        if grant == "refresh_token":
-            refresh = _one(form, "refresh_token") or ""
-            held = self._refresh_tokens.get(refresh)
-            if held is None:
-                return (*errors.oauth_error(400, "invalid_grant", "Token has been expired or revoked."), {})
-            channel_index, granted = held
-        elif grant == "authorization_code":
-            with self._lock:
-                pending = self._codes.pop(_one(form, "code") or "", None)
-            if pending is None:
-                return (*errors.oauth_error(400, "invalid_grant", "Malformed auth code."), {})
-            challenge, method, redirect_uri, scope_asked, prompt = pending
-            verifier = _one(form, "code_verifier") or ""
-            if method == "S256":
-                digest = hashlib.sha256(verifier.encode()).digest()
-                computed = base64.urlsafe_b64encode(digest).decode().rstrip("=")
-            else:
-                computed = verifier
-            if challenge and computed != challenge:
-                return (*errors.oauth_error(400, "invalid_grant", "Invalid code verifier."), {})
-            if (_one(form, "redirect_uri") or "") != redirect_uri:
-                return (*errors.oauth_error(400, "redirect_uri_mismatch", "Bad Request"), {})
-            channel_index = 1
-            granted = frozenset(scope_asked.split()) - self.config.denied_scopes
-            # Google returns a refresh token on a first consent, or when asked to show the
-            # consent screen again (prompt=consent); otherwise only an access token.
-            with self._lock:
-                first = (client_id, channel_index) not in self._consented
-                self._consented.add((client_id, channel_index))
-                if first or "consent" in prompt.split():
-                    refresh_out = "1//emu-" + secrets.token_urlsafe(24)
-                    self._refresh_tokens[refresh_out] = (channel_index, granted)
-                self._save_state()
-        else:
-            return (
-                *errors.oauth_error(400, "unsupported_grant_type", f"Invalid grant_type: {grant or ''}"),
-                {},
-            )
-        access = "ya29.emu-" + secrets.token_urlsafe(24)
-        with self._lock:
-            self._tokens[access] = _Token(channel_index, self.clock() + self.config.token_ttl, granted)
-        asked = set((_one(form, "scope") or "").split())
-        scope = " ".join(sorted(granted & asked if asked else granted))
-        body = {
-            "access_token": access,
-            "expires_in": max(self.config.token_ttl - 1, 0),
-            "scope": scope,
-            "token_type": "Bearer",
-        }
-        if refresh_out:
-            body["refresh_token"] = refresh_out
-        return 200, body, {"Cache-Control": "no-store"}
-
-    def _authorize(self, params: Params, headers: Mapping[str, str]) -> Answer:
-        """Google's consent page, auto-approved: 302 to redirect_uri with a code (PKCE kept)."""
-        client_id = _one(params, "client_id")
-        redirect_uri = _one(params, "redirect_uri") or ""
-        if client_id != DEMO_CLIENT_ID:
-            return (
-                401,
-                {"error": "invalid_client", "error_description": "The OAuth client was not found."},
-                {},
-            )
-        if _one(params, "response_type") != "code" or (
-            not redirect_uri.startswith("http://localhost")
-            and not redirect_uri.startswith("http://127.0.0.1")
-        ):
-            return (
-                400,
-                {"error": "invalid_request", "error_description": "Invalid parameter value for redirect_uri"},
-                {},
-            )
-        code = "4/emu-" + secrets.token_urlsafe(16)
-        with self._lock:
-            self._codes[code] = (
-                _one(params, "code_challenge") or "",
-                _one(params, "code_challenge_method") or "plain",
-                redirect_uri,
-                _one(params, "scope") or "",
-                _one(params, "prompt") or "",
-            )
-        query = urlencode(
-            {"state": _one(params, "state") or "", "code": code, "scope": _one(params, "scope") or ""}
-        )
-        sep = "&" if "?" in redirect_uri else "?"
-        return 302, b"", {"Location": f"{redirect_uri}{sep}{query}"}
-
-    def _caller_token(self, headers: Mapping[str, str]) -> _Token | None:
-        auth = headers.get("authorization", "")
-        if not auth.startswith("Bearer "):
-            return None
-        token = self._tokens.get(auth[7:].strip())
-        if token is None or token.expires_at <= self.clock():
-            return None
-        return token
-
     def _quota_refusal(self, analytics: bool) -> tuple[int, dict[str, Any]]:
         if analytics:
             kind = self.config.quota_error or "rateLimitExceeded"
@@ -704,439 +469,6 @@ class Emulator:
                 return None
         return errors.too_many_requests(errors.ANALYTICS_SERVICE) if number % 2 else errors.rate_limited_403()
 
-    def _data_api_preamble(
-        self, endpoint: str, params: Params, caller: int, allowed_parts: set[str]
-    ) -> tuple[int, list[str]] | Answer:
-        parts = _values(params, "part")
-        if not parts:
-            return (
-                *errors.bad_request(
-                    "Required parameter: part", reason="required", domain="global", location="part"
-                ),
-                {},
-            )
-        for part in parts:
-            if part not in allowed_parts:
-                return (
-                    *errors.bad_request(
-                        f"'{part}'", reason="unknownPart", domain="youtube.part", location="part"
-                    ),
-                    {},
-                )
-        return caller, parts
-
-    def _max_results(self, params: Params, low: int, default: int) -> int | Answer:
-        raw = _one(params, "maxResults")
-        if raw is None:
-            return default
-        number = _integer(raw)
-        if number is None or not low <= number <= 50:
-            msg = f"Invalid value '{raw}'. Values must be within the range: [{low}, 50]"
-            return (
-                *errors.bad_request(
-                    msg, reason="invalidValue", domain="youtube.parameter", location="maxResults"
-                ),
-                {},
-            )
-        return number
-
-    @staticmethod
-    def _envelope(
-        kind: str,
-        items: list[dict[str, Any]],
-        total: int,
-        per_page: int,
-        next_token: str | None = None,
-        prev_token: str | None = None,
-    ) -> dict[str, Any]:
-        body: dict[str, Any] = {"kind": f"youtube#{kind}ListResponse", "etag": ""}
-        if next_token:
-            body["nextPageToken"] = next_token
-        if prev_token:
-            body["prevPageToken"] = prev_token
-        body["pageInfo"] = {"totalResults": total, "resultsPerPage": per_page}
-        if items:
-            body["items"] = items
-        body["etag"] = _etag(body)
-        return body
-
-    # -- Data API: channels.list -------------------------------------------------------
-    def _channels(self, params: Params, caller: int) -> Answer:
-        pre = self._data_api_preamble("channels.list", params, caller, CHANNEL_PARTS)
-        if len(pre) == 3:
-            return pre  # type: ignore[return-value]
-        caller, parts = pre  # type: ignore[misc]
-        per_page = self._max_results(params, 0, 5)
-        if isinstance(per_page, tuple):
-            return per_page
-        mine = (_one(params, "mine") or "").lower() == "true"
-        ids = _values(params, "id")
-        if mine == bool(ids):
-            msg = (
-                "No filter selected. Expected one of: forUsername, managedByMe, categoryId, mine, "
-                "mySubscribers, id, idParam, forHandle"
-            )
-            if mine and ids:
-                msg = "Incompatible parameters specified in the request: id, mine"
-                return (
-                    *errors.bad_request(msg, reason="incompatibleParameters", domain="youtube.parameter"),
-                    {},
-                )
-            return (
-                *errors.bad_request(
-                    msg, reason="missingRequiredParameter", domain="youtube.parameter", location=""
-                ),
-                {},
-            )
-        if mine:
-            channels = [self.world.channel(caller)]
-        else:
-            channels = [c for i in ids if (c := self.world.channel_by_id(i)) is not None]
-        items = [self._channel_item(c, parts) for c in channels[:per_page] if per_page]
-        return 200, self._envelope("channel", items, len(channels), per_page), {}
-
-    def _channel_item(self, ch: Channel, parts: list[str]) -> dict[str, Any]:
-        item: dict[str, Any] = {"kind": "youtube#channel", "etag": "", "id": ch.channel_id}
-        if "snippet" in parts:
-            item["snippet"] = {
-                "title": ch.title,
-                "description": ch.description,
-                "customUrl": ch.custom_url,
-                "publishedAt": _rfc3339(ch.published_at),
-                "thumbnails": {
-                    "default": {
-                        "url": f"https://yt3.emulator.invalid/{ch.channel_id}=s88",
-                        "width": 88,
-                        "height": 88,
-                    },
-                    "medium": {
-                        "url": f"https://yt3.emulator.invalid/{ch.channel_id}=s240",
-                        "width": 240,
-                        "height": 240,
-                    },
-                    "high": {
-                        "url": f"https://yt3.emulator.invalid/{ch.channel_id}=s800",
-                        "width": 800,
-                        "height": 800,
-                    },
-                },
-                "localized": {"title": ch.title, "description": ch.description},
-                "country": ch.country,
-            }
-        if "contentDetails" in parts:
-            item["contentDetails"] = {"relatedPlaylists": {"likes": "", "uploads": ch.uploads_playlist_id}}
-        if "statistics" in parts:
-            videos = self.world.videos_of(ch.index)
-            views = sum(
-                self.world.lifetime(v).views for v in self.world.videos if v.channel_index == ch.index
-            )
-            subs = sum(
-                self.world.lifetime(v).subscribers_gained - self.world.lifetime(v).subscribers_lost
-                for v in self.world.videos
-                if v.channel_index == ch.index
-            )
-            item["statistics"] = {
-                "viewCount": str(views),
-                "subscriberCount": str(_three_significant(max(subs, 0))),
-                "hiddenSubscriberCount": False,
-                "videoCount": str(len([v for v in videos if v.privacy_status == "public"])),
-            }
-        if "status" in parts:
-            item["status"] = {
-                "privacyStatus": "public",
-                "isLinked": True,
-                "longUploadsStatus": "allowed",
-                "madeForKids": False,
-            }
-        item["etag"] = _etag(item)
-        return item
-
-    # -- Data API: playlistItems.list ---------------------------------------------------
-    def _playlist_items(self, params: Params, caller: int) -> Answer:
-        pre = self._data_api_preamble("playlistItems.list", params, caller, PLAYLIST_ITEM_PARTS)
-        if len(pre) == 3:
-            return pre  # type: ignore[return-value]
-        caller, parts = pre  # type: ignore[misc]
-        per_page = self._max_results(params, 0, 5)
-        if isinstance(per_page, tuple):
-            return per_page
-        playlist_id = _one(params, "playlistId")
-        if not playlist_id:
-            msg = "No filter selected. Expected one of: id, playlistId"
-            return (
-                *errors.bad_request(
-                    msg, reason="missingRequiredParameter", domain="youtube.parameter", location=""
-                ),
-                {},
-            )
-        channel = next((c for c in self.world.channels if c.uploads_playlist_id == playlist_id), None)
-        if channel is None:
-            return self._playlist_not_found()
-        if not self.world.has_uploads(channel.index):  # a channel that never uploaded
-            return self._playlist_not_found()
-        videos = self.world.videos_of(channel.index)
-        if channel.index != caller:  # other viewers do not see private uploads
-            videos = [v for v in videos if v.privacy_status != "private"]
-        videos = videos[: self.config.playlist_cap]  # the uploads playlist lists no more than this
-        offset = 0
-        token = _one(params, "pageToken")
-        if token:
-            decoded = _decode_page_token("PI", token)
-            if decoded is None or decoded > len(videos):
-                return (
-                    *errors.bad_request(
-                        "The request specifies an invalid page token.",
-                        reason="invalidPageToken",
-                        domain="youtube.parameter",
-                        location="pageToken",
-                    ),
-                    {},
-                )
-            offset = decoded
-        page = videos[offset : offset + per_page] if per_page else []
-        nxt = (
-            _encode_page_token("PI", offset + per_page)
-            if per_page and offset + per_page < len(videos)
-            else None
-        )
-        prev = _encode_page_token("PI", max(offset - per_page, 0)) if offset > 0 else None
-        items = [self._playlist_item(channel, v, offset + i, parts) for i, v in enumerate(page)]
-        return 200, self._envelope("playlistItem", items, len(videos), per_page, nxt, prev), {}
-
-    @staticmethod
-    def _playlist_not_found() -> Answer:
-        msg = "The playlist identified with the request's <code>playlistId</code> parameter cannot be found."
-        return (
-            404,
-            errors.google_error(
-                404, msg, "playlistNotFound", domain="youtube.playlistItem", location="playlistId"
-            ),
-            {},
-        )
-
-    def _playlist_item(self, ch: Channel, v: Video, position: int, parts: list[str]) -> dict[str, Any]:
-        item_id = (
-            base64.urlsafe_b64encode(f"{ch.uploads_playlist_id}.{v.video_id}".encode()).decode().rstrip("=")
-        )
-        item: dict[str, Any] = {"kind": "youtube#playlistItem", "etag": "", "id": item_id}
-        published = _rfc3339(v.published_at)
-        if "snippet" in parts:
-            item["snippet"] = {
-                "publishedAt": published,
-                "channelId": ch.channel_id,
-                "title": v.title_on(self.world.today),
-                "description": v.description,
-                "thumbnails": _video_thumbnails(v.video_id),
-                "channelTitle": ch.title,
-                "playlistId": ch.uploads_playlist_id,
-                "position": position,
-                "resourceId": {"kind": "youtube#video", "videoId": v.video_id},
-                "videoOwnerChannelTitle": ch.title,
-                "videoOwnerChannelId": ch.channel_id,
-            }
-        if "contentDetails" in parts:
-            item["contentDetails"] = {"videoId": v.video_id, "videoPublishedAt": published}
-        if "status" in parts:
-            item["status"] = {"privacyStatus": v.privacy_status}
-        item["etag"] = _etag(item)
-        return item
-
-    # -- Data API: videos.list -------------------------------------------------------
-    def _videos(self, params: Params, caller: int) -> Answer:
-        pre = self._data_api_preamble("videos.list", params, caller, VIDEO_PARTS)
-        if len(pre) == 3:
-            return pre  # type: ignore[return-value]
-        caller, parts = pre  # type: ignore[misc]
-        # videos.list pages only with myRated (not emulated); the value is still checked, as
-        # Google checks every integer parameter against its range (the discovery's [1, 50])
-        per_page = self._max_results(params, 1, 5)
-        if isinstance(per_page, tuple):
-            return per_page
-        ids = _values(params, "id")
-        if not ids:
-            msg = "No filter selected. Expected one of: chart, id, myRated"
-            return (
-                *errors.bad_request(
-                    msg, reason="missingRequiredParameter", domain="youtube.parameter", location=""
-                ),
-                {},
-            )
-        if len(ids) > 50:
-            return (
-                *errors.bad_request(
-                    "The request specifies an invalid filter parameter.",
-                    reason="invalidFilters",
-                    domain="youtube.parameter",
-                ),
-                {},
-            )
-        today = self.world.today
-        found = []
-        for vid in ids:
-            v = self.world.video(vid)
-            if v is None or not v.exists_on(today):
-                continue  # deleted or unknown ids are silently omitted
-            if v.privacy_status == "private" and v.channel_index != caller:
-                continue
-            found.append(v)
-        items = [self._video_item(v, parts) for v in found]
-        return 200, self._envelope("video", items, len(items), len(items)), {}
-
-    def _video_item(self, v: Video, parts: list[str]) -> dict[str, Any]:
-        ch = self.world.channel(v.channel_index)
-        item: dict[str, Any] = {"kind": "youtube#video", "etag": "", "id": v.video_id}
-        if "snippet" in parts:
-            snippet: dict[str, Any] = {
-                "publishedAt": _rfc3339(v.published_at),
-                "channelId": ch.channel_id,
-                "title": v.title_on(self.world.today),
-                "description": v.description,
-                "thumbnails": _video_thumbnails(v.video_id),
-                "channelTitle": ch.title,
-            }
-            tags = v.tags_on(self.world.today)
-            if tags:
-                snippet["tags"] = list(tags)
-            snippet.update(
-                {
-                    "categoryId": v.category_id,
-                    "liveBroadcastContent": "none",
-                    "defaultAudioLanguage": "en",
-                    "localized": {"title": v.title_on(self.world.today), "description": v.description},
-                }
-            )
-            item["snippet"] = snippet
-        if "contentDetails" in parts:
-            item["contentDetails"] = {
-                "duration": v.duration_iso,
-                "dimension": "2d",
-                "definition": "hd" if v.duration_seconds % 3 else "sd",
-                "caption": "false",
-                "licensedContent": True,
-                "contentRating": {},
-                "projection": "rectangular",
-            }
-        if "status" in parts:
-            item["status"] = {
-                "uploadStatus": "processed",
-                "privacyStatus": v.privacy_status,
-                "license": "youtube",
-                "embeddable": True,
-                "publicStatsViewable": True,
-                "madeForKids": False,
-            }
-        if "statistics" in parts:
-            life = self.world.lifetime(v)
-            stats = {"viewCount": str(life.views)}
-            if not v.likes_hidden:
-                stats["likeCount"] = str(life.likes)
-            stats["dislikeCount"] = str(life.likes // 30)
-            stats["favoriteCount"] = "0"
-            stats["commentCount"] = str(life.comments)
-            item["statistics"] = stats
-        item["etag"] = _etag(item)
-        return item
-
-    # -- Analytics v2: reports.query -----------------------------------------------------
-    def _reports(self, params: Params, caller: int) -> Answer:
-        for name in params:
-            if name in _V1_REPORTS_PARAMS:
-                return (*errors.unknown_parameter(name), {})
-        for required in ("ids", "startDate", "endDate", "metrics"):
-            if not _one(params, required):
-                return 400, errors.google_error(400, "Required", "required", location=required), {}
-        ids = _one(params, "ids") or ""
-        channel = self.world.channel(caller)
-        if ids not in ("channel==MINE", f"channel=={channel.channel_id}"):
-            return (*errors.forbidden(), {})
-        start_raw, end_raw = _one(params, "startDate") or "", _one(params, "endDate") or ""
-        dates = []
-        for name, raw in (("startDate", start_raw), ("endDate", end_raw)):
-            try:
-                if not _DATE.fullmatch(raw):
-                    raise ValueError(raw)
-                dates.append(date.fromisoformat(raw))
-            except ValueError:
-                return (
-                    *errors.bad_request(
-                        f"Invalid value '{raw}'. Values must match the following "
-                        "regular expression: '[0-9]{4}-[0-9]{2}-[0-9]{2}'",
-                        reason="invalidParameter",
-                        location=name,
-                    ),
-                    {},
-                )
-        start, end = dates
-        if start > end:
-            return (
-                *errors.bad_request(
-                    "The start date must be before or equal to the end date.", reason="badRequest"
-                ),
-                {},
-            )
-        filters: dict[str, str] = {}
-        for clause in (_one(params, "filters") or "").split(";"):
-            if clause:
-                key, sep, value = clause.partition("==")
-                if not sep or not value:
-                    return (*errors.bad_request(f"Invalid filter: {clause}"), {})
-                filters[key] = value
-        if set(filters) - {"video"}:
-            return (*errors.unsupported_query(), {})
-        videos = None
-        if "video" in filters:
-            videos = []
-            for vid in filters["video"].split(","):
-                video = self.world.video(vid)
-                if video is not None and video.channel_index != caller and video.exists_on(self.world.today):
-                    return (*errors.forbidden(), {})  # someone else's video
-                if video is None or not video.exists_on(self.world.today):
-                    return (
-                        *errors.bad_request(
-                            f"The video identified by the filters parameter ({vid}) could not be found.",
-                            reason="badRequest",
-                            location="filters",
-                        ),
-                        {},
-                    )
-                videos.append(video)
-        numbers = {}
-        for name in ("maxResults", "startIndex"):
-            raw = _one(params, name)
-            if raw is not None:
-                number = _integer(raw)
-                if number is None or not 1 <= number <= _INT32_MAX:  # int32, 1-based
-                    return (
-                        *errors.bad_request(
-                            f"Invalid value '{raw}' for {name}.", reason="invalidParameter", location=name
-                        ),
-                        {},
-                    )
-                numbers[name] = number
-        query = rules.Query(
-            start,
-            end,
-            _values(params, "metrics"),
-            _values(params, "dimensions"),
-            videos,
-            _values(params, "sort"),
-            numbers.get("maxResults"),
-            numbers.get("startIndex", 1),
-            monetary_scope=_one(params, "__monetary") == "1",
-        )
-        try:
-            column_headers, rows = rules.answer(self.world, caller, query, self.config.irregular)
-        except rules.QueryError as err:
-            if err.kind in ("unknown", "invalid"):
-                return (*errors.bad_request(str(err)), {})
-            if err.kind == "forbidden":
-                return (*errors.forbidden(), {})
-            return (*errors.unsupported_query(), {})
-        body: dict[str, Any] = {"kind": "youtubeAnalytics#resultTable", "columnHeaders": column_headers}
-        if rows:
-            body["rows"] = rows
-        return 200, body, {}
-
     def _stats(self) -> Answer:
         day = self.pacific_day()
         with self._lock:
@@ -1175,20 +507,3 @@ def _malform(doc: dict[str, Any], path: str, rng: random.Random) -> str | None:
         doc["brandNewField"] = "ignored by everyone"
         return "unknown_field"
     return None
-
-
-def _three_significant(n: int) -> int:
-    if n < 1000:
-        return n
-    digits = len(str(n))
-    factor = 10 ** (digits - 3)
-    return (n // factor) * factor
-
-
-def _video_thumbnails(video_id: str) -> dict[str, Any]:
-    base = f"https://i.ytimg.emulator.invalid/vi/{video_id}"
-    return {
-        "default": {"url": f"{base}/default.jpg", "width": 120, "height": 90},
-        "medium": {"url": f"{base}/mqdefault.jpg", "width": 320, "height": 180},
-        "high": {"url": f"{base}/hqdefault.jpg", "width": 480, "height": 360},
-    }
