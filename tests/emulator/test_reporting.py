@@ -423,6 +423,20 @@ def test_a_restated_day_gets_a_second_report_with_the_final_figures(state):
     assert first_v2["views"] < final_v2["views"]  # the first figures were provisional
 
 
+def test_reports_expire_from_the_listing_as_documented(state):
+    historical, first_daily = T0 - timedelta(days=10), T0
+    day40, day75 = T0 + timedelta(days=40), T0 + timedelta(days=75)
+    seen = {}
+    for today in (LATER, day40, day75):
+        with serving(state, today) as emu:
+            api = _reporting(emu)
+            seen[today] = {_day_of(r) for r in _reports(api, _jobs(api)["channel_basic_a3"])}
+    assert historical in seen[LATER] and first_daily in seen[LATER]
+    # historical reports are kept 30 days from their creation (T0 + 2), daily ones 60
+    assert historical not in seen[day40] and first_daily in seen[day40]
+    assert first_daily not in seen[day75] and T0 + timedelta(days=30) in seen[day75]
+
+
 def _v2_day_total(analytics, day) -> Counter:
     answer = (
         analytics.reports()

@@ -169,6 +169,7 @@ class Context:
     metric: str
     as_of: date
     guide: Guide | None = None
+    neighbours: tuple[str, ...] = ()  # the channel's videos that day (suggested-video details)
 
     def rng(self, *key: object) -> random.Random:
         return random.Random(_h(self.world.config.seed, "bulk", self.video.video_id, self.day, *key))
@@ -286,7 +287,8 @@ def _subscribed(table: Table, ctx: Context) -> Table:
 
 
 def _operating_system(table: Table, ctx: Context) -> Table:
-    return split(table, lambda key: ctx.mix("os", OPERATING_SYSTEMS[key[-1]], key[-1]), ctx)
+    by_device = {device: ctx.mix("os", systems, device) for device, systems in OPERATING_SYSTEMS.items()}
+    return split(table, lambda key: by_device[key[-1]], ctx)
 
 
 def _playback_location(table: Table, ctx: Context) -> Table:
@@ -305,7 +307,7 @@ def _traffic_detail(table: Table, ctx: Context) -> Table:
     world, video = ctx.world, ctx.video
     channel = world.channel(video.channel_index)
     topic = channel.title.split(" Lab")[0].lower()
-    others = [v.video_id for v in world.videos_of(video.channel_index, ctx.day) if v is not video][:6]
+    others = [v for v in ctx.neighbours if v != video.video_id][:6]
     playlist = "PL" + channel.channel_id[2:]
     options: dict[int, dict[str, float]] = {
         5: ctx.mix("search", {t.format(topic=topic): 1.0 for t in _SEARCH_TERMS}),
@@ -417,6 +419,7 @@ def rows(
     steps = (_subscribed, *spec.steps)
     metrics = sorted(spec.metrics, key=lambda m: m != "views")  # views first: the others follow it
     merged: dict[tuple[Any, ...], dict[str, int]] = {}
+    neighbours = tuple(v.video_id for v in world.videos_of(channel_index, day)[:7])
     for video in world.videos:
         if video.channel_index != channel_index or not video.exists_on(day):
             continue
@@ -429,7 +432,7 @@ def rows(
             table: Table = {("on_demand", c): getattr(m, FIELDS[metric]) for c, m in by_country.items()}
             for i, step in enumerate(steps):
                 guide = guide_of(views_after[i]) if metric != "views" and views_after else None
-                table = step(table, Context(world, video, day, metric, as_of, guide))
+                table = step(table, Context(world, video, day, metric, as_of, guide, neighbours))
                 if metric == "views":
                     views_after.append(table)
             for key, value in table.items():
@@ -479,7 +482,8 @@ def _demographics(world: World, rows_in: list[dict[str, Any]], threshold: int) -
         views = row.pop("views", 0)
         if views < threshold:
             continue
-        rng = random.Random(_h(world.config.seed, "demo", row["video_id"], row["country_code"], row["date"]))
+        key = tuple(row[c] for c in ("video_id", "subscribed_status", "country_code", "date"))
+        rng = random.Random(_h(world.config.seed, "demographics", *key))
         weights = {
             (a, g): wa * wg * rng.lognormvariate(0, 0.3)
             for a, wa in AGE_GROUPS.items()
