@@ -72,3 +72,11 @@ def test_a_file_that_is_not_a_state_is_one_line_before_serving(tmp_path, capsys)
     assert main(["emulator", "serve", "--port", "0", "--state", str(bad)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is not an emulator state file" in err and "remove it" in err
+
+
+def test_a_state_with_a_broken_reporting_job_is_one_line_too(tmp_path):
+    bad = tmp_path / "state.json"
+    bad.write_text('{"version": 1, "reporting_jobs": [{"id": "j", "name": "n"}]}', encoding="utf-8")
+    with pytest.raises(StateFileError) as refused:
+        load(bad)
+    assert "reporting job" in str(refused.value) and "\n" not in str(refused.value)

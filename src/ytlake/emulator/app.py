@@ -17,6 +17,15 @@ from ytlake.emulator.service import Emulator
 MEDIA_TYPE = "application/json; charset=UTF-8"
 
 
+def parse_body(raw: bytes, content_type: str) -> dict[str, list[str]]:
+    """A POST body as ``Emulator.handle`` takes it: form fields, or a JSON body (the Reporting
+    API's ``jobs.create``) under ``__json__``."""
+    text = raw.decode("utf-8", "replace")
+    if content_type.startswith("application/json"):
+        return {"__json__": [text]}
+    return parse_qs(text, keep_blank_values=True)
+
+
 def encode_body(body: object) -> bytes | str:
     """An answer's body as sent: JSON text, or bytes / text the emulator already encoded."""
     if isinstance(body, bytes | str):
@@ -43,13 +52,9 @@ def create_app(emulator: Emulator) -> Starlette:
         params: dict[str, list[str]] = {}
         for key, value in request.query_params.multi_items():
             params.setdefault(key, []).append(value)
-        form: dict[str, list[str]] | None = None
+        form = None
         if request.method == "POST":
-            raw = (await request.body()).decode("utf-8", "replace")
-            if request.headers.get("content-type", "").startswith("application/json"):
-                form = {"__json__": [raw]}  # a JSON body (the Reporting API's jobs.create)
-            else:
-                form = parse_qs(raw, keep_blank_values=True)
+            form = parse_body(await request.body(), request.headers.get("content-type", ""))
         headers = {k.lower(): v for k, v in request.headers.items()}
         if emulator.config.latency_ms:
             await asyncio.sleep(emulator.config.latency_ms / 1000)
@@ -64,7 +69,7 @@ def create_app(emulator: Emulator) -> Starlette:
             await asyncio.sleep(int(delay) / 1000)
         if extra.pop("x-emulator-reset", None):
             return _DroppedResponse()
-        media_type = extra.pop("content-type", MEDIA_TYPE)
+        media_type = extra.pop("content-type", MEDIA_TYPE)  # a report file is not JSON
         return Response(encode_body(body), status_code=status, headers=extra, media_type=media_type)
 
     return Starlette(routes=[Route("/{path:path}", endpoint, methods=["GET", "POST", "DELETE"])])

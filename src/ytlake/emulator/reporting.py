@@ -12,7 +12,7 @@ front end refuses it. The files' contents come from the world (``reporting_files
 Timing, on the world's clock (``--today`` moves it):
 - a job's first reports appear 48 hours after it is created; then the 30 Pacific days before
   its creation day arrive as historical reports, and each Pacific day from its creation day on
-  gets one report ``latency_days`` after the day ends;
+  gets one report at 03:00 Pacific ``latency_days`` after it;
 - a day that was not final when its report was made (the world restates its recent days)
   gets a second report when it is final: same ``startTime`` and ``endTime``, a new id, a
   later ``createTime``, the final figures;
@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 import re
 import threading
 import uuid
@@ -33,6 +34,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from ytlake.emulator import errors, reporting_files
+from ytlake.emulator.query import INT32_MAX, INTEGER
 from ytlake.emulator.world import PACIFIC, World
 
 FIRST_REPORTS_AFTER = timedelta(hours=48)
@@ -295,6 +297,10 @@ def _error(code: int, message: str, status: str) -> tuple[int, dict[str, Any]]:
 
 
 NOT_FOUND = _error(404, "Requested entity was not found.", "NOT_FOUND")
+#: What a ``jobs.create`` body may set (the Job resource; the server sets the rest, ignored).
+JOB_FIELDS = frozenset({"reportTypeId", "name", "id", "createTime", "expireTime", "systemManaged"})
+#: Report files kept made (a retried download is not made again).
+FILES_KEPT = 64
 #: The page size when the caller gives none. Google documents no default ("the server may
 #: return fewer"); a small one makes a client that ignores ``nextPageToken`` lose reports.
 DEFAULT_PAGE_SIZE = 50
@@ -408,23 +414,24 @@ class ReportingApi:
         if (params.get("onBehalfOfContentOwner") or [""])[0]:
             return (*_error(403, "The caller does not have permission", "PERMISSION_DENIED"), {})
         try:
-            paging = _paging(params)
+            paging = _paging(params, "/".join([name, *args]))
             window = {
                 k: _time_param(params, k) for k in ("createdAfter", "startTimeAtOrAfter", "startTimeBefore")
             }
+            _boolean(params, "includeSystemManaged")  # a channel has no system-managed types or jobs
         except ValueError as err:
             return (*_error(400, str(err), "INVALID_ARGUMENT"), {})
         if name == "reportTypes.list":
-            return 200, _page([t.resource() for t in REPORT_TYPES], paging, "reportTypes"), {}
+            return 200, _page([(t.id, t.resource()) for t in REPORT_TYPES], paging, "reportTypes"), {}
         if name == "jobs.create":
             return (*self._create(body or {}, caller), {})
         if name == "jobs.list":
             with self._lock:
-                mine = sorted(
-                    (j for j in self.jobs.values() if j.channel_index == caller), key=lambda j: j.create_time
-                )
-            return 200, _page([j.resource() for j in mine], paging, "jobs"), {}
+                mine = [j for j in self.jobs.values() if j.channel_index == caller]
+            return 200, _page([(_order(j.create_time, j.id), j.resource()) for j in mine], paging, "jobs"), {}
         if name == "media.download":
+            if (params.get("alt") or ["json"])[-1] != "media":  # the media's metadata, not the file
+                return 200, {"resourceName": args[0]}, {}
             return self._download(args[0], caller)
         job = self._job(args[0], caller)
         if job is None:
@@ -441,22 +448,42 @@ class ReportingApi:
         if name == "jobs.reports.get":
             report = next((r for r in reports if r.id == args[1]), None)
             return (200, report.resource(base_url, channel_id), {}) if report else (*NOT_FOUND, {})
-        reports = [r for r in reports if _kept(r, **window)]
-        return 200, _page([r.resource(base_url, channel_id) for r in reports], paging, "reports"), {}
+        listed = [
+            (_order(r.create_time, r.id), r.resource(base_url, channel_id))
+            for r in reports
+            if _kept(r, **window)
+        ]
+        return 200, _page(listed, paging, "reports"), {}
 
     def _create(self, body: dict[str, Any], caller: int) -> tuple[int, dict[str, Any]]:
+        unknown = sorted(set(body) - JOB_FIELDS)
+        if unknown:
+            return _error(
+                400,
+                f'Invalid JSON payload received. Unknown name "{unknown[0]}": Cannot find field.',
+                "INVALID_ARGUMENT",
+            )
         type_id, name = body.get("reportTypeId"), body.get("name")
+        for field, value in (("reportTypeId", type_id), ("name", name)):
+            if value is not None and not isinstance(value, str):
+                return _error(
+                    400,
+                    f"Invalid value at 'job.{field}' (TYPE_STRING), {json.dumps(value)}",
+                    "INVALID_ARGUMENT",
+                )
         if not type_id or not name:
             missing = "reportTypeId" if not type_id else "name"
             return _error(
                 400, f"Request contains an invalid argument: {missing} is required.", "INVALID_ARGUMENT"
             )
         if type_id not in REPORT_TYPES_BY_ID:
-            return NOT_FOUND  # what Google answered live for a retired id (docs say 400)
+            if _retired(type_id):
+                return NOT_FOUND  # what Google answered live for a retired version
+            return _error(400, "Request contains an invalid argument.", "INVALID_ARGUMENT")  # the docs' 400
         with self._lock:
             if any(j.report_type_id == type_id and j.channel_index == caller for j in self.jobs.values()):
                 return _error(409, "Requested entity already exists", "ALREADY_EXISTS")
-            job = Job.new(type_id, str(name), self.now(), caller)
+            job = Job.new(type_id, name, self.now(), caller)
             self.jobs[job.id] = job
         self.on_change()
         return 200, job.resource()
@@ -490,42 +517,67 @@ class ReportingApi:
             durations = {v.video_id: v.duration_seconds for v in self.world.videos}
             data = reporting_files.render(kind.columns, found, durations)
             with self._lock:
-                if len(self._files) > 64:
-                    self._files.clear()
+                if len(self._files) >= FILES_KEPT:
+                    self._files.pop(next(iter(self._files)))  # the oldest made
                 self._files[key] = data
         return data
 
 
-def _paging(params: dict[str, list[str]]) -> tuple[int, int]:
-    """(page size, offset) from ``pageSize`` and ``pageToken``; ValueError names a bad one."""
+def _order(when: datetime, ident: str) -> str:
+    """A list's sort key: creation time (UTC, microseconds), then id."""
+    return f"{rfc3339(when)}|{ident}"
+
+
+def _paging(params: dict[str, list[str]], scope: str) -> tuple[int, str | None, str]:
+    """(page size, the sort key the page starts after, the list it pages) from ``pageSize``
+    and ``pageToken``. A token holds where the last page ended (not an offset: a report that
+    expires between two pages shifts nothing) and which list it belongs to."""
     raw = (params.get("pageSize") or [""])[-1]
     size = DEFAULT_PAGE_SIZE
     if raw:
-        if not re.fullmatch(r"-?[0-9]{1,10}", raw) or not 0 <= int(raw) <= 2**31 - 1:
+        if not INTEGER.fullmatch(raw) or not 0 <= int(raw) <= INT32_MAX:
             raise ValueError(f"Invalid value at 'page_size' (TYPE_INT32), \"{raw}\"")
         size = int(raw) or DEFAULT_PAGE_SIZE  # 0 is "not set" in proto3
     token = (params.get("pageToken") or [""])[-1]
-    offset = 0
+    after = None
     if token:
         try:
-            kind, _, number = (
-                base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode().partition(":")
-            )
-            if kind != "page" or not number.isdigit():
+            token_scope, after = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+            if token_scope != scope or not isinstance(after, str):
                 raise ValueError(token)
-            offset = int(number)
-        except (ValueError, UnicodeDecodeError, binascii.Error):
+        except (ValueError, TypeError, UnicodeDecodeError, binascii.Error):
             raise ValueError("The page token is not valid.") from None
-    return size, offset
+    return size, after, scope
 
 
-def _page(items: list[Any], paging: tuple[int, int], key: str) -> dict[str, Any]:
-    size, start = paging
-    page = items[start : start + size]
-    out: dict[str, Any] = {key: page} if page else {}  # an empty list is {} (proto3 JSON)
-    if start + len(page) < len(items):
-        out["nextPageToken"] = base64.urlsafe_b64encode(f"page:{start + len(page)}".encode()).decode()
+def _page(items: list[tuple[str, Any]], paging: tuple[int, str | None, str], key: str) -> dict[str, Any]:
+    """One page of ``(sort key, resource)`` items, in sort-key order."""
+    size, after, scope = paging
+    rest = sorted((it for it in items if after is None or it[0] > after), key=lambda it: it[0])
+    page = rest[:size]
+    out: dict[str, Any] = {key: [r for _, r in page]} if page else {}  # empty: {} (proto3 JSON)
+    if len(rest) > len(page):
+        token = json.dumps([scope, page[-1][0]]).encode()
+        out["nextPageToken"] = base64.urlsafe_b64encode(token).decode().rstrip("=")
     return out
+
+
+def _boolean(params: dict[str, list[str]], name: str) -> bool:
+    raw = (params.get(name) or [""])[-1]
+    if raw not in ("", "true", "false"):
+        raise ValueError(f"Invalid value at '{_snake(name)}' (TYPE_BOOL), \"{raw}\"")
+    return raw == "true"
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+
+
+def _retired(type_id: str) -> bool:
+    """An earlier version of a current report type (``channel_basic_a2`` when a3 is current)."""
+    base, _, version = type_id.rpartition("_a")
+    current = next((t.id for t in REPORT_TYPES if t.id.rpartition("_a")[0] == base), None)
+    return bool(current and version.isdigit() and 0 < int(version) < int(current.rpartition("_a")[2]))
 
 
 def _time_param(params: dict[str, list[str]], name: str) -> datetime | None:

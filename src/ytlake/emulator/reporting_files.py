@@ -33,10 +33,12 @@ from __future__ import annotations
 import csv
 import io
 import random
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 from ytlake.emulator.world import Video, World, _h, allocate
@@ -149,6 +151,8 @@ FIELDS: dict[str, str] = {
     "subscribers_gained": "subscribers_gained",
     "subscribers_lost": "subscribers_lost",
 }
+#: Watch time is split in seconds and written in minutes, with decimals as Google writes it.
+SCALE = {"watch_time_minutes": 60}
 _DETAIL_COLUMNS = ("traffic_source_detail", "playback_location_detail")
 BASE_DIMENSIONS = ("live_or_on_demand", "subscribed_status", "country_code")
 
@@ -191,7 +195,11 @@ def guide_of(table: Table) -> Guide:
 
 
 def controlled_rounding(
-    table: Table, marginal: dict[Any, int], rng: random.Random, guide: Guide | None = None
+    table: Table,
+    marginal: dict[Any, int],
+    rng: random.Random,
+    guide: Guide | None = None,
+    capped: bool = False,
 ) -> Table:
     """Join ``table`` with one more dimension whose totals are ``marginal``, in integers,
     keeping both exactly: summed over the new dimension it is ``table``, summed over the old
@@ -199,8 +207,9 @@ def controlled_rounding(
 
     Each cell first gets the floor of its share: proportional to the marginal, or, with a
     ``guide``, to where that key's views went (so watch time lands where the views are).
-    A column given more than its total gives the excess back; the remainders then go by the
-    north-west-corner rule of the transport problem over seeded orders."""
+    A column given more than its total gives the excess back; the remainders then go where
+    the key's views went (``capped``: no cell above its views, for engaged views), and what
+    is left by the north-west-corner rule of the transport problem over seeded orders."""
     total = sum(table.values())
     if total != sum(marginal.values()):
         raise ValueError(f"marginals disagree: {total} != {sum(marginal.values())}")
@@ -211,6 +220,9 @@ def controlled_rounding(
     col_left = dict(cols)
     for k, a in rows:
         towards = (guide or {}).get(k)
+        if guide is not None and not towards:  # no views there: left whole to the remainders
+            row_left[k] = a
+            continue
         weights, weight_total = (towards, sum(towards.values())) if towards else (dict(cols), total)
         used = 0
         for c, w in weights.items():
@@ -236,6 +248,22 @@ def controlled_rounding(
     ck = [c for c, _ in cols if col_left[c] > 0]
     rng.shuffle(rk)
     rng.shuffle(ck)
+    if guide and capped:  # engaged views: the remainders along paths that keep every cell within its views
+        _bounded_remainders(out, row_left, col_left, guide, rk)
+        rk = [k for k in rk if row_left[k] > 0]
+        ck = [c for c in ck if col_left[c] > 0]
+    if guide:  # remainders first where the key's views went
+        for k in rk:
+            towards = guide.get(k) or {}
+            for c in ck:
+                room = row_left[k] if towards.get(c, 0) else 0
+                moved = min(row_left[k], col_left[c], room)
+                if moved > 0:
+                    out[(*k, c)] = out.get((*k, c), 0) + moved
+                    row_left[k] -= moved
+                    col_left[c] -= moved
+        rk = [k for k in rk if row_left[k] > 0]
+        ck = [c for c in ck if col_left[c] > 0]
     i = j = 0
     while i < len(rk) and j < len(ck):
         moved = min(row_left[rk[i]], col_left[ck[j]])
@@ -250,12 +278,72 @@ def controlled_rounding(
     return out
 
 
+def _bounded_remainders(
+    out: Table,
+    row_left: dict[tuple[Any, ...], int],
+    col_left: dict[Any, int],
+    guide: Guide,
+    rows: list[tuple[Any, ...]],
+) -> None:
+    """Place row and column remainders so that no cell exceeds its views (``guide``): the
+    augmenting paths of a max-flow (Edmonds-Karp), which may move units already placed
+    along the path; whatever no path can place is left for the caller."""
+    by_col: dict[Any, set[tuple[Any, ...]]] = {}
+    for key in out:
+        by_col.setdefault(key[-1], set()).add(key[:-1])
+    while True:
+        starts = [k for k in rows if row_left[k] > 0]
+        parent: dict[tuple[str, Any], tuple[str, Any] | None] = {("r", k): None for k in starts}
+        queue = deque(("r", k) for k in starts)
+        end = None
+        while queue and end is None:
+            side, node = queue.popleft()
+            if side == "r":
+                for c, views in guide.get(node, {}).items():
+                    if views - out.get((*node, c), 0) > 0 and ("c", c) not in parent:
+                        parent[("c", c)] = ("r", node)
+                        if col_left.get(c, 0) > 0:
+                            end = c
+                            break
+                        queue.append(("c", c))
+            else:
+                for k in sorted(by_col.get(node, ()), key=repr):
+                    if out.get((*k, node), 0) > 0 and ("r", k) not in parent:
+                        parent[("r", k)] = ("c", node)
+                        queue.append(("r", k))
+        if end is None:
+            return
+        path, node = [], ("c", end)
+        while node is not None:
+            path.append(node)
+            node = parent[node]
+        path.reverse()  # ("r", start), ("c", ...), ("r", ...), ..., ("c", end)
+        amount = min(row_left[path[0][1]], col_left[end])
+        for (s1, n1), (_, n2) in pairwise(path):
+            if s1 == "r":
+                amount = min(amount, guide[n1][n2] - out.get((*n1, n2), 0))
+            else:
+                amount = min(amount, out[(*n2, n1)])
+        for (s1, n1), (_, n2) in pairwise(path):
+            if s1 == "r":
+                out[(*n1, n2)] = out.get((*n1, n2), 0) + amount
+                by_col.setdefault(n2, set()).add(n1)
+            else:
+                out[(*n2, n1)] -= amount
+        row_left[path[0][1]] -= amount
+        col_left[end] -= amount
+
+
 def split(table: Table, weights: Callable[[tuple[Any, ...]], dict[Any, float]], ctx: Context) -> Table:
     """Split each cell of ``table`` over a new dimension (largest remainder, exact per cell),
-    by ``weights``, or where the key's views went when the context has a guide."""
+    by ``weights``, or where the key's views went when the context has a guide (a cell
+    without views goes whole to its likeliest value: watch time is not scattered)."""
     out: Table = {}
     for key, value in table.items():
-        towards = ctx.guide.get(key) if ctx.guide else None
+        towards = ctx.guide.get(key) if ctx.guide is not None else None
+        if ctx.guide is not None and not towards:  # no views there: one value, the likeliest
+            mix = weights(key)
+            towards = {max(mix, key=lambda k: (mix[k], str(k))): 1}
         for value_key, part in allocate(value, towards or weights(key)).items():
             if part:
                 out[(*key, value_key)] = part
@@ -274,8 +362,9 @@ def _world_marginal(kind: str, codes: dict[str, int]) -> Step:
         marginal: dict[int, int] = {}
         for name, m in ctx.world.breakdown(kind, ctx.video, ctx.day, as_of=ctx.as_of).items():
             code = codes[name]
-            marginal[code] = marginal.get(code, 0) + getattr(m, FIELDS[ctx.metric])
-        return controlled_rounding(table, marginal, ctx.rng(kind, ctx.metric), ctx.guide)
+            marginal[code] = marginal.get(code, 0) + getattr(m, FIELDS[ctx.metric]) * SCALE.get(ctx.metric, 1)
+        capped = ctx.metric == "engaged_views"
+        return controlled_rounding(table, marginal, ctx.rng(kind, ctx.metric), ctx.guide, capped)
 
     return step
 
@@ -312,6 +401,7 @@ def _traffic_detail(table: Table, ctx: Context) -> Table:
     options: dict[int, dict[str, float]] = {
         5: ctx.mix("search", {t.format(topic=topic): 1.0 for t in _SEARCH_TERMS}),
         7: ctx.mix("suggested", dict.fromkeys(others, 1.0)) if others else {"": 1.0},
+        20: ctx.mix("endscreen", dict.fromkeys(others, 1.0)) if others else {"": 1.0},
         4: {channel.channel_id: 1.0},
         8: ctx.mix("other", {"unknown": 0.6, "offline": 0.3, "ytremote": 0.1}),
         9: ctx.mix("external", {"www.reddit.com": 0.4, "www.google.com": 0.4, "blog.example.com": 0.2}),
@@ -429,7 +519,10 @@ def rows(
         video_id = "" if video.deleted_on is not None and video.deleted_on <= as_of else video.video_id
         views_after: list[Table] = []
         for metric in metrics:
-            table: Table = {("on_demand", c): getattr(m, FIELDS[metric]) for c, m in by_country.items()}
+            scale = SCALE.get(metric, 1)
+            table: Table = {
+                ("on_demand", c): getattr(m, FIELDS[metric]) * scale for c, m in by_country.items()
+            }
             for i, step in enumerate(steps):
                 guide = guide_of(views_after[i]) if metric != "views" and views_after else None
                 table = step(table, Context(world, video, day, metric, as_of, guide, neighbours))
@@ -446,7 +539,7 @@ def rows(
     for key, figures in merged.items():
         row = {"date": stamp, "channel_id": channel_id, "video_id": key[0]}
         row.update(zip((*BASE_DIMENSIONS, *own), key[1:], strict=True))
-        row.update(figures)
+        row.update({m: v / SCALE[m] if m in SCALE else v for m, v in figures.items()})
         out.append(row)
     if threshold:
         out = _anonymised(out, threshold, spec.metrics)

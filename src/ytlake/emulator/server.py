@@ -6,7 +6,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import uvicorn
@@ -39,11 +39,13 @@ def running_emulator(
     config: EmulatorConfig | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
+    clock: Callable[[], float] = time.time,
 ) -> Iterator[RunningEmulator]:
-    """Start the emulator on a free loopback port in a background thread."""
+    """Start the emulator on a free loopback port in a background thread (``clock``: the wall
+    clock it reads: token lifetimes, Pacific quota days, the time of day on the world's clock)."""
     if not isinstance(world, World):
         world = World(world or WorldConfig())
-    emulator = Emulator(world, config)
+    emulator = Emulator(world, config, clock=clock)
     server = _server(emulator)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -156,6 +156,7 @@ class Emulator:
         self._reporting_by_day: dict[date, int] = {}
         self._rate_second, self._rate_count = 0, 0
         self._answers: dict[tuple[Any, ...], bytes] = {}
+        self._world_offset = world.today - datetime.fromtimestamp(clock(), PACIFIC).date()
         self.oauth = OAuth(world, self.config, clock, self._lock, self._save_state)
         self.data_api = DataApi(world, self.config)
         self.analytics = AnalyticsApi(world, self.config)
@@ -198,7 +199,7 @@ class Emulator:
             return self._counted(_malformed_request(path, bad))
         fault = self._fault(path, number)
         if fault is None and path.startswith(_API_PREFIXES):
-            fault = self._rate_limited(number)
+            fault = self._rate_limited(path, number)
         if fault is not None:
             answer = (*fault, {})
             with self._lock:
@@ -296,9 +297,11 @@ class Emulator:
             self._save_state()
 
     def world_now(self) -> datetime:
-        """Now on the world's clock: the world's today (``--today``) at this Pacific time of day."""
+        """Now on the world's clock: the Pacific wall clock moved to the world's today
+        (``--today``) when the emulator started, so it keeps running forward (past midnight
+        into the world's next day) however long the emulator serves."""
         wall = datetime.fromtimestamp(self.clock(), PACIFIC)
-        return datetime.combine(self.world.today, wall.time(), PACIFIC)
+        return datetime.combine(wall.date() + self._world_offset, wall.time(), PACIFIC)
 
     def _reporting_call(
         self, method: str, path: str, params: Params, headers: Mapping[str, str], form: Params | None
@@ -322,9 +325,10 @@ class Emulator:
             try:
                 body = json.loads(raw[0])
             except ValueError:
-                return (*errors.bad_request("Invalid JSON payload received."), {})
+                body = None
             if not isinstance(body, dict):
-                return (*errors.bad_request("Invalid JSON payload received."), {})
+                msg = "Invalid JSON payload received. Expected an object."
+                return 400, {"error": {"code": 400, "message": msg, "status": "INVALID_ARGUMENT"}}, {}
         base_url = f"http://{headers.get('host', 'localhost')}"
         status, out, extra = self.reporting.handle(method, path, params, body, token.channel_index, base_url)
         if isinstance(out, bytes) and "gzip" in headers.get("accept-encoding", "").lower():
@@ -455,7 +459,7 @@ class Emulator:
             self._save_state()
             return True
 
-    def _rate_limited(self, number: int) -> tuple[int, dict[str, Any]] | None:
+    def _rate_limited(self, path: str, number: int) -> tuple[int, dict[str, Any]] | None:
         """Google's answer when more than ``max_rps`` calls arrive within one second."""
         if not self.config.max_rps:
             return None
@@ -467,7 +471,8 @@ class Emulator:
             self._rate_count += 1
             if self._rate_count <= self.config.max_rps:
                 return None
-        return errors.too_many_requests(errors.ANALYTICS_SERVICE) if number % 2 else errors.rate_limited_403()
+        service = errors.REPORTING_SERVICE if path.startswith("/v1/") else errors.ANALYTICS_SERVICE
+        return errors.too_many_requests(service) if number % 2 else errors.rate_limited_403()
 
     def _stats(self) -> Answer:
         day = self.pacific_day()

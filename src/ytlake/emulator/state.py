@@ -17,7 +17,7 @@ import os
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,11 +67,20 @@ class EmulatorState:
             if tokens is None
             else {t: (int(ch), frozenset(scopes)) for t, (ch, scopes) in tokens.items()},
             consented={(str(c), int(ch)) for c, ch in doc.get("consented") or []},
-            reporting_jobs=list(doc.get("reporting_jobs") or []),
+            reporting_jobs=[_job(j) for j in doc.get("reporting_jobs") or []],
             reporting_requests={
                 date.fromisoformat(d): int(n) for d, n in (doc.get("reporting_requests") or {}).items()
             },
         )
+
+
+def _job(doc: Any) -> dict[str, Any]:
+    """A Reporting API job as saved; ValueError unless it has every field, well typed."""
+    fields = {"id": str, "reportTypeId": str, "name": str, "createTime": str, "channelIndex": int}
+    if not isinstance(doc, dict) or any(not isinstance(doc.get(k), t) for k, t in fields.items()):
+        raise ValueError(f"a reporting job is not {sorted(fields)}")
+    datetime.fromisoformat(doc["createTime"].replace("Z", "+00:00"))
+    return doc
 
 
 def load(path: Path) -> EmulatorState:

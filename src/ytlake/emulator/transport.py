@@ -8,11 +8,9 @@ simulated; a dropped connection fault raises what httpx raises for one.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
-
 import httpx
 
-from ytlake.emulator.app import MEDIA_TYPE, encode_body
+from ytlake.emulator.app import MEDIA_TYPE, encode_body, parse_body
 from ytlake.emulator.service import Emulator
 
 #: The base URL the in-process emulator answers under (never resolved: httpx mounts it).
@@ -31,7 +29,7 @@ class EmulatorTransport(httpx.BaseTransport):
             params.setdefault(key, []).append(value)
         form = None
         if request.method == "POST":
-            form = parse_qs(request.read().decode("utf-8", "replace"), keep_blank_values=True)
+            form = parse_body(request.read(), request.headers.get("content-type", ""))
         headers = {k.lower(): v for k, v in request.headers.items()}
         status, body, extra = self.emulator.handle(request.method, request.url.path, params, headers, form)
         extra.pop("x-emulator-delay-ms", None)
@@ -40,7 +38,7 @@ class EmulatorTransport(httpx.BaseTransport):
         content = encode_body(body)
         return httpx.Response(
             status,
-            headers={**extra, "content-type": MEDIA_TYPE},
+            headers={"content-type": MEDIA_TYPE, **extra},
             content=content.encode() if isinstance(content, str) else content,
             request=request,
         )

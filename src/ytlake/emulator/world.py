@@ -601,13 +601,17 @@ class World:
         (traffic, device or country).
 
         Every metric is allocated with the same weights, so each metric sums exactly to the
-        video's figure for the day; categories where every figure is 0 are left out.
+        video's figure for the day; engaged views follow the views' split (never more than the
+        views of a category); categories where every figure is 0 are left out.
         """
         metrics = self.observed_video_day(video, day, as_of) if observed else self.video_day(video, day)
         if metrics.views == 0 and metrics.estimated_minutes_watched == 0:
             return {}
         weights = self._mix(kind, video, day)
         columns = [allocate(value, weights) for value in metrics.as_tuple()]
+        if metrics.views:  # engaged views are some of the views: split along them, never above
+            columns[-1] = allocate(metrics.engaged_views, {k: float(v) for k, v in columns[0].items() if v})
+            columns[-1] = {k: columns[-1].get(k, 0) for k in weights}
         out = {}
         for key in weights:
             values = tuple(col[key] for col in columns)
