@@ -105,6 +105,13 @@ def run(
     ] = None,
     concurrency: Annotated[int, typer.Option(help="concurrent Analytics requests")] = 8,
     requests_per_second: Annotated[float | None, typer.Option(help="client-side request limit")] = None,
+    analytics_mode: Annotated[
+        str,
+        typer.Option(
+            help="query: v2 reports.query; bulk: the Reporting API's daily files (landed in "
+            "bronze.analytics_bulk_reports_raw); hybrid: both"
+        ),
+    ] = "query",
     demo_seed: Annotated[int, typer.Option(help="demo world seed")] = 42,
     demo_videos: Annotated[int, typer.Option(help="videos in the demo channel")] = 60,
     demo_history_days: Annotated[int, typer.Option(help="days of demo channel history")] = 120,
@@ -137,6 +144,7 @@ def run(
         chunk_days=chunk_days,
         concurrency=concurrency,
         requests_per_second=requests_per_second,
+        analytics_mode=analytics_mode,
         demo_seed=demo_seed,
         demo_videos=demo_videos,
         demo_history_days=demo_history_days,

@@ -41,6 +41,7 @@ from ytlake.tasks.finalize_run_log import INGEST_TASKS
 from ytlake.tasks.finalize_run_log import TASK_KEY as FINALIZE_TASK
 from ytlake.youtube.endpoints import ApiRoot, InvalidApiRootError
 from ytlake.youtube.oauth import ClientCredentials
+from ytlake.youtube.reporting_api import ANALYTICS_MODES
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ class RunOptions:
     chunk_days: int | None = None
     concurrency: int = 8
     requests_per_second: float | None = None
+    analytics_mode: str = "query"
     demo_seed: int = 42
     demo_videos: int = 60
     demo_history_days: int = 120
@@ -89,6 +91,11 @@ class RunOptions:
             raise SettingsError(f"--demo-videos must be >= 0 (got {self.demo_videos})")
         if self.chunk_days is not None and self.chunk_days < 0:
             raise SettingsError(f"--chunk-days must be >= 0 (got {self.chunk_days}; 0: no split)")
+        if self.analytics_mode not in ANALYTICS_MODES:
+            raise SettingsError(
+                f"--analytics-mode {self.analytics_mode!r} is unknown; "
+                f"use one of {', '.join(ANALYTICS_MODES)}"
+            )
         if self.requests_per_second is not None and self.requests_per_second <= 0:
             raise SettingsError(f"--requests-per-second must be > 0 (got {self.requests_per_second})")
         today = self.today or pacific_today()
@@ -266,6 +273,7 @@ def variables_for(options: RunOptions) -> dict[str, Any]:
         "latency_days": options.latency_days,
         "concurrency": options.concurrency,
         "requests_per_second": options.requests_per_second or 0,
+        "analytics_mode": options.analytics_mode,
     }
     if options.chunk_days is not None:
         out["chunk_days"] = options.chunk_days

@@ -30,7 +30,7 @@ CONTRACT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("payload", "STRING"),
 )
 
-#: The eight raw tables, in the schema ``bronze``.
+#: The raw tables, in the schema ``bronze``: the seed's eight, then the Reporting API's files.
 RAW_TABLES: tuple[str, ...] = (
     "channels_raw",
     "playlist_items_raw",
@@ -40,6 +40,7 @@ RAW_TABLES: tuple[str, ...] = (
     "analytics_video_traffic_source_daily_raw",
     "analytics_video_country_daily_raw",
     "analytics_video_device_daily_raw",
+    "analytics_bulk_reports_raw",
 )
 
 #: Answers that are not what their endpoint returns: the contract's columns, then the table

@@ -34,6 +34,7 @@ import httpx
 from ytlake import identity
 from ytlake.lakehouse.base import Engine
 from ytlake.tasks import common, run_state
+from ytlake.tasks.bulk import BulkOutcome, land_bulk
 from ytlake.tasks.google import google_http
 from ytlake.tasks.ingest_state import (
     coverage,
@@ -56,9 +57,11 @@ from ytlake.youtube.planning import (
     single_days_to_ask,
     window,
 )
+from ytlake.youtube.reporting_api import ANALYTICS_MODES, ReportingApi
 from ytlake.youtube.reports import REPORTS, REPORTS_BY_NAME
 
 TASK_KEY = "ingest_analytics_api_to_bronze"
+
 FLUSH_EVERY = 500
 #: Requests in a row whose retries ran out before the task stops asking (Google is down).
 GIVE_UP_AFTER = 16
@@ -89,6 +92,13 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="split range requests into this many days (0: one request per scope for the window)",
     )
+    common.add(
+        p,
+        "analytics_mode",
+        choices=ANALYTICS_MODES,
+        default="query",
+        help="query: v2 reports.query only; bulk: the Reporting API's daily files only; hybrid: both",
+    )
     args = p.parse_args(argv)
     common.setup_logging()
     started = datetime.now(UTC)
@@ -97,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     win = window(run.today, args.latency_days, args.start_date, args.end_date)
     skipped: dict[str, str] = {}
     partial = None
+    bulk: BulkOutcome | None = None
     planned = 0
     unanswered = 0  # requests whose retries ran out (recorded where Google answered)
     with common.engine_from(args) as engine, google_http(args) as (http, root):
@@ -124,6 +135,15 @@ def main(argv: list[str] | None = None) -> int:
         done_keys = set().union(*(landed_keys(run_payloads(engine, r.table, run.run_id)) for r in REPORTS))
         api = AnalyticsApi(http, root.analytics_api)
         writer = Landing(engine, run, flush_every=FLUSH_EVERY)
+        if args.analytics_mode in ("bulk", "hybrid"):
+            try:
+                bulk = land_bulk(engine, writer, ReportingApi(http, root.reporting_api), run.today)
+            except QuotaExceededError as err:  # the Reporting API's own quota; v2's is another
+                writer.flush()
+                bulk = BulkOutcome(failed=["quota"])
+                partial = f"Reporting API quota exceeded ({err.message}); the next run lands the rest"
+            if bulk.failed and not partial:
+                partial = f"{len(bulk.failed)} report file(s) not landed; the next run lands them"
 
         def land(req: Request, response: ApiResponse) -> None:
             writer.add(req.report.table, "v2/reports", response.params, response.status, response.text)
@@ -213,14 +233,15 @@ def main(argv: list[str] | None = None) -> int:
         # coverage, not a high-water mark: what earlier runs' answers cover, per report and scope
         covered = {r.name: coverage(engine, r, run.run_id) for r in REPORTS}
         phase1 = []
-        for report in REPORTS:
+        reports_asked = REPORTS if args.analytics_mode != "bulk" else ()
+        for report in reports_asked:
             if report.grain == "range":
                 phase1 += range_requests(
                     report, channel_id, videos, win, covered[report.name], args.lookback_days, args.chunk_days
                 )
         planned += len(phase1)
         if execute(phase1):
-            for report in REPORTS:
+            for report in reports_asked:
                 if report.grain != "single_day":
                     continue
                 source = REPORTS_BY_NAME[report.days_from or ""]
@@ -258,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     if skipped and not partial:
         partial = f"{len(skipped)} video(s) gone or private, skipped: {', '.join(sorted(skipped)[:10])}"
     outputs = {
+        "analytics_mode": args.analytics_mode,
+        "bulk": bulk.as_dict() if bulk else None,
         "window": [win.default_start.isoformat(), win.end.isoformat()],
         "rows": written,
         "requests": stats["requests"],
@@ -273,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
         {
             "window_end": win.end,
             "videos": len(videos),
+            "analytics_mode": args.analytics_mode,
+            "bulk_files": sum(bulk.files.values()) if bulk else None,
             "planned_requests": planned,
             "rows": written,
             "requests": stats["requests"],

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 GOOGLE_DATA_API = "https://youtube.googleapis.com/youtube/v3"
 GOOGLE_ANALYTICS_API = "https://youtubeanalytics.googleapis.com/v2"
+GOOGLE_REPORTING_API = "https://youtubereporting.googleapis.com/v1"
 
 SCOPES = (
     "https://www.googleapis.com/auth/youtube.readonly",
@@ -28,6 +29,7 @@ class ApiRoot:
     token_uri: str = GOOGLE_TOKEN_URI
     data_api: str = GOOGLE_DATA_API
     analytics_api: str = GOOGLE_ANALYTICS_API
+    reporting_api: str = GOOGLE_REPORTING_API
 
     @property
     def is_google(self) -> bool:
@@ -35,14 +37,14 @@ class ApiRoot:
 
     @classmethod
     def under(cls, base_url: str) -> ApiRoot:
-        """Every endpoint under one base URL: ``/token``, ``/youtube/v3``, ``/v2``."""
+        """Every endpoint under one base URL: ``/token``, ``/youtube/v3``, ``/v2``, ``/v1``."""
         parsed = urlparse(base_url)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise InvalidApiRootError(
                 f"--api-root {base_url!r} is not an http(s) URL; use e.g. http://127.0.0.1:8765"
             )
         base = base_url.rstrip("/")
-        return cls(f"{base}/token", f"{base}/youtube/v3", f"{base}/v2")
+        return cls(f"{base}/token", f"{base}/youtube/v3", f"{base}/v2", f"{base}/v1")
 
 
 #: In-process transports by base URL (httpx ``mounts``), for benchmarks that answer from an

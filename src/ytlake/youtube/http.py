@@ -22,7 +22,7 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -274,9 +274,8 @@ class GoogleHttp:
                 state.attempt_number,
             )
 
-    def get(self, base: str, endpoint: str, params: dict[str, Any]) -> ApiResponse:
-        """GET ``base/endpoint`` with ``params``; returns the final 200 answer or raises."""
-        retrying = Retrying(
+    def _retrying(self) -> Retrying:
+        return Retrying(
             stop=self._stop,
             wait=self._wait,
             retry=retry_if_exception_type((RetryableError, httpx.TransportError)),
@@ -284,9 +283,82 @@ class GoogleHttp:
             sleep=self.sleep,
             reraise=True,
         )
-        return retrying(self._get_once, base, endpoint, params)
 
-    def _get_once(self, base: str, endpoint: str, params: dict[str, Any]) -> ApiResponse:
+    def get(self, base: str, endpoint: str, params: dict[str, Any]) -> ApiResponse:
+        """GET ``base/endpoint`` with ``params``; returns the final 200 answer or raises."""
+        return self._retrying()(self._get_once, base, endpoint, params)
+
+    def call(
+        self,
+        method: str,
+        base: str,
+        endpoint: str,
+        params: dict[str, Any],
+        body: dict[str, Any] | None = None,
+    ) -> ApiResponse:
+        """Any method (the Reporting API's ``jobs.create`` is a POST with a JSON body), with the
+        same classification and retries as :meth:`get`."""
+        return self._retrying()(self._get_once, base, endpoint, params, method, body)
+
+    def download(self, url: str, lines_per_part: int) -> Iterator[list[str]]:
+        """A media download (a Reporting API file) streamed in parts of at most
+        ``lines_per_part`` lines, so memory does not grow with the file. Errors before the
+        first byte are classified and retried as :meth:`get`'s; a connection lost mid-file
+        raises ``httpx.TransportError`` (the caller starts the file again)."""
+        response = self._retrying()(self._open_stream, url)
+        try:
+            part: list[str] = []
+            for line in response.iter_lines():
+                part.append(line)
+                if len(part) >= lines_per_part:
+                    yield part
+                    part = []
+            if part:
+                yield part
+        finally:
+            response.close()
+
+    def _open_stream(self, url: str) -> httpx.Response:
+        refreshed = False
+        while True:
+            if STOP.is_set():
+                raise Stopped("stopped before the request was sent")
+            self.limiter.wait()
+            token = self.oauth.access_token()
+            endpoint = "v1/media"
+            with self._stats_lock:
+                self.stats.requests[endpoint] += 1
+            request = self.client.build_request("GET", url, headers={"authorization": f"Bearer {token}"})
+            raw = self.client.send(request, stream=True)
+            with self._stats_lock:
+                self.stats.statuses[raw.status_code] += 1
+            if raw.status_code == 200:
+                return raw
+            raw.read()
+            raw.close()
+            response = ApiResponse(endpoint, {}, raw.status_code, raw.text)
+            if raw.status_code == 401 and not refreshed:
+                self.oauth.invalidate(token)
+                refreshed = True
+                continue
+            self._raise_for(response, raw)
+
+    def _raise_for(self, response: ApiResponse, raw: httpx.Response) -> None:
+        status, reason = response.status, response.reason
+        if is_daily_quota(status, response.json):
+            raise QuotaExceededError(status, reason, response.message, response)
+        if status >= 500 or status == 429 or (status == 403 and reason in RETRYABLE_403_REASONS):
+            raise RetryableError(response, retry_after_seconds(raw.headers.get("retry-after")))
+        raise GoogleApiError(status, reason or "error", response.message, response)
+
+    def _get_once(
+        self,
+        base: str,
+        endpoint: str,
+        params: dict[str, Any],
+        method: str = "GET",
+        body: dict[str, Any] | None = None,
+    ) -> ApiResponse:
         refreshed = False
         while True:
             if STOP.is_set():
@@ -295,8 +367,12 @@ class GoogleHttp:
             token = self.oauth.access_token()
             with self._stats_lock:
                 self.stats.requests[endpoint] += 1
-            raw = self.client.get(
-                f"{base}/{endpoint}", params=params, headers={"authorization": f"Bearer {token}"}
+            raw = self.client.request(
+                method,
+                f"{base}/{endpoint}",
+                params=params,
+                json=body,
+                headers={"authorization": f"Bearer {token}"},
             )
             response = ApiResponse(endpoint, dict(params), raw.status_code, raw.text)
             with self._stats_lock:
@@ -310,9 +386,4 @@ class GoogleHttp:
                 self.oauth.invalidate(token)
                 refreshed = True
                 continue
-            reason = response.reason
-            if is_daily_quota(status, response.json):
-                raise QuotaExceededError(status, reason, response.message, response)
-            if status >= 500 or status == 429 or (status == 403 and reason in RETRYABLE_403_REASONS):
-                raise RetryableError(response, retry_after_seconds(raw.headers.get("retry-after")))
-            raise GoogleApiError(status, reason or "error", response.message, response)
+            self._raise_for(response, raw)

@@ -54,11 +54,22 @@ def _list_problem(body: dict[str, Any]) -> str | None:
     return None
 
 
+def _report_file_problem(status: int, text: str) -> str | None:
+    header = text.split("\n", 1)[0]
+    if status != 200:
+        return f"HTTP {status} for a report file"
+    if not header or not all(name and name.replace("_", "").isalnum() for name in header.split(",")):
+        return "a report file whose first line is not a header row of column names"
+    return None
+
+
 def problem(endpoint: str, status: int, text: str) -> str | None:
     """Why the answer is not what ``endpoint`` returns (one line), or None when it is.
 
     ``endpoint`` is the Bronze envelope's (``v2/reports``, ``youtube/v3/videos`` ...).
     """
+    if endpoint == "v1/media":  # a Reporting API file: CSV text, not JSON
+        return _report_file_problem(status, text)
     try:
         body = json.loads(text)
     except (TypeError, ValueError):

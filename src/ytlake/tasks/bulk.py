@@ -1,0 +1,220 @@
+"""Bulk mode: the Reporting API's daily files, landed in Bronze as received.
+
+``--analytics-mode bulk|hybrid`` makes the Analytics task, before any v2 request:
+
+1. find the Reporting jobs of ``BULK_REPORT_TYPES`` and create the missing ones (idempotent:
+   a job found is reused; Google's first files for a new job come ~48 hours later);
+2. list each job's reports and download every one whose file has not landed yet;
+3. land each file in ``bronze.analytics_bulk_reports_raw`` as received, in parts of at most
+   ``LINES_PER_PART`` lines (each part repeats the header row), so memory does not grow
+   with the file. A part's request names the report (``reportTypeId``, ``jobId``,
+   ``reportId``, ``startTime``, ``endTime``, ``createTime``), the download ``attempt``, the
+   ``part`` number and, on the last part, ``final: true``.
+
+The cursor is derived from what landed, as for v2: a file counts as landed when its final
+part did, so a run killed mid-file downloads that file again (its earlier parts stay, under
+another attempt, without a final part: readers take complete attempts only), and a file
+landed is never downloaded again. A restated day comes as a new report (new id, later
+``createTime``) and lands beside the first; readers take the latest ``createTime`` per type
+and day. Days the jobs should have covered but whose files expired before any run landed
+them are named in a warning.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from ytlake.lakehouse.base import Engine
+from ytlake.tasks.common import log
+from ytlake.tasks.ingest_state import PACIFIC
+from ytlake.tasks.landing import Landing
+from ytlake.youtube.http import GoogleApiError, QuotaExceededError, RetryableError
+from ytlake.youtube.reporting_api import BULK_REPORT_TYPES, ReportingApi
+
+TABLE = "bronze.analytics_bulk_reports_raw"
+ENDPOINT = "v1/media"
+#: Google keeps historical files 30 days and daily ones 60: what a job can still list.
+HISTORY_DAYS = 30
+#: Attempts at one file within a run before it is left for the next run.
+ATTEMPTS = 3
+#: The parts of a file's Bronze row the cursor reads.
+PART_ENVELOPE = (
+    "STRUCT<status: INT, request: STRUCT<params: STRUCT<reportTypeId: STRING, reportId: STRING, "
+    "startTime: STRING, createTime: STRING, final: STRING>>>"
+)
+
+
+@dataclass
+class BulkOutcome:
+    jobs_created: list[str] = field(default_factory=list)
+    files: dict[str, int] = field(default_factory=dict)  # report type -> files landed
+    parts: int = 0
+    lines: int = 0
+    already_landed: int = 0
+    failed: list[str] = field(default_factory=list)  # report ids left for the next run
+    expired_days: dict[str, list[str]] = field(default_factory=dict)  # type -> days never landed
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "jobs_created": self.jobs_created,
+            "files": self.files,
+            "parts": self.parts,
+            "lines": self.lines,
+            "already_landed": self.already_landed,
+            "failed": self.failed,
+            "expired_days": self.expired_days,
+        }
+
+
+def landed_files(engine: Engine) -> dict[str, tuple[str, date]]:
+    """Report id -> (report type, Pacific day) of every file whose final part landed (any run)."""
+    if not engine.table_exists(TABLE):
+        return {}
+    query = f"""
+        WITH parts AS (
+          SELECT from_json(payload, '{PART_ENVELOPE}') AS part FROM {engine.qualify(TABLE)}
+        )
+        SELECT DISTINCT
+          part.request.params.reportId AS report_id,
+          part.request.params.reportTypeId AS report_type,
+          part.request.params.startTime AS start_time
+        FROM parts
+        WHERE part.status = 200 AND part.request.params.final = 'true'
+    """
+    out = {}
+    for row in engine.query(query).to_pylist():
+        if row["report_id"]:
+            out[row["report_id"]] = (row["report_type"], _pacific_day(row["start_time"]))
+    return out
+
+
+def _pacific_day(rfc3339: str | None) -> date:
+    return datetime.fromisoformat(str(rfc3339).replace("Z", "+00:00")).astimezone(PACIFIC).date()
+
+
+def _records(lines: list[str], carry: list[str]) -> tuple[list[str], list[str]]:
+    """Whole CSV records from ``lines`` (a quoted field may hold a line break: a record ends
+    where its quotes are balanced); what is left open carries over to the next part."""
+    out: list[str] = []
+    for line in lines:
+        carry.append(line)
+        if sum(part.count('"') for part in carry) % 2 == 0:
+            out.append("\n".join(carry))
+            carry = []
+    return out, carry
+
+
+def land_file(
+    writer: Landing, api: ReportingApi, report: dict[str, Any], report_type: str
+) -> tuple[int, int]:
+    """Download one report's file and land it part by part; returns (parts, data lines).
+    Raises what the download raised (the caller retries or leaves it for the next run)."""
+    params = {
+        "reportTypeId": report_type,
+        "jobId": report.get("jobId"),
+        "reportId": report.get("id"),
+        "startTime": report.get("startTime"),
+        "endTime": report.get("endTime"),
+        "createTime": report.get("createTime"),
+        "attempt": uuid.uuid4().hex,
+    }
+    header: str | None = None
+    carry: list[str] = []
+    pending: list[str] | None = None  # one part held back: the last one is marked final
+    parts = lines = 0
+
+    def land(records: list[str], final: bool) -> None:
+        nonlocal parts, lines
+        text = "\n".join([header or "", *records]) + "\n"
+        asked = {**params, "part": parts, **({"final": "true"} if final else {})}
+        writer.add(TABLE, ENDPOINT, asked, 200, text)
+        writer.flush()
+        parts += 1
+        lines += len(records)
+
+    for chunk in api.download(str(report.get("downloadUrl"))):
+        if header is None and chunk:
+            header, chunk = chunk[0], chunk[1:]
+        records, carry = _records(chunk, carry)
+        if pending is not None:
+            land(pending, final=False)
+        pending = records
+    if carry:  # an unbalanced quote at the end: kept as received
+        pending = [*(pending or []), "\n".join(carry)]
+    land(pending or [], final=True)
+    return parts, lines
+
+
+def land_bulk(engine: Engine, writer: Landing, api: ReportingApi, today: date) -> BulkOutcome:
+    """Steps 1-3 of the module docstring, for every type in ``BULK_REPORT_TYPES``."""
+    outcome = BulkOutcome()
+    jobs, outcome.jobs_created = api.ensure_jobs(BULK_REPORT_TYPES)
+    landed = landed_files(engine)
+    for report_type, job in jobs.items():
+        listed = api.reports(str(job.get("id")))
+        for report in listed:
+            if report.get("id") in landed:
+                outcome.already_landed += 1
+                continue
+            for attempt in range(1, ATTEMPTS + 1):
+                try:
+                    parts, lines = land_file(writer, api, report, report_type)
+                except httpx.TransportError as err:  # cut mid-file: start the file again
+                    log.warning("report %s: download cut (%s), attempt %d", report.get("id"), err, attempt)
+                    if attempt == ATTEMPTS:
+                        outcome.failed.append(str(report.get("id")))
+                    continue
+                except RetryableError as err:  # Google kept refusing: the next run tries again
+                    log.warning("report %s: no file after retries (%s)", report.get("id"), err)
+                    outcome.failed.append(str(report.get("id")))
+                    break
+                except QuotaExceededError:
+                    raise
+                except GoogleApiError as err:
+                    if err.status != 404:
+                        raise
+                    log.warning("report %s expired between its listing and its download", report.get("id"))
+                    break
+                outcome.files[report_type] = outcome.files.get(report_type, 0) + 1
+                outcome.parts += parts
+                outcome.lines += lines
+                landed[str(report.get("id"))] = (report_type, _pacific_day(report.get("startTime")))
+                break
+        missing = _expired_days(job, listed, landed, report_type, today)
+        if missing:
+            outcome.expired_days[report_type] = missing
+            log.warning(
+                "%s: the files of %d day(s) expired before any run landed them (%s); v2 answers "
+                "for those days stay the source",
+                report_type,
+                len(missing),
+                ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else ""),
+            )
+    return outcome
+
+
+def _expired_days(
+    job: dict[str, Any],
+    listed: list[dict[str, Any]],
+    landed: dict[str, tuple[str, date]],
+    report_type: str,
+    today: date,
+) -> list[str]:
+    """Days the job should have a file for, older than the oldest file Google still lists,
+    that no run landed: their files expired unread."""
+    if not listed or not job.get("createTime"):
+        return []
+    first = _pacific_day(job["createTime"]) - timedelta(days=HISTORY_DAYS)
+    oldest_listed = min(_pacific_day(r.get("startTime")) for r in listed)
+    have = {day for t, day in landed.values() if t == report_type}
+    day, out = first, []
+    while day < oldest_listed and day < today:
+        if day not in have:
+            out.append(day.isoformat())
+        day += timedelta(days=1)
+    return out
