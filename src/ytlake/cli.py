@@ -201,6 +201,7 @@ def _plan_for(options):
             options.latency_days,
             options.chunk_days,
             list_channel=lister,
+            analytics_mode=options.analytics_mode,
         )
 
 
@@ -211,7 +212,8 @@ def _check_budget(options, budget: int) -> None:
     if plan.total > budget:
         raise SettingsError(
             f"the plan needs {plan.total:,} requests ({sum(plan.data_api_units.values()):,} Data API units, "
-            f"{sum(plan.analytics_requests.values()):,} Analytics) > --quota-budget {budget:,}; "
+            f"{sum(plan.analytics_requests.values()):,} Analytics, "
+            f"{sum(plan.reporting_requests.values()):,} Reporting) > --quota-budget {budget:,}; "
             "lower --lookback-days, pass a later --start-date or an earlier --end-date, or raise the budget"
         )
 
@@ -234,6 +236,7 @@ def plan(
     ] = 0,
     concurrency: Annotated[int, typer.Option(help="concurrent Analytics requests")] = 8,
     requests_per_second: Annotated[float | None, typer.Option(help="client-side request limit")] = None,
+    analytics_mode: Annotated[str, typer.Option(help="query, bulk or hybrid (as ytlake run)")] = "query",
 ) -> None:
     """Print the Data API units and Analytics requests the next run will make, before spending any
     (a first run's plan lists the channel and its uploads: a few Data API units, said so)."""
@@ -252,6 +255,7 @@ def plan(
         chunk_days=chunk_days,
         concurrency=concurrency,
         requests_per_second=requests_per_second,
+        analytics_mode=analytics_mode,
     )
     options.validate()
     result = _plan_for(options)
@@ -262,6 +266,8 @@ def plan(
         table.add_row(f"Data API {name} (units)", f"{n:,}")
     for name, n in result.analytics_requests.items():
         table.add_row(f"Analytics {name}", f"{n:,}")
+    for name, n in result.reporting_requests.items():
+        table.add_row(f"Reporting {name}", f"{n:,}")
     table.add_row("total", f"{result.total:,}")
     console.print(table)
     pace = f"{requests_per_second:g}/s" if requests_per_second else f"{concurrency} concurrent, ~0.25 s each"

@@ -41,11 +41,16 @@ class Plan:
     videos: int | None  # None: unknown (no earlier run in this lakehouse)
     data_api_units: dict[str, int] = field(default_factory=dict)
     analytics_requests: dict[str, int] = field(default_factory=dict)
+    reporting_requests: dict[str, int] = field(default_factory=dict)  # bulk and hybrid modes
     notes: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
-        return sum(self.data_api_units.values()) + sum(self.analytics_requests.values())
+        return (
+            sum(self.data_api_units.values())
+            + sum(self.analytics_requests.values())
+            + sum(self.reporting_requests.values())
+        )
 
     def seconds(self, requests_per_second: float | None, concurrency: int, latency_s: float = 0.25) -> float:
         """Time at the configured pace: the client limit, or concurrency / a typical latency."""
@@ -117,9 +122,61 @@ def plan_next_run(
     latency_days: int,
     chunk_days: int | None = None,
     list_channel: Callable[[], Uploads] | None = None,
+    analytics_mode: str = "query",
 ) -> Plan:
     """The next run's requests. On a first run (nothing in Bronze yet) ``list_channel`` lists
     the channel's uploads (a few Data API units) and the plan is estimated from them."""
+    plan = _v2_plan(
+        lakehouse, catalog, today, start_date, end_date, lookback_days, latency_days, chunk_days, list_channel
+    )
+    if analytics_mode == "bulk":
+        plan.analytics_requests = {}
+    if analytics_mode in ("bulk", "hybrid"):
+        plan.reporting_requests, note = bulk_requests(lakehouse, catalog, plan.window_end)
+        plan.notes.append(note)
+    return plan
+
+
+def bulk_requests(lakehouse: Path, catalog: str, window_end: date) -> tuple[dict[str, int], str]:
+    """The Reporting API's requests of the next run, from the files landed so far: one jobs
+    listing, a create per type without a landed file (at most: its job may exist), a reports
+    listing per type, and a download per day since the type's last landed file (twice: Google
+    restates recent days in a second file)."""
+    from ytlake.tasks.bulk import landed_files
+    from ytlake.youtube.reporting_api import BULK_REPORT_TYPES
+
+    last: dict[str, date] = {}
+    if Path(lakehouse).is_file():
+        with open_engine("duckdb", lakehouse, catalog) as engine:
+            for report_type, day in landed_files(engine).values():
+                last[report_type] = max(day, last.get(report_type, day))
+    new = [t for t in BULK_REPORT_TYPES if t not in last]
+    downloads = sum(2 * max(0, (window_end - last[t]).days) for t in BULK_REPORT_TYPES if t in last)
+    out = {
+        "jobs.list": 1,
+        "jobs.create": len(new),
+        "jobs.reports.list": len(BULK_REPORT_TYPES),
+        "media.download": downloads,
+    }
+    note = (
+        "bulk: downloads since each type's last landed file (a first file of a new job comes ~48 hours later)"
+    )
+    if new and last:
+        note += f"; {len(new)} type(s) without a landed file: their files are not counted"
+    return out, note
+
+
+def _v2_plan(
+    lakehouse: Path,
+    catalog: str,
+    today: date,
+    start_date: date | None,
+    end_date: date | None,
+    lookback_days: int,
+    latency_days: int,
+    chunk_days: int | None,
+    list_channel: Callable[[], Uploads] | None,
+) -> Plan:
     win = window(today, latency_days, start_date, end_date)
     plan = Plan(today, win.end, None)
     first = not Path(lakehouse).is_file()

@@ -16,6 +16,7 @@ from googleapiclient.http import MediaIoBaseDownload
 from ytlake.emulator.server import running_emulator
 from ytlake.emulator.service import EmulatorConfig
 from ytlake.emulator.world import PACIFIC
+from ytlake.plan import plan_next_run
 from ytlake.runlocal import RunOptions, run_local
 from ytlake.tasks import bulk
 from ytlake.youtube import reporting_api
@@ -104,6 +105,7 @@ def _smaller(monkeypatch):
     """Three report types and parts of 100 lines: files of several parts, a quick test."""
     monkeypatch.setattr(reporting_api, "LINES_PER_PART", 100)
     monkeypatch.setattr(bulk, "BULK_REPORT_TYPES", TYPES)
+    monkeypatch.setattr(reporting_api, "BULK_REPORT_TYPES", TYPES)
 
 
 def test_bulk_mode_creates_jobs_then_lands_every_file_once_as_received(tmp_path):
@@ -126,6 +128,15 @@ def test_bulk_mode_creates_jobs_then_lands_every_file_once_as_received(tmp_path)
         assert _run(emu, lakehouse, later).run_status == "SUCCEEDED"
         assert _media_requests(emu) == 0  # nothing landed is downloaded again
         assert _files(_parts(lakehouse)) == google
+    # the plan of the next day, per mode, then that day's run
+    nxt = later + timedelta(days=1)
+    planned = plan_next_run(lakehouse, "youtube_analytics", nxt, None, None, 7, 2, analytics_mode="bulk")
+    assert planned.analytics_requests == {} and planned.reporting_requests["jobs.create"] == 0
+    assert plan_next_run(lakehouse, "youtube_analytics", nxt, None, None, 7, 2).reporting_requests == {}
+    with _serve(state, nxt) as emu:
+        assert _run(emu, lakehouse, nxt).run_status == "SUCCEEDED"
+        downloads = _media_requests(emu)
+    assert 0 < downloads <= planned.reporting_requests["media.download"]
 
 
 def test_a_download_cut_mid_file_is_landed_again_whole(tmp_path):
