@@ -163,3 +163,47 @@ def test_a_download_url_elsewhere_is_not_given_the_token():
     api = reporting_api.ReportingApi(http=None, base_url="https://youtubereporting.googleapis.com/v1")
     with pytest.raises(GoogleApiError, match="not followed"):
         api.download("https://attacker.example/v1/media/x?alt=media")
+
+
+def test_a_run_killed_mid_download_resumes_and_lands_every_file_once(tmp_path):
+    """``kill -9`` of ``ytlake run --analytics-mode bulk`` while it lands files, then a rerun."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    state, lakehouse = tmp_path / "google.json", tmp_path / "lake" / "yt.duckdb"
+    with _serve(state, TODAY) as emu:
+        _run(emu, lakehouse, TODAY)
+    later = TODAY + timedelta(days=4)
+    with _serve(state, later, latency_ms=30) as emu:
+        logs = lakehouse.parent / "logs"
+        before = set(logs.glob("*.log"))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("YT_")}
+        argv = ["run", "--source", "demo", "--api-root", emu.base_url, "--lakehouse", str(lakehouse)]
+        argv += ["--today", later.isoformat(), "--analytics-mode", "bulk"]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ytlake", *argv],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        deadline, killed = time.monotonic() + 120, False
+        while time.monotonic() < deadline and proc.poll() is None:
+            fresh = set(logs.glob("*.log")) - before
+            if sum(p.read_text(errors="replace").count("landed report file") for p in fresh) >= 5:
+                proc.send_signal(signal.SIGKILL)
+                killed = True
+                break
+            time.sleep(0.01)
+        proc.wait(timeout=60)
+        assert killed, "the run ended before it could be killed"
+        landed_before = len(_files(_parts(lakehouse)))
+        emu.emulator.reset_stats()
+        result = _run(emu, lakehouse, later)
+        assert result.run_status == "SUCCEEDED"
+        google = _google_files(emu)
+        downloads = _media_requests(emu) - len(google)  # the official client's own downloads
+    assert _files(_parts(lakehouse)) == google  # every file once, complete
+    assert 5 <= landed_before < len(google) and downloads == len(google) - landed_before

@@ -180,6 +180,7 @@ def land_bulk(engine: Engine, writer: Landing, api: ReportingApi, today: date) -
                         raise
                     log.warning("report %s expired between its listing and its download", report.get("id"))
                     break
+                log.info("landed report file %s (%s, %d part(s))", report.get("id"), report_type, parts)
                 outcome.files[report_type] = outcome.files.get(report_type, 0) + 1
                 outcome.parts += parts
                 outcome.lines += lines
