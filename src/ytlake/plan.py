@@ -132,17 +132,17 @@ def plan_next_run(
     if analytics_mode == "bulk":
         plan.analytics_requests = {}
     if analytics_mode in ("bulk", "hybrid"):
-        plan.reporting_requests, note = bulk_requests(lakehouse, catalog, plan.window_end)
+        plan.reporting_requests, note = bulk_requests(lakehouse, catalog, today)
         plan.notes.append(note)
     return plan
 
 
-def bulk_requests(lakehouse: Path, catalog: str, window_end: date) -> tuple[dict[str, int], str]:
+def bulk_requests(lakehouse: Path, catalog: str, today: date) -> tuple[dict[str, int], str]:
     """The Reporting API's requests of the next run, from the files landed so far: one jobs
     listing, a create per type without a landed file (at most: its job may exist), a reports
     listing per type, and a download per day since the type's last landed file (twice: Google
     restates recent days in a second file)."""
-    from ytlake.tasks.bulk import landed_files
+    from ytlake.tasks.bulk import HISTORY_DAYS, LISTED_DAYS, landed_files
     from ytlake.youtube.reporting_api import BULK_REPORT_TYPES
 
     last: dict[str, date] = {}
@@ -151,7 +151,11 @@ def bulk_requests(lakehouse: Path, catalog: str, window_end: date) -> tuple[dict
             for report_type, day in landed_files(engine).values():
                 last[report_type] = max(day, last.get(report_type, day))
     new = [t for t in BULK_REPORT_TYPES if t not in last]
-    downloads = sum(2 * max(0, (window_end - last[t]).days) for t in BULK_REPORT_TYPES if t in last)
+    # an upper bound: a type with a landed file gets at most two files a day since (the day and
+    # its restatement); one without may find everything Google still lists (60 days of daily
+    # files, each possibly restated, and 30 historical ones)
+    downloads = sum(2 * max(0, (today - last[t]).days) for t in BULK_REPORT_TYPES if t in last)
+    downloads += len(new) * (2 * LISTED_DAYS + HISTORY_DAYS)
     out = {
         "jobs.list": 1,
         "jobs.create": len(new),

@@ -34,17 +34,28 @@ def encode_body(body: object) -> bytes | str:
 
 
 class _DroppedResponse(Response):
-    """Promise a body, send half, stop: the client sees the connection drop mid-answer."""
+    """Promise a body, send part of it, stop: the client sees the connection drop mid-answer.
+    A report file is cut after half its bytes (the reader has taken some lines by then); a
+    JSON answer after its first bytes."""
+
+    def __init__(self, body: bytes | None = None, encoding: str | None = None) -> None:
+        super().__init__()
+        self.file, self.encoding = body, encoding
 
     async def __call__(self, scope, receive, send) -> None:  # type: ignore[override]
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
-            }
-        )
-        await send({"type": "http.response.body", "body": b'{"kind": "youtube#', "more_body": False})
+        if self.file is not None:
+            kind, promised, sent = (
+                b"application/octet-stream",
+                len(self.file) + 1,
+                self.file[: len(self.file) // 2],
+            )
+        else:
+            kind, promised, sent = b"application/json", 4096, b'{"kind": "youtube#'
+        headers = [(b"content-type", kind), (b"content-length", str(promised).encode())]
+        if self.file is not None and self.encoding:  # gzip as promised, cut all the same
+            headers.append((b"content-encoding", self.encoding.encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": sent, "more_body": False})
 
 
 def create_app(emulator: Emulator) -> Starlette:
@@ -68,7 +79,8 @@ def create_app(emulator: Emulator) -> Starlette:
         if delay:
             await asyncio.sleep(int(delay) / 1000)
         if extra.pop("x-emulator-reset", None):
-            return _DroppedResponse()
+            is_file = isinstance(body, bytes) and extra.get("content-type", MEDIA_TYPE) != MEDIA_TYPE
+            return _DroppedResponse(body if is_file else None, extra.get("content-encoding"))
         media_type = extra.pop("content-type", MEDIA_TYPE)  # a report file is not JSON
         return Response(encode_body(body), status_code=status, headers=extra, media_type=media_type)
 

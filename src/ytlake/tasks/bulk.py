@@ -33,6 +33,7 @@ from ytlake.lakehouse.base import Engine
 from ytlake.tasks.common import log
 from ytlake.tasks.ingest_state import PACIFIC
 from ytlake.tasks.landing import Landing
+from ytlake.youtube import reporting_api
 from ytlake.youtube.http import GoogleApiError, QuotaExceededError, RetryableError
 from ytlake.youtube.reporting_api import BULK_REPORT_TYPES, ReportingApi
 
@@ -40,8 +41,11 @@ TABLE = "bronze.analytics_bulk_reports_raw"
 ENDPOINT = "v1/media"
 #: Google keeps historical files 30 days and daily ones 60: what a job can still list.
 HISTORY_DAYS = 30
+LISTED_DAYS = 60
 #: Attempts at one file within a run before it is left for the next run.
 ATTEMPTS = 3
+#: Files in a row not landed before bulk stops for this run (Google is down).
+GIVE_UP_AFTER = 5
 #: The parts of a file's Bronze row the cursor reads.
 PART_ENVELOPE = (
     "STRUCT<status: INT, request: STRUCT<params: STRUCT<reportTypeId: STRING, reportId: STRING, "
@@ -57,7 +61,8 @@ class BulkOutcome:
     lines: int = 0
     already_landed: int = 0
     failed: list[str] = field(default_factory=list)  # report ids left for the next run
-    expired_days: dict[str, list[str]] = field(default_factory=dict)  # type -> days never landed
+    expired_days: dict[str, list[str]] = field(default_factory=dict)  # type -> first days never landed
+    stopped: str | None = None  # why bulk stopped early (quota, Google refusing): v2 goes on
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +73,7 @@ class BulkOutcome:
             "already_landed": self.already_landed,
             "failed": self.failed,
             "expired_days": self.expired_days,
+            "stopped": self.stopped,
         }
 
 
@@ -97,16 +103,19 @@ def _pacific_day(rfc3339: str | None) -> date:
     return datetime.fromisoformat(str(rfc3339).replace("Z", "+00:00")).astimezone(PACIFIC).date()
 
 
-def _records(lines: list[str], carry: list[str]) -> tuple[list[str], list[str]]:
-    """Whole CSV records from ``lines`` (a quoted field may hold a line break: a record ends
-    where its quotes are balanced); what is left open carries over to the next part."""
+def _records(lines: list[str], carry: list[str], open_quote: bool) -> tuple[list[str], list[str], bool]:
+    """Whole CSV records from ``lines``: a quoted field may hold a line break, so a record
+    ends where its quotes balance (tracked as lines arrive: ``open_quote``). What is left
+    open carries over to the next part, at most ``LINES_PER_PART`` lines: a stray quote
+    cannot make one record of the rest of a file."""
     out: list[str] = []
     for line in lines:
         carry.append(line)
-        if sum(part.count('"') for part in carry) % 2 == 0:
+        open_quote ^= line.count('"') % 2 == 1
+        if not open_quote or len(carry) >= reporting_api.LINES_PER_PART:
             out.append("\n".join(carry))
-            carry = []
-    return out, carry
+            carry, open_quote = [], False
+    return out, carry, open_quote
 
 
 def land_file(
@@ -125,6 +134,7 @@ def land_file(
     }
     header: str | None = None
     carry: list[str] = []
+    open_quote = False
     pending: list[str] | None = None  # one part held back: the last one is marked final
     parts = lines = 0
 
@@ -140,7 +150,7 @@ def land_file(
     for chunk in api.download(str(report.get("downloadUrl"))):
         if header is None and chunk:
             header, chunk = chunk[0], chunk[1:]
-        records, carry = _records(chunk, carry)
+        records, carry, open_quote = _records(chunk, carry, open_quote)
         if pending is not None:
             land(pending, final=False)
         pending = records
@@ -151,10 +161,28 @@ def land_file(
 
 
 def land_bulk(engine: Engine, writer: Landing, api: ReportingApi, today: date) -> BulkOutcome:
-    """Steps 1-3 of the module docstring, for every type in ``BULK_REPORT_TYPES``."""
+    """Steps 1-3 of the module docstring, for every type in ``BULK_REPORT_TYPES``.
+
+    Never fails the task for the Reporting API's sake: a spent quota, a refusal (the API not
+    enabled in the project, say) or Google refusing ``GIVE_UP_AFTER`` files in a row stops
+    bulk with the reason in ``stopped``, keeps what landed, and the caller goes on (v2 in
+    hybrid mode). Only a stop asked for (SIGINT/SIGTERM) goes through."""
     outcome = BulkOutcome()
+    try:
+        _land(engine, writer, api, today, outcome)
+    except QuotaExceededError as err:
+        outcome.stopped = f"Reporting API quota exceeded ({err.message[:160]})"
+    except (GoogleApiError, RetryableError, httpx.TransportError) as err:
+        outcome.stopped = f"Reporting API: {str(err)[:200]}"
+    if outcome.stopped:
+        log.warning("bulk stopped: %s; what landed is kept, the next run goes on", outcome.stopped)
+    return outcome
+
+
+def _land(engine: Engine, writer: Landing, api: ReportingApi, today: date, outcome: BulkOutcome) -> None:
     jobs, outcome.jobs_created = api.ensure_jobs(BULK_REPORT_TYPES)
     landed = landed_files(engine)
+    in_a_row = 0
     for report_type, job in jobs.items():
         listed = api.reports(str(job.get("id")))
         for report in listed:
@@ -164,31 +192,35 @@ def land_bulk(engine: Engine, writer: Landing, api: ReportingApi, today: date) -
             for attempt in range(1, ATTEMPTS + 1):
                 try:
                     parts, lines = land_file(writer, api, report, report_type)
-                except httpx.TransportError as err:  # cut mid-file: start the file again
+                except (httpx.TransportError, UnicodeDecodeError) as err:  # cut mid-file: again
                     log.warning("report %s: download cut (%s), attempt %d", report.get("id"), err, attempt)
                     if attempt == ATTEMPTS:
                         outcome.failed.append(str(report.get("id")))
+                        in_a_row += 1
                     continue
                 except RetryableError as err:  # Google kept refusing: the next run tries again
                     log.warning("report %s: no file after retries (%s)", report.get("id"), err)
                     outcome.failed.append(str(report.get("id")))
+                    in_a_row += 1
                     break
-                except QuotaExceededError:
-                    raise
                 except GoogleApiError as err:
                     if err.status != 404:
                         raise
                     log.warning("report %s expired between its listing and its download", report.get("id"))
                     break
+                in_a_row = 0
                 log.info("landed report file %s (%s, %d part(s))", report.get("id"), report_type, parts)
                 outcome.files[report_type] = outcome.files.get(report_type, 0) + 1
                 outcome.parts += parts
                 outcome.lines += lines
                 landed[str(report.get("id"))] = (report_type, _pacific_day(report.get("startTime")))
                 break
+            if in_a_row >= GIVE_UP_AFTER:
+                outcome.stopped = f"{in_a_row} report files in a row not landed: Google keeps refusing"
+                return
         missing = _expired_days(job, listed, landed, report_type, today)
         if missing:
-            outcome.expired_days[report_type] = missing
+            outcome.expired_days[report_type] = missing[:10]
             log.warning(
                 "%s: the files of %d day(s) expired before any run landed them (%s); v2 answers "
                 "for those days stay the source",
@@ -196,7 +228,6 @@ def land_bulk(engine: Engine, writer: Landing, api: ReportingApi, today: date) -
                 len(missing),
                 ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else ""),
             )
-    return outcome
 
 
 def _expired_days(

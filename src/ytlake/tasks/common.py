@@ -103,7 +103,7 @@ def add_google_args(p: argparse.ArgumentParser) -> None:
         "api_root",
         type=optional_str,
         default=None,
-        help="send every Google call (/token, /youtube/v3, /v2/reports) to this base URL",
+        help="send every Google call (/token, /youtube/v3, /v2/reports, /v1) to this base URL",
     )
     add(p, "concurrency", type=positive_int, default=8)
     add(p, "requests_per_second", type=optional_rate, default=None)

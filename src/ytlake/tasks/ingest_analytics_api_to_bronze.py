@@ -136,13 +136,10 @@ def main(argv: list[str] | None = None) -> int:
         api = AnalyticsApi(http, root.analytics_api)
         writer = Landing(engine, run, flush_every=FLUSH_EVERY)
         if args.analytics_mode in ("bulk", "hybrid"):
-            try:
-                bulk = land_bulk(engine, writer, ReportingApi(http, root.reporting_api), run.today)
-            except QuotaExceededError as err:  # the Reporting API's own quota; v2's is another
-                writer.flush()
-                bulk = BulkOutcome(failed=["quota"])
-                partial = f"Reporting API quota exceeded ({err.message}); the next run lands the rest"
-            if bulk.failed and not partial:
+            bulk = land_bulk(engine, writer, ReportingApi(http, root.reporting_api), run.today)
+            if bulk.stopped:
+                partial = f"{bulk.stopped}; the next run lands the rest"
+            elif bulk.failed:
                 partial = f"{len(bulk.failed)} report file(s) not landed; the next run lands them"
 
         def land(req: Request, response: ApiResponse) -> None:
@@ -231,9 +228,9 @@ def main(argv: list[str] | None = None) -> int:
             return ok
 
         # coverage, not a high-water mark: what earlier runs' answers cover, per report and scope
-        covered = {r.name: coverage(engine, r, run.run_id) for r in REPORTS}
-        phase1 = []
         reports_asked = REPORTS if args.analytics_mode != "bulk" else ()
+        covered = {r.name: coverage(engine, r, run.run_id) for r in reports_asked}
+        phase1 = []
         for report in reports_asked:
             if report.grain == "range":
                 phase1 += range_requests(

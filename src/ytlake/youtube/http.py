@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type
@@ -300,19 +301,35 @@ class GoogleHttp:
         same classification and retries as :meth:`get`."""
         return self._retrying()(self._get_once, base, endpoint, params, method, body)
 
-    def download(self, url: str, lines_per_part: int) -> Iterator[list[str]]:
+    def download(self, url: str, lines_per_part: int, origin: str) -> Iterator[list[str]]:
         """A media download (a Reporting API file) streamed in parts of at most
-        ``lines_per_part`` lines, so memory does not grow with the file. Errors before the
-        first byte are classified and retried as :meth:`get`'s; a connection lost mid-file
-        raises ``httpx.TransportError`` (the caller starts the file again)."""
-        response = self._retrying()(self._open_stream, url)
+        ``lines_per_part`` lines, so memory does not grow with the file. Lines are split on
+        ``\\n`` only and decoded as UTF-8, strictly: every other byte is kept as received.
+        The token goes only to ``origin`` (scheme and host of the API): a URL elsewhere is
+        refused before anything is sent. Errors before the first byte are classified and
+        retried as :meth:`get`'s; a connection lost mid-file raises ``httpx.TransportError``
+        (the caller starts the file again)."""
+        asked, allowed = urlparse(url), urlparse(origin)
+        if (asked.scheme, asked.netloc) != (allowed.scheme, allowed.netloc):
+            raise GoogleApiError(
+                0, "foreignDownloadUrl", f"a download URL outside {allowed.netloc}: not followed"
+            )
+        return self._lines(self._retrying()(self._open_stream, url), lines_per_part)
+
+    @staticmethod
+    def _lines(response: httpx.Response, lines_per_part: int) -> Iterator[list[str]]:
         try:
             part: list[str] = []
-            for line in response.iter_lines():
-                part.append(line)
-                if len(part) >= lines_per_part:
-                    yield part
-                    part = []
+            rest = b""
+            for chunk in response.iter_bytes():
+                *lines, rest = (rest + chunk).split(b"\n")
+                for line in lines:
+                    part.append(line.decode("utf-8"))
+                    if len(part) >= lines_per_part:
+                        yield part
+                        part = []
+            if rest:  # a last line without its line break
+                part.append(rest.decode("utf-8"))
             if part:
                 yield part
         finally:
@@ -328,7 +345,8 @@ class GoogleHttp:
             endpoint = "v1/media"
             with self._stats_lock:
                 self.stats.requests[endpoint] += 1
-            request = self.client.build_request("GET", url, headers={"authorization": f"Bearer {token}"})
+            headers = {"authorization": f"Bearer {token}", "accept": "*/*"}
+            request = self.client.build_request("GET", url, headers=headers)
             raw = self.client.send(request, stream=True)
             with self._stats_lock:
                 self.stats.statuses[raw.status_code] += 1

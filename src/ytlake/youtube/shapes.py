@@ -55,9 +55,13 @@ def _list_problem(body: dict[str, Any]) -> str | None:
 
 
 def _report_file_problem(status: int, text: str) -> str | None:
-    header = text.split("\n", 1)[0]
+    """A report file is CSV: a header row of column names (a UTF-8 byte order mark before it
+    is allowed), then rows. An empty file is taken as it came (nothing to read in it)."""
+    header = text.split("\n", 1)[0].removeprefix("\ufeff").rstrip("\r")
     if status != 200:
         return f"HTTP {status} for a report file"
+    if not text.strip():
+        return None
     if not header or not all(name and name.replace("_", "").isalnum() for name in header.split(",")):
         return "a report file whose first line is not a header row of column names"
     return None
