@@ -94,7 +94,8 @@ def test_generated_bronze_builds_the_same_silver_as_a_run_over_http(tmp_path, ge
     con.execute(f"ATTACH '{generated}' AS gen (READ_ONLY)")
     for table in RAW_TABLES:  # the same answers to the same questions
         count, only_http, only_gen = _differences(con, f"bronze.{table}")
-        assert count > 0 and only_http == only_gen == 0, (table, count, only_http, only_gen)
+        landed = count > 0 or table == "analytics_bulk_reports_raw"  # query mode lands no file
+        assert landed and only_http == only_gen == 0, (table, count, only_http, only_gen)
     silver = [
         t
         for (t,) in con.sql(
