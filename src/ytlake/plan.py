@@ -140,8 +140,7 @@ def plan_next_run(
 def bulk_requests(lakehouse: Path, catalog: str, today: date) -> tuple[dict[str, int], str]:
     """The Reporting API's requests of the next run, from the files landed so far: one jobs
     listing, a create per type without a landed file (at most: its job may exist), a reports
-    listing per type, and a download per day since the type's last landed file (twice: Google
-    restates recent days in a second file)."""
+    listing per type, and an upper bound of the downloads."""
     from ytlake.tasks.bulk import HISTORY_DAYS, LISTED_DAYS, landed_files
     from ytlake.youtube.reporting_api import BULK_REPORT_TYPES
 
@@ -163,10 +162,9 @@ def bulk_requests(lakehouse: Path, catalog: str, today: date) -> tuple[dict[str,
         "media.download": downloads,
     }
     note = (
-        "bulk: downloads since each type's last landed file (a first file of a new job comes ~48 hours later)"
+        "bulk: downloads are an upper bound (two a day since each type's last landed file; everything "
+        "Google can list for a type without one; a new job's first files come ~48 hours later)"
     )
-    if new and last:
-        note += f"; {len(new)} type(s) without a landed file: their files are not counted"
     return out, note
 
 

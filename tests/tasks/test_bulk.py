@@ -139,10 +139,31 @@ def test_bulk_mode_creates_jobs_then_lands_every_file_once_as_received(tmp_path)
     assert 0 < downloads <= planned.reporting_requests["media.download"]
 
 
-def test_a_download_cut_mid_file_is_landed_again_whole(tmp_path):
-    state, lakehouse = tmp_path / "google.json", tmp_path / "yt.duckdb"
-    with _serve(state, TODAY) as emu:
-        _run(emu, lakehouse, TODAY)
+@pytest.fixture(scope="module")
+def jobs_made(tmp_path_factory):
+    """A lakehouse whose first bulk run (TODAY) created the jobs, and Google's state then."""
+    where = tmp_path_factory.mktemp("jobs")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(reporting_api, "LINES_PER_PART", 100)
+        mp.setattr(bulk, "BULK_REPORT_TYPES", TYPES)
+        mp.setattr(reporting_api, "BULK_REPORT_TYPES", TYPES)
+        with _serve(where / "google.json", TODAY) as emu:
+            assert _run(emu, where / "yt.duckdb", TODAY).run_status == "SUCCEEDED"
+    return where
+
+
+def _copy_of(jobs_made, tmp_path, lake_dir=""):
+    import shutil
+
+    state, lakehouse = tmp_path / "google.json", tmp_path / lake_dir / "yt.duckdb"
+    lakehouse.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(jobs_made / "google.json", state)
+    shutil.copy(jobs_made / "yt.duckdb", lakehouse)
+    return state, lakehouse
+
+
+def test_a_download_cut_mid_file_is_landed_again_whole(tmp_path, jobs_made):
+    state, lakehouse = _copy_of(jobs_made, tmp_path)
     later = TODAY + timedelta(days=4)
     with _serve(state, later, reset_rate=0.3, seed=11) as emu:
         result = _run(emu, lakehouse, later)
@@ -175,8 +196,8 @@ def test_a_download_url_elsewhere_is_not_given_the_token():
         http.close()
 
 
-def test_a_run_killed_while_it_lands_files_resumes_and_lands_every_file_once(tmp_path):
-    """``kill -9`` of ``ytlake run --analytics-mode bulk`` after its fifth file landed (between
+def test_a_run_killed_while_it_lands_files_resumes_and_lands_every_file_once(tmp_path, jobs_made):
+    """``kill -9`` of ``ytlake run --analytics-mode bulk`` after its third file landed (between
     files or in the middle of the next one), then a rerun. A file cut mid-way in-process is
     ``test_a_download_cut_mid_file_is_landed_again_whole``."""
     import os
@@ -185,11 +206,9 @@ def test_a_run_killed_while_it_lands_files_resumes_and_lands_every_file_once(tmp
     import sys
     import time
 
-    state, lakehouse = tmp_path / "google.json", tmp_path / "lake" / "yt.duckdb"
-    with _serve(state, TODAY) as emu:
-        _run(emu, lakehouse, TODAY)
+    state, lakehouse = _copy_of(jobs_made, tmp_path, "lake")
     later = TODAY + timedelta(days=4)
-    with _serve(state, later, latency_ms=30) as emu:
+    with _serve(state, later, latency_ms=20) as emu:
         logs = lakehouse.parent / "logs"
         before = set(logs.glob("*.log"))
         env = {k: v for k, v in os.environ.items() if not k.startswith("YT_")}
@@ -204,7 +223,7 @@ def test_a_run_killed_while_it_lands_files_resumes_and_lands_every_file_once(tmp
         deadline, killed = time.monotonic() + 120, False
         while time.monotonic() < deadline and proc.poll() is None:
             fresh = set(logs.glob("*.log")) - before
-            if sum(p.read_text(errors="replace").count("landed report file") for p in fresh) >= 5:
+            if sum(p.read_text(errors="replace").count("landed report file") for p in fresh) >= 3:
                 proc.send_signal(signal.SIGKILL)
                 killed = True
                 break
@@ -218,7 +237,7 @@ def test_a_run_killed_while_it_lands_files_resumes_and_lands_every_file_once(tmp
         google = _google_files(emu)
         downloads = _media_requests(emu) - len(google)  # the official client's own downloads
     assert _files(_parts(lakehouse)) == google  # every file once, complete
-    assert 5 <= landed_before < len(google) and downloads == len(google) - landed_before
+    assert 3 <= landed_before < len(google) and downloads == len(google) - landed_before
 
 
 def test_hybrid_goes_on_with_v2_when_the_reporting_api_refuses(tmp_path):
