@@ -15,6 +15,11 @@ in integers, so that every marginal the world knows stays exact:
   location, province, sharing service, subtitles, age and gender) splits each cell by a
   stable per-video mix with daily noise (largest remainder), so sums stay whole.
 
+Views are split first; every other metric follows where the views went (a guide per step),
+so watch time lands on rows with views, and engaged views never exceed a row's views where
+the world's marginals allow it (a max-flow places the remainders). Watch time is split in
+seconds and written in minutes with decimals, as Google writes it.
+
 Figures are the world's as of the day the report was generated: a first report of a
 provisional day carries the provisional figures, its restatement the final ones.
 
