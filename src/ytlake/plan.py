@@ -112,23 +112,9 @@ def first_run_plan(plan: Plan, win: Window, chunk_days: int | None, uploads: Upl
     return plan
 
 
-def plan_next_run(
-    lakehouse: Path,
-    catalog: str,
-    today: date,
-    start_date: date | None,
-    end_date: date | None,
-    lookback_days: int,
-    latency_days: int,
-    chunk_days: int | None = None,
-    list_channel: Callable[[], Uploads] | None = None,
-    analytics_mode: str = "query",
-) -> Plan:
-    """The next run's requests. On a first run (nothing in Bronze yet) ``list_channel`` lists
-    the channel's uploads (a few Data API units) and the plan is estimated from them."""
-    plan = _v2_plan(
-        lakehouse, catalog, today, start_date, end_date, lookback_days, latency_days, chunk_days, list_channel
-    )
+def _by_mode(plan: Plan, analytics_mode: str, lakehouse: Path, catalog: str, today: date) -> Plan:
+    """The v2 plan as ``--analytics-mode`` changes it: bulk asks v2 nothing; bulk and hybrid
+    add the Reporting API's requests."""
     if analytics_mode == "bulk":
         plan.analytics_requests = {}
     if analytics_mode in ("bulk", "hybrid"):
@@ -168,7 +154,7 @@ def bulk_requests(lakehouse: Path, catalog: str, today: date) -> tuple[dict[str,
     return out, note
 
 
-def _v2_plan(
+def plan_next_run(
     lakehouse: Path,
     catalog: str,
     today: date,
@@ -176,9 +162,12 @@ def _v2_plan(
     end_date: date | None,
     lookback_days: int,
     latency_days: int,
-    chunk_days: int | None,
-    list_channel: Callable[[], Uploads] | None,
+    chunk_days: int | None = None,
+    list_channel: Callable[[], Uploads] | None = None,
+    analytics_mode: str = "query",
 ) -> Plan:
+    """The next run's requests. On a first run (nothing in Bronze yet) ``list_channel`` lists
+    the channel's uploads (a few Data API units) and the plan is estimated from them."""
     win = window(today, latency_days, start_date, end_date)
     plan = Plan(today, win.end, None)
     first = not Path(lakehouse).is_file()
@@ -187,11 +176,12 @@ def _v2_plan(
             first = not engine.table_exists("bronze.channels_raw") or engine.count("bronze.channels_raw") == 0
     if first:
         if list_channel is not None:
-            return first_run_plan(plan, win, chunk_days, list_channel())
+            plan = first_run_plan(plan, win, chunk_days, list_channel())
+            return _by_mode(plan, analytics_mode, lakehouse, catalog, today)
         plan.notes.append("no lakehouse yet: a first run lists the channel to learn its videos")
         plan.data_api_units = {"channels.list": 1, "playlistItems.list": 1, "videos.list": 1}
         plan.analytics_requests = {"channel_daily": len(chunks(win.default_start, win.end, chunk_days))}
-        return plan
+        return _by_mode(plan, analytics_mode, lakehouse, catalog, today)
     with open_engine("duckdb", lakehouse, catalog) as engine:
         videos = known_videos(engine).alive
         channel = engine.query(
@@ -241,4 +231,4 @@ def _v2_plan(
         plan.notes.append(
             "uploads since the last run are not counted; country requests for new days are an upper bound"
         )
-    return plan
+    return _by_mode(plan, analytics_mode, lakehouse, catalog, today)

@@ -3,15 +3,12 @@ resumed after a cut download, on the emulator's clock (jobs first, files ~48 hou
 
 from __future__ import annotations
 
-import io
 import json
 from collections import defaultdict
 from datetime import datetime, timedelta
 
 import duckdb
 import pytest
-from googleapiclient.discovery import build
-from googleapiclient.http import MediaIoBaseDownload
 
 from ytlake.emulator.server import running_emulator
 from ytlake.emulator.service import EmulatorConfig
@@ -22,7 +19,7 @@ from ytlake.tasks import bulk
 from ytlake.youtube import reporting_api
 
 from ..conftest import TODAY, tiny_world_config
-from ..emulator.test_official_client import _creds
+from ..emulator.test_reporting import _download, _reporting
 
 INGESTION = ("init_run_context", "ingest_data_api_to_bronze", "ingest_analytics_api_to_bronze")
 WORLD = {"start": TODAY - timedelta(days=21)}
@@ -74,25 +71,12 @@ def _files(parts):
 
 
 def _google_files(emu):
-    """Every listed report's file, as the official client downloads it."""
-    api = build(
-        "youtubereporting",
-        "v1",
-        credentials=_creds(emu.base_url),
-        static_discovery=True,
-        client_options={"api_endpoint": emu.base_url},
-    )
+    """Every listed report's file, as the official client downloads it (Google's sample)."""
+    api = _reporting(emu)
     out = {}
     for job in api.jobs().list().execute()["jobs"]:
         for report in api.jobs().reports().list(jobId=job["id"], pageSize=500).execute().get("reports", []):
-            request = api.media().download_media(resourceName=" ")
-            request.uri = report["downloadUrl"]
-            buf = io.BytesIO()
-            downloader = MediaIoBaseDownload(buf, request, chunksize=-1)
-            done = False
-            while not done:
-                _, done = downloader.next_chunk()
-            out[report["id"]] = buf.getvalue().decode()
+            out[report["id"]] = _download(api, report["downloadUrl"]).decode()
     return out
 
 

@@ -5,6 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 
+def one_platform_error(code: int, message: str, status: str) -> tuple[int, dict[str, Any]]:
+    """The error body of Google's v1 (One Platform) APIs, the Reporting API's:
+    ``{"error": {"code", "message", "status"}}``, without the older ``errors[]`` list."""
+    return code, {"error": {"code": code, "message": message, "status": status}}
+
+
 def google_error(
     code: int,
     message: str,

@@ -291,10 +291,7 @@ def reports_of(job: Job, now: datetime, latency_days: int, final_after_days: int
     return sorted((r for r in out if r.expire_time > now), key=lambda r: (r.create_time, r.day))
 
 
-def _error(code: int, message: str, status: str) -> tuple[int, dict[str, Any]]:
-    """Google's v1 (One Platform) error body."""
-    return code, {"error": {"code": code, "message": message, "status": status}}
-
+_error = errors.one_platform_error
 
 NOT_FOUND = _error(404, "Requested entity was not found.", "NOT_FOUND")
 #: What a ``jobs.create`` body may set (the Job resource; the server sets the rest, ignored).

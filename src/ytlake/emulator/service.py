@@ -328,7 +328,7 @@ class Emulator:
                 body = None
             if not isinstance(body, dict):
                 msg = "Invalid JSON payload received. Expected an object."
-                return 400, {"error": {"code": 400, "message": msg, "status": "INVALID_ARGUMENT"}}, {}
+                return (*errors.one_platform_error(400, msg, "INVALID_ARGUMENT"), {})
         base_url = f"http://{headers.get('host', 'localhost')}"
         status, out, extra = self.reporting.handle(method, path, params, body, token.channel_index, base_url)
         if isinstance(out, bytes) and "gzip" in headers.get("accept-encoding", "").lower():

@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 
 from ytlake.lakehouse.base import Engine
 from ytlake.tasks.common import log
-from ytlake.tasks.ingest_state import PACIFIC
+from ytlake.tasks.ingest_state import pacific_day
 from ytlake.tasks.landing import Landing
 from ytlake.youtube import reporting_api
 from ytlake.youtube.http import GoogleApiError, QuotaExceededError, RetryableError
@@ -95,12 +95,8 @@ def landed_files(engine: Engine) -> dict[str, tuple[str, date]]:
     out = {}
     for row in engine.query(query).to_pylist():
         if row["report_id"]:
-            out[row["report_id"]] = (row["report_type"], _pacific_day(row["start_time"]))
+            out[row["report_id"]] = (row["report_type"], pacific_day(row["start_time"]))
     return out
-
-
-def _pacific_day(rfc3339: str | None) -> date:
-    return datetime.fromisoformat(str(rfc3339).replace("Z", "+00:00")).astimezone(PACIFIC).date()
 
 
 def _records(lines: list[str], carry: list[str], open_quote: bool) -> tuple[list[str], list[str], bool]:
@@ -213,7 +209,7 @@ def _land(engine: Engine, writer: Landing, api: ReportingApi, today: date, outco
                 outcome.files[report_type] = outcome.files.get(report_type, 0) + 1
                 outcome.parts += parts
                 outcome.lines += lines
-                landed[str(report.get("id"))] = (report_type, _pacific_day(report.get("startTime")))
+                landed[str(report.get("id"))] = (report_type, pacific_day(str(report.get("startTime"))))
                 break
             if in_a_row >= GIVE_UP_AFTER:
                 outcome.stopped = f"{in_a_row} report files in a row not landed: Google keeps refusing"
@@ -241,8 +237,8 @@ def _expired_days(
     that no run landed: their files expired unread."""
     if not listed or not job.get("createTime"):
         return []
-    first = _pacific_day(job["createTime"]) - timedelta(days=HISTORY_DAYS)
-    oldest_listed = min(_pacific_day(r.get("startTime")) for r in listed)
+    first = pacific_day(job["createTime"]) - timedelta(days=HISTORY_DAYS)
+    oldest_listed = min(pacific_day(str(r.get("startTime"))) for r in listed)
     have = {day for t, day in landed.values() if t == report_type}
     day, out = first, []
     while day < oldest_listed and day < today:

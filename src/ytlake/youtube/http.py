@@ -336,30 +336,42 @@ class GoogleHttp:
             response.close()
 
     def _open_stream(self, url: str) -> httpx.Response:
+        def build(token: str) -> httpx.Request:
+            headers = {"authorization": f"Bearer {token}", "accept": "*/*"}
+            return self.client.build_request("GET", url, headers=headers)
+
+        return self._send("v1/media", {}, build, stream=True)
+
+    def _send(
+        self,
+        endpoint: str,
+        params: dict[str, Any],
+        build: Callable[[str], httpx.Request],
+        stream: bool = False,
+    ) -> httpx.Response:
+        """Send one request (``build`` makes it for an access token) until it is answered 200:
+        paced, counted, the token refreshed once on a 401, any other answer classified
+        (:meth:`_raise_for`). A streamed answer is returned unread."""
         refreshed = False
         while True:
             if STOP.is_set():
                 raise Stopped("stopped before the request was sent")
             self.limiter.wait()
             token = self.oauth.access_token()
-            endpoint = "v1/media"
             with self._stats_lock:
                 self.stats.requests[endpoint] += 1
-            headers = {"authorization": f"Bearer {token}", "accept": "*/*"}
-            request = self.client.build_request("GET", url, headers=headers)
-            raw = self.client.send(request, stream=True)
+            raw = self.client.send(build(token), stream=stream)
             with self._stats_lock:
                 self.stats.statuses[raw.status_code] += 1
             if raw.status_code == 200:
                 return raw
             raw.read()
             raw.close()
-            response = ApiResponse(endpoint, {}, raw.status_code, raw.text)
             if raw.status_code == 401 and not refreshed:
                 self.oauth.invalidate(token)
                 refreshed = True
                 continue
-            self._raise_for(response, raw)
+            self._raise_for(ApiResponse(endpoint, dict(params), raw.status_code, raw.text), raw)
 
     def _raise_for(self, response: ApiResponse, raw: httpx.Response) -> None:
         status, reason = response.status, response.reason
@@ -377,31 +389,17 @@ class GoogleHttp:
         method: str = "GET",
         body: dict[str, Any] | None = None,
     ) -> ApiResponse:
-        refreshed = False
-        while True:
-            if STOP.is_set():
-                raise Stopped("stopped before the request was sent")
-            self.limiter.wait()
-            token = self.oauth.access_token()
-            with self._stats_lock:
-                self.stats.requests[endpoint] += 1
-            raw = self.client.request(
+        def build(token: str) -> httpx.Request:
+            return self.client.build_request(
                 method,
                 f"{base}/{endpoint}",
                 params=params,
                 json=body,
                 headers={"authorization": f"Bearer {token}"},
             )
-            response = ApiResponse(endpoint, dict(params), raw.status_code, raw.text)
-            with self._stats_lock:
-                self.stats.statuses[raw.status_code] += 1
-            status = raw.status_code
-            if status == 200:
-                if not response.is_json:  # Google never sends broken JSON: the answer was cut
-                    raise RetryableError(response, None)
-                return response
-            if status == 401 and not refreshed:
-                self.oauth.invalidate(token)
-                refreshed = True
-                continue
-            self._raise_for(response, raw)
+
+        raw = self._send(endpoint, params, build)
+        response = ApiResponse(endpoint, dict(params), raw.status_code, raw.text)
+        if not response.is_json:  # Google never sends broken JSON: the answer was cut
+            raise RetryableError(response, None)
+        return response
