@@ -124,7 +124,7 @@ CREATE TABLE IF NOT EXISTS ${catalog}.bronze.analytics_bulk_reports_raw (
   payload STRING NOT NULL COMMENT 'JSON envelope: {request: {endpoint, params}, status, body}; never credentials'
 )
 USING DELTA
-COMMENT 'Reporting API v1 report files (media.download), as received: one row per part of a file (the header row, then up to 20,000 lines of CSV); request.params names the report (reportTypeId, jobId, reportId, startTime, endTime, createTime), the download attempt, the part and, on the last part, final = true. A file counts as landed when its final part did.'
+COMMENT 'Reporting API v1 report files (media.download), as received: one row per part of a file (the header row, then up to 20,000 lines of CSV); request.params names the channel (channelId) and the report (reportTypeId, jobId, reportId, startTime, endTime, createTime), the download attempt, the part and, on the last part, final = true. A file counts as landed when its final part did.'
 TBLPROPERTIES ('ytlake.layer' = 'bronze');
 
 CREATE TABLE IF NOT EXISTS ${catalog}.bronze.run_context_log (

@@ -2,14 +2,14 @@
 CREATE OR REFRESH MATERIALIZED VIEW dim_device (
   CONSTRAINT device_type_present EXPECT (device_type IS NOT NULL) ON VIOLATION FAIL UPDATE
 )
-COMMENT 'One row per deviceType YouTube reports: id, name and description.'
+COMMENT 'One row per deviceType YouTube reports: id, name, description, and the code of the Reporting API (device_type, as bulk_code).'
 TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'device_type')
 AS
 SELECT * FROM VALUES
-  ('DESKTOP', 'Computer', 'Desktop and laptop computers.'),
-  ('GAME_CONSOLE', 'Game console', 'Game consoles.'),
-  ('MOBILE', 'Mobile phone', 'Mobile phones.'),
-  ('TABLET', 'Tablet', 'Tablets.'),
-  ('TV', 'TV', 'Smart TVs, streaming sticks and set-top boxes.'),
-  ('UNKNOWN_PLATFORM', 'Unknown', 'Devices YouTube could not identify.')
-AS reference(device_type, device_name, device_description)
+  ('DESKTOP', 'Computer', 'Desktop and laptop computers.', '101'),
+  ('GAME_CONSOLE', 'Game console', 'Game consoles.', '103'),
+  ('MOBILE', 'Mobile phone', 'Mobile phones.', '104'),
+  ('TABLET', 'Tablet', 'Tablets.', '105'),
+  ('TV', 'TV', 'Smart TVs, streaming sticks and set-top boxes.', '102'),
+  ('UNKNOWN_PLATFORM', 'Unknown', 'Devices YouTube could not identify.', '100')
+AS reference(device_type, device_name, device_description, bulk_code)

@@ -2,32 +2,32 @@
 CREATE OR REFRESH MATERIALIZED VIEW dim_traffic_source (
   CONSTRAINT source_id_present EXPECT (source_id IS NOT NULL) ON VIOLATION FAIL UPDATE
 )
-COMMENT 'One row per insightTrafficSourceType YouTube documents: id, name and description.'
+COMMENT 'One row per insightTrafficSourceType YouTube documents: id, name, description, and the code of the Reporting API (traffic_source_type, as bulk_code; NULL where the bulk reports have none).'
 TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'source_id')
 AS
 SELECT * FROM VALUES
-  ('ADVERTISING', 'Advertising', 'Views from paid placements: an ad that promoted the video.'),
-  ('ANNOTATION', 'Annotations', 'Views from clicks on annotations in another video (a retired feature).'),
-  ('CAMPAIGN_CARD', 'Campaign cards', 'Views from campaign cards the channel\'s owner placed on claimed videos.'),
-  ('END_SCREEN', 'End screens', 'Views from end-screen elements at the end of another video.'),
-  ('EXT_URL', 'External', 'Views from links on other websites and apps, including search engines.'),
-  ('HASHTAGS', 'Hashtag pages', 'Views from YouTube hashtag pages.'),
-  ('IMMERSIVE_LIVE', 'Immersive live', 'Views from the immersive live-stream experience.'),
-  ('LIVE_REDIRECT', 'Live redirects', 'Views from a live stream that redirected its viewers to this video.'),
-  ('NO_LINK_EMBEDDED', 'Embedded without a link', 'Views in embedded players with no referring page known.'),
-  ('NO_LINK_OTHER', 'Direct or unknown', 'Views with no referrer: typed or bookmarked URLs, and apps that do not say.'),
-  ('NOTIFICATION', 'Notifications', 'Views from YouTube notifications and emails about new uploads.'),
-  ('PLAYLIST', 'Playlists', 'Views while the video played in any playlist.'),
-  ('PRODUCT_PAGE', 'Product pages', 'Views from YouTube product pages.'),
-  ('PROMOTED', 'Promoted (unpaid)', 'Views from unpaid promotional placements, such as the watch page of a promoted video.'),
-  ('RELATED_VIDEO', 'Suggested videos', 'Views from suggestions next to or after other videos.'),
-  ('SHORTS', 'Shorts feed', 'Views from the vertical Shorts feed.'),
-  ('SHORTS_CONTENT_LINKS', 'Shorts related-video links', 'Views from related-video links on Shorts.'),
-  ('SOUND_PAGE', 'Sound pages', 'Views from Shorts sound (audio) pages.'),
-  ('SUBSCRIBER', 'Browse features', 'Views from the home page, the subscription feed and other browsing features.'),
-  ('VIDEO_REMIXES', 'Remixes', 'Views from remixes (Shorts made from this video).'),
-  ('YT_CHANNEL', 'Channel pages', 'Views from the channel\'s own pages and other channel pages.'),
-  ('YT_OTHER_PAGE', 'Other YouTube features', 'Views from other YouTube pages: history, watch later, trending and the like.'),
-  ('YT_PLAYLIST_PAGE', 'Playlist pages', 'Views from playlist pages.'),
-  ('YT_SEARCH', 'YouTube search', 'Views from YouTube search results.')
-AS reference(source_id, source_name, source_description)
+  ('ADVERTISING', 'Advertising', 'Views from paid placements: an ad that promoted the video.', '1'),
+  ('ANNOTATION', 'Annotations', 'Views from clicks on annotations in another video (a retired feature).', '11'),
+  ('CAMPAIGN_CARD', 'Campaign cards', 'Views from campaign cards the channel\'s owner placed on claimed videos.', CAST(NULL AS STRING)),
+  ('END_SCREEN', 'End screens', 'Views from end-screen elements at the end of another video.', '20'),
+  ('EXT_URL', 'External', 'Views from links on other websites and apps, including search engines.', '9'),
+  ('HASHTAGS', 'Hashtag pages', 'Views from YouTube hashtag pages.', '26'),
+  ('IMMERSIVE_LIVE', 'Immersive live', 'Views from the immersive live-stream experience.', '31'),
+  ('LIVE_REDIRECT', 'Live redirects', 'Views from a live stream that redirected its viewers to this video.', '28'),
+  ('NO_LINK_EMBEDDED', 'Embedded without a link', 'Views in embedded players with no referring page known.', CAST(NULL AS STRING)),
+  ('NO_LINK_OTHER', 'Direct or unknown', 'Views with no referrer: typed or bookmarked URLs, and apps that do not say.', '0'),
+  ('NOTIFICATION', 'Notifications', 'Views from YouTube notifications and emails about new uploads.', '17'),
+  ('PLAYLIST', 'Playlists', 'Views while the video played in any playlist.', '14'),
+  ('PRODUCT_PAGE', 'Product pages', 'Views from YouTube product pages.', '25'),
+  ('PROMOTED', 'Promoted (unpaid)', 'Views from unpaid promotional placements, such as the watch page of a promoted video.', CAST(NULL AS STRING)),
+  ('RELATED_VIDEO', 'Suggested videos', 'Views from suggestions next to or after other videos.', '7'),
+  ('SHORTS', 'Shorts feed', 'Views from the vertical Shorts feed.', '24'),
+  ('SHORTS_CONTENT_LINKS', 'Shorts related-video links', 'Views from related-video links on Shorts.', '32'),
+  ('SOUND_PAGE', 'Sound pages', 'Views from Shorts sound (audio) pages.', '27'),
+  ('SUBSCRIBER', 'Browse features', 'Views from the home page, the subscription feed and other browsing features.', '3'),
+  ('VIDEO_REMIXES', 'Remixes', 'Views from remixes (Shorts made from this video).', '30'),
+  ('YT_CHANNEL', 'Channel pages', 'Views from the channel\'s own pages and other channel pages.', '4'),
+  ('YT_OTHER_PAGE', 'Other YouTube features', 'Views from other YouTube pages: history, watch later, trending and the like.', '8'),
+  ('YT_PLAYLIST_PAGE', 'Playlist pages', 'Views from playlist pages.', '18'),
+  ('YT_SEARCH', 'YouTube search', 'Views from YouTube search results.', '5')
+AS reference(source_id, source_name, source_description, bulk_code)

@@ -1,4 +1,7 @@
--- One row per video per Pacific-time day per country; the latest ingested answer wins.
+-- One row per video per Pacific-time day per country.
+-- Two sources (column source): a day a Reporting API file covers (silver_bulk_report_files,
+-- channel_basic_a3) comes from that file ('bulk': the files keep the small rows v2 withholds);
+-- other days from the v2 answers ('query'), where the latest ingested answer wins.
 -- The country report cannot have a day dimension, so each answer covers one day: the
 -- request's startDate (= endDate). Values are read by name from each answer's columnHeaders
 -- (country, views, estimatedMinutesWatched: report spec `video_country` in
@@ -11,7 +14,7 @@ CREATE OR REFRESH MATERIALIZED VIEW fact_video_country_metrics (
   CONSTRAINT date_in_range EXPECT (date IS NOT NULL AND date >= DATE'2005-04-23' AND date <= snapshot_date) ON VIOLATION DROP ROW,
   CONSTRAINT metrics_non_negative EXPECT (views >= 0 AND estimated_minutes_watched >= 0) ON VIOLATION DROP ROW
 )
-COMMENT 'One row per video per Pacific-time day (date) per country (ISO 3166-1 alpha-2): views and watch time, latest ingested version.'
+COMMENT 'One row per video per Pacific-time day (date) per country (ISO 3166-1 alpha-2): views and watch time, from the bulk file of the day where there is one (source = bulk), else the latest v2 answer (source = query).'
 TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'video_id,date,country_code', 'ytlake.cluster_by' = 'video_id,date')
 AS
 WITH envelopes AS (
@@ -92,22 +95,82 @@ latest_answers AS (
     run_id
   FROM answers
   QUALIFY row_number() OVER (PARTITION BY video_id, date ORDER BY ingest_ts_utc DESC, run_id DESC) = 1
+),
+
+latest AS (
+  SELECT rows_.*
+  FROM rows_
+  INNER JOIN latest_answers
+    ON rows_.video_id = latest_answers.video_id
+    AND rows_.date = latest_answers.date
+    AND rows_.ingest_ts_utc = latest_answers.ingest_ts_utc
+    AND rows_.run_id = latest_answers.run_id
+),
+
+bulk_days AS (
+  -- the channel's days a user activity file of the Reporting API covers: bulk is their source
+  SELECT channel_id, date
+  FROM silver_bulk_report_files
+  WHERE report_type = 'channel_basic_a3'
+),
+
+from_bulk AS (
+  -- a file's rows split each video's day by country, subscribed status and live or on demand;
+  -- '' is the video_id of deleted videos (in the channel totals only); watch time comes in
+  -- decimal minutes, summed before rounding
+  SELECT
+    video_id,
+    channel_id,
+    date,
+    date AS end_date,
+    try_element_at(fields, CAST(array_position(names, 'country_code') AS INT)) AS country_code,
+    sum(try_cast(try_element_at(fields, CAST(array_position(names, 'views') AS INT)) AS BIGINT)) AS views,
+    CAST(round(sum(
+      try_cast(try_element_at(fields, CAST(array_position(names, 'watch_time_minutes') AS INT)) AS DOUBLE)
+    )) AS BIGINT) AS estimated_minutes_watched,
+    snapshot_date,
+    ingest_ts_utc,
+    run_id
+  FROM silver_bulk_report_rows
+  WHERE report_type = 'channel_basic_a3' AND video_id <> ''
+  GROUP BY
+    video_id,
+    channel_id,
+    date,
+    try_element_at(fields, CAST(array_position(names, 'country_code') AS INT)),
+    snapshot_date,
+    ingest_ts_utc,
+    run_id
 )
 
+-- bulk where a file covers the channel's day, v2 otherwise
 SELECT
-  rows_.video_id,
-  rows_.channel_id,
-  rows_.date,
-  rows_.country_code,
-  rows_.views,
-  rows_.estimated_minutes_watched,
-  rows_.snapshot_date,
-  rows_.ingest_ts_utc,
-  rows_.run_id,
-  rows_.end_date
-FROM rows_
-INNER JOIN latest_answers
-  ON rows_.video_id = latest_answers.video_id
-  AND rows_.date = latest_answers.date
-  AND rows_.ingest_ts_utc = latest_answers.ingest_ts_utc
-  AND rows_.run_id = latest_answers.run_id
+  latest.video_id,
+  latest.channel_id,
+  latest.date,
+  latest.country_code,
+  latest.views,
+  latest.estimated_minutes_watched,
+  'query' AS source,
+  latest.snapshot_date,
+  latest.ingest_ts_utc,
+  latest.run_id,
+  latest.end_date
+FROM latest
+LEFT ANTI JOIN bulk_days
+  ON latest.channel_id = bulk_days.channel_id
+  AND latest.date = bulk_days.date
+UNION ALL
+SELECT
+  video_id,
+  channel_id,
+  date,
+  country_code,
+  views,
+  estimated_minutes_watched,
+  'bulk' AS source,
+  snapshot_date,
+  ingest_ts_utc,
+  run_id,
+  end_date
+FROM from_bulk

@@ -1,5 +1,8 @@
--- One row per video per Pacific-time day; the latest ingested answer wins, so restated
--- numbers replace provisional ones and reruns never duplicate.
+-- One row per video per Pacific-time day, from two sources (column source): a day a Reporting
+-- API user activity file covers (silver_bulk_report_files, channel_basic_a3) is that file's
+-- sums ('bulk': a restated day's latest file); other days come from the v2 answers ('query'),
+-- where the latest ingested answer wins, so restated numbers replace provisional ones and
+-- reruns never duplicate.
 -- Values are read by name from each answer's columnHeaders (Google's data model: read the
 -- headers, never the position); the report spec `video_daily` (ytlake.youtube.reports) is
 -- the one declaration of what is asked.
@@ -14,7 +17,7 @@ CREATE OR REFRESH MATERIALIZED VIEW fact_video_daily_metrics (
   CONSTRAINT metrics_non_negative EXPECT (views >= 0 AND likes >= 0 AND comments >= 0 AND estimated_minutes_watched >= 0 AND subscribers_gained >= 0 AND subscribers_lost >= 0) ON VIOLATION DROP ROW,
   CONSTRAINT engaged_views_within_views EXPECT (engaged_views IS NULL OR engaged_views <= views)
 )
-COMMENT 'One row per video per Pacific-time day (date): daily Analytics of the video, latest ingested version of each day; is_filled marks a zero day Google left out of its answer.'
+COMMENT 'One row per video per Pacific-time day (date): daily Analytics of the video, from the bulk file of the day where there is one (source = bulk), else the latest v2 answer (source = query); is_filled marks a zero day Google left out of its answer or file.'
 TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'video_id,date', 'ytlake.cluster_by' = 'video_id,date')
 AS
 WITH envelopes AS (
@@ -173,8 +176,111 @@ days AS (
   SELECT * FROM reported
   UNION ALL
   SELECT * FROM filled
+),
+
+from_query AS (
+  SELECT
+    video_id,
+    channel_id,
+    date,
+    views,
+    engaged_views,
+    likes,
+    comments,
+    estimated_minutes_watched,
+    average_view_duration_seconds,
+    subscribers_gained,
+    subscribers_lost,
+    is_filled,
+    snapshot_date,
+    ingest_ts_utc,
+    run_id
+  FROM days
+  QUALIFY row_number() OVER (PARTITION BY video_id, date ORDER BY ingest_ts_utc DESC, run_id DESC) = 1
+),
+
+bulk_days AS (
+  -- the channel's days a user activity file of the Reporting API covers: bulk is their source
+  SELECT channel_id, date, snapshot_date, ingest_ts_utc, run_id
+  FROM silver_bulk_report_files
+  WHERE report_type = 'channel_basic_a3'
+),
+
+bulk_sums AS (
+  -- a file's rows split each video's day by country, subscribed status and live or on
+  -- demand; '' is the video_id of deleted videos (in the channel totals only); watch time
+  -- comes in decimal minutes, summed before rounding
+  SELECT
+    video_id,
+    channel_id,
+    date,
+    sum(try_cast(try_element_at(fields, CAST(array_position(names, 'views') AS INT)) AS BIGINT)) AS views,
+    sum(try_cast(try_element_at(fields, CAST(array_position(names, 'engaged_views') AS INT)) AS BIGINT)) AS engaged_views,
+    sum(try_cast(try_element_at(fields, CAST(array_position(names, 'likes') AS INT)) AS BIGINT)) AS likes,
+    sum(try_cast(try_element_at(fields, CAST(array_position(names, 'comments') AS INT)) AS BIGINT)) AS comments,
+    CAST(round(sum(
+      try_cast(try_element_at(fields, CAST(array_position(names, 'watch_time_minutes') AS INT)) AS DOUBLE)
+    )) AS BIGINT) AS estimated_minutes_watched,
+    sum(try_cast(try_element_at(fields, CAST(array_position(names, 'subscribers_gained') AS INT)) AS BIGINT)) AS subscribers_gained,
+    sum(try_cast(try_element_at(fields, CAST(array_position(names, 'subscribers_lost') AS INT)) AS BIGINT)) AS subscribers_lost,
+    snapshot_date,
+    ingest_ts_utc,
+    run_id
+  FROM silver_bulk_report_rows
+  WHERE report_type = 'channel_basic_a3' AND video_id <> ''
+  GROUP BY video_id, channel_id, date, snapshot_date, ingest_ts_utc, run_id
+),
+
+from_bulk AS (
+  SELECT
+    video_id,
+    channel_id,
+    date,
+    views,
+    engaged_views,
+    likes,
+    comments,
+    estimated_minutes_watched,
+    -- watch time over views, as v2 reports it, from the day's totals
+    CAST(CASE WHEN views > 0 THEN round(estimated_minutes_watched * 60.0 / views) ELSE 0 END AS BIGINT)
+      AS average_view_duration_seconds,
+    subscribers_gained,
+    subscribers_lost,
+    FALSE AS is_filled,
+    snapshot_date,
+    ingest_ts_utc,
+    run_id
+  FROM bulk_sums
+  UNION ALL
+  -- a video published by the file's day (Pacific) without a line in it had no activity that
+  -- day: a zero row, is_filled (v2 answers such a day with zeros or leaves it out)
+  SELECT
+    videos.video_id,
+    bulk_days.channel_id,
+    bulk_days.date,
+    CAST(0 AS BIGINT) AS views,
+    CAST(0 AS BIGINT) AS engaged_views,
+    CAST(0 AS BIGINT) AS likes,
+    CAST(0 AS BIGINT) AS comments,
+    CAST(0 AS BIGINT) AS estimated_minutes_watched,
+    CAST(0 AS BIGINT) AS average_view_duration_seconds,
+    CAST(0 AS BIGINT) AS subscribers_gained,
+    CAST(0 AS BIGINT) AS subscribers_lost,
+    TRUE AS is_filled,
+    bulk_days.snapshot_date,
+    bulk_days.ingest_ts_utc,
+    bulk_days.run_id
+  FROM bulk_days
+  INNER JOIN silver_videos AS videos
+    ON bulk_days.channel_id = videos.channel_id
+    AND to_date(from_utc_timestamp(videos.published_at_utc, 'America/Los_Angeles')) <= bulk_days.date
+  LEFT ANTI JOIN bulk_sums
+    ON videos.video_id = bulk_sums.video_id
+    AND bulk_days.date = bulk_sums.date
+  WHERE NOT coalesce(videos.is_deleted, FALSE)
 )
 
+-- bulk where a file covers the channel's day, v2 otherwise
 SELECT
   video_id,
   channel_id,
@@ -188,8 +294,30 @@ SELECT
   subscribers_gained,
   subscribers_lost,
   is_filled,
+  'query' AS source,
   snapshot_date,
   ingest_ts_utc,
   run_id
-FROM days
-QUALIFY row_number() OVER (PARTITION BY video_id, date ORDER BY ingest_ts_utc DESC, run_id DESC) = 1
+FROM from_query
+LEFT ANTI JOIN bulk_days
+  ON from_query.channel_id = bulk_days.channel_id
+  AND from_query.date = bulk_days.date
+UNION ALL
+SELECT
+  video_id,
+  channel_id,
+  date,
+  views,
+  engaged_views,
+  likes,
+  comments,
+  estimated_minutes_watched,
+  average_view_duration_seconds,
+  subscribers_gained,
+  subscribers_lost,
+  is_filled,
+  'bulk' AS source,
+  snapshot_date,
+  ingest_ts_utc,
+  run_id
+FROM from_bulk

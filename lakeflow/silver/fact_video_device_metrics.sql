@@ -1,4 +1,7 @@
--- One row per video per Pacific-time day per device type (device_type = deviceType); the latest ingested answer wins.
+-- One row per video per Pacific-time day per device type (device_type = deviceType).
+-- Two sources (column source): a day a Reporting API file covers (silver_bulk_report_files,
+-- channel_device_os_a3) comes from that file ('bulk'); other days from the v2 answers
+-- ('query'), where the latest ingested answer wins.
 -- Values are read by name from each answer's columnHeaders (deviceType, day, views,
 -- estimatedMinutesWatched: report spec `video_device` in ytlake.youtube.reports). Ids YouTube
 -- adds later are kept and counted (warn-only expectation), never dropped. Google withholds rows
@@ -11,7 +14,7 @@ CREATE OR REFRESH MATERIALIZED VIEW fact_video_device_metrics (
   CONSTRAINT metrics_non_negative EXPECT (views >= 0 AND estimated_minutes_watched >= 0) ON VIOLATION DROP ROW,
   CONSTRAINT device_type_known EXPECT (is_known_device)
 )
-COMMENT 'One row per video per Pacific-time day (date) per device type (device_type = deviceType): views and watch time, latest ingested version.'
+COMMENT 'One row per video per Pacific-time day (date) per device type (device_type = deviceType): views and watch time, from the bulk file of the day where there is one (source = bulk), else the latest v2 answer (source = query).'
 TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'video_id,date,device_type', 'ytlake.cluster_by' = 'video_id,date')
 AS
 WITH envelopes AS (
@@ -106,21 +109,84 @@ latest AS (
 ),
 
 known AS (
-  SELECT device_type AS known_id
+  SELECT device_type AS known_id, bulk_code
   FROM dim_device
+),
+
+bulk_days AS (
+  -- the channel's days a device file of the Reporting API covers: bulk is their source
+  SELECT channel_id, date
+  FROM silver_bulk_report_files
+  WHERE report_type = 'channel_device_os_a3'
+),
+
+bulk_rows AS (
+  -- a file's rows split each video's day by country, subscribed status, live or on demand and
+  -- operating system; '' is the video_id of deleted videos (in the channel totals only)
+  SELECT
+    video_id,
+    channel_id,
+    date,
+    try_element_at(fields, CAST(array_position(names, 'device_type') AS INT)) AS code,
+    try_cast(try_element_at(fields, CAST(array_position(names, 'views') AS INT)) AS BIGINT) AS views,
+    try_cast(try_element_at(fields, CAST(array_position(names, 'watch_time_minutes') AS INT)) AS DOUBLE) AS minutes,
+    snapshot_date,
+    ingest_ts_utc,
+    run_id
+  FROM silver_bulk_report_rows
+  WHERE report_type = 'channel_device_os_a3' AND video_id <> ''
+),
+
+from_bulk AS (
+  -- Google's numeric code mapped to the v2 name (dim_device.bulk_code); a code without
+  -- one is kept as the code; watch time comes in decimal minutes, summed before rounding
+  SELECT
+    bulk_rows.video_id,
+    bulk_rows.channel_id,
+    bulk_rows.date,
+    coalesce(known.known_id, bulk_rows.code) AS device_type,
+    sum(bulk_rows.views) AS views,
+    CAST(round(sum(bulk_rows.minutes)) AS BIGINT) AS estimated_minutes_watched,
+    bulk_rows.snapshot_date,
+    bulk_rows.ingest_ts_utc,
+    bulk_rows.run_id
+  FROM bulk_rows
+  LEFT JOIN known
+    ON bulk_rows.code = known.bulk_code
+  GROUP BY
+    bulk_rows.video_id,
+    bulk_rows.channel_id,
+    bulk_rows.date,
+    coalesce(known.known_id, bulk_rows.code),
+    bulk_rows.snapshot_date,
+    bulk_rows.ingest_ts_utc,
+    bulk_rows.run_id
+),
+
+combined AS (
+  -- bulk where a file covers the channel's day, v2 otherwise
+  SELECT latest.*, 'query' AS source
+  FROM latest
+  LEFT ANTI JOIN bulk_days
+    ON latest.channel_id = bulk_days.channel_id
+    AND latest.date = bulk_days.date
+  UNION ALL
+  SELECT from_bulk.*, 'bulk' AS source
+  FROM from_bulk
 )
 
 SELECT
-  latest.video_id,
-  latest.channel_id,
-  latest.date,
-  latest.device_type,
-  latest.views,
-  latest.estimated_minutes_watched,
+  combined.video_id,
+  combined.channel_id,
+  combined.date,
+  combined.device_type,
+  combined.views,
+  combined.estimated_minutes_watched,
   known.known_id IS NOT NULL AS is_known_device,
-  latest.snapshot_date,
-  latest.ingest_ts_utc,
-  latest.run_id
-FROM latest
+  combined.source,
+  combined.snapshot_date,
+  combined.ingest_ts_utc,
+  combined.run_id
+FROM combined
 LEFT JOIN known
-  ON latest.device_type = known.known_id
+  ON combined.device_type = known.known_id

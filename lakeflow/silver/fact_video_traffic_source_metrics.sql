@@ -1,4 +1,7 @@
--- One row per video per Pacific-time day per traffic source (source_id = insightTrafficSourceType); the latest ingested answer wins.
+-- One row per video per Pacific-time day per traffic source (source_id = insightTrafficSourceType).
+-- Two sources (column source): a day a Reporting API file covers (silver_bulk_report_files,
+-- channel_traffic_source_a3) comes from that file ('bulk'); other days from the v2 answers
+-- ('query'), where the latest ingested answer wins.
 -- Values are read by name from each answer's columnHeaders (insightTrafficSourceType, day, views,
 -- estimatedMinutesWatched: report spec `video_traffic_source` in ytlake.youtube.reports). Ids
 -- YouTube adds later are kept and counted (warn-only expectation), never dropped. Google
@@ -11,7 +14,7 @@ CREATE OR REFRESH MATERIALIZED VIEW fact_video_traffic_source_metrics (
   CONSTRAINT metrics_non_negative EXPECT (views >= 0 AND estimated_minutes_watched >= 0) ON VIOLATION DROP ROW,
   CONSTRAINT source_id_known EXPECT (is_known_source)
 )
-COMMENT 'One row per video per Pacific-time day (date) per traffic source (source_id = insightTrafficSourceType): views and watch time, latest ingested version.'
+COMMENT 'One row per video per Pacific-time day (date) per traffic source (source_id = insightTrafficSourceType): views and watch time, from the bulk file of the day where there is one (source = bulk), else the latest v2 answer (source = query).'
 TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'video_id,date,source_id', 'ytlake.cluster_by' = 'video_id,date')
 AS
 WITH envelopes AS (
@@ -106,21 +109,84 @@ latest AS (
 ),
 
 known AS (
-  SELECT source_id AS known_id
+  SELECT source_id AS known_id, bulk_code
   FROM dim_traffic_source
+),
+
+bulk_days AS (
+  -- the channel's days a traffic source file of the Reporting API covers: bulk is their source
+  SELECT channel_id, date
+  FROM silver_bulk_report_files
+  WHERE report_type = 'channel_traffic_source_a3'
+),
+
+bulk_rows AS (
+  -- a file's rows split each video's day by country, subscribed status, live or on demand and
+  -- detail; '' is the video_id of deleted videos (in the channel totals only)
+  SELECT
+    video_id,
+    channel_id,
+    date,
+    try_element_at(fields, CAST(array_position(names, 'traffic_source_type') AS INT)) AS code,
+    try_cast(try_element_at(fields, CAST(array_position(names, 'views') AS INT)) AS BIGINT) AS views,
+    try_cast(try_element_at(fields, CAST(array_position(names, 'watch_time_minutes') AS INT)) AS DOUBLE) AS minutes,
+    snapshot_date,
+    ingest_ts_utc,
+    run_id
+  FROM silver_bulk_report_rows
+  WHERE report_type = 'channel_traffic_source_a3' AND video_id <> ''
+),
+
+from_bulk AS (
+  -- Google's numeric code mapped to the v2 name (dim_traffic_source.bulk_code); a code without
+  -- one is kept as the code; watch time comes in decimal minutes, summed before rounding
+  SELECT
+    bulk_rows.video_id,
+    bulk_rows.channel_id,
+    bulk_rows.date,
+    coalesce(known.known_id, bulk_rows.code) AS source_id,
+    sum(bulk_rows.views) AS views,
+    CAST(round(sum(bulk_rows.minutes)) AS BIGINT) AS estimated_minutes_watched,
+    bulk_rows.snapshot_date,
+    bulk_rows.ingest_ts_utc,
+    bulk_rows.run_id
+  FROM bulk_rows
+  LEFT JOIN known
+    ON bulk_rows.code = known.bulk_code
+  GROUP BY
+    bulk_rows.video_id,
+    bulk_rows.channel_id,
+    bulk_rows.date,
+    coalesce(known.known_id, bulk_rows.code),
+    bulk_rows.snapshot_date,
+    bulk_rows.ingest_ts_utc,
+    bulk_rows.run_id
+),
+
+combined AS (
+  -- bulk where a file covers the channel's day, v2 otherwise
+  SELECT latest.*, 'query' AS source
+  FROM latest
+  LEFT ANTI JOIN bulk_days
+    ON latest.channel_id = bulk_days.channel_id
+    AND latest.date = bulk_days.date
+  UNION ALL
+  SELECT from_bulk.*, 'bulk' AS source
+  FROM from_bulk
 )
 
 SELECT
-  latest.video_id,
-  latest.channel_id,
-  latest.date,
-  latest.source_id,
-  latest.views,
-  latest.estimated_minutes_watched,
+  combined.video_id,
+  combined.channel_id,
+  combined.date,
+  combined.source_id,
+  combined.views,
+  combined.estimated_minutes_watched,
   known.known_id IS NOT NULL AS is_known_source,
-  latest.snapshot_date,
-  latest.ingest_ts_utc,
-  latest.run_id
-FROM latest
+  combined.source,
+  combined.snapshot_date,
+  combined.ingest_ts_utc,
+  combined.run_id
+FROM combined
 LEFT JOIN known
-  ON latest.source_id = known.known_id
+  ON combined.source_id = known.known_id

@@ -273,7 +273,10 @@ class DayMetrics:
 
     @property
     def average_view_duration(self) -> int:
-        return round(self.estimated_minutes_watched * 60 / self.views) if self.views else 0
+        # watch time over views, to the nearest second (halves up, as SQL's round)
+        if not self.views:
+            return 0
+        return (2 * self.estimated_minutes_watched * 60 + self.views) // (2 * self.views)
 
     def __add__(self, other: DayMetrics) -> DayMetrics:
         return DayMetrics(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))

@@ -81,7 +81,12 @@ def csv_dataset_sql(name: str, comment: str, csv_name: str, key: str) -> str:
     rows = read_csv(path)
     columns = list(rows[0])
     return _dataset(
-        name, comment, f"lakeflow/reference/{csv_name}", columns, key, [[r[c] for c in columns] for r in rows]
+        name,
+        comment,
+        f"lakeflow/reference/{csv_name}",
+        columns,
+        key,
+        [[r[c] or None for c in columns] for r in rows],  # an empty cell is NULL
     )
 
 
@@ -91,13 +96,15 @@ def generated() -> dict[Path, str]:
         silver / "dim_country_reference.sql": country_reference_sql(),
         silver / "dim_traffic_source.sql": csv_dataset_sql(
             "dim_traffic_source",
-            "One row per insightTrafficSourceType YouTube documents: id, name and description.",
+            "One row per insightTrafficSourceType YouTube documents: id, name, description, and the "
+            "code of the Reporting API (traffic_source_type, as bulk_code; NULL where the bulk reports have none).",
             "traffic_sources.csv",
             "source_id",
         ),
         silver / "dim_device.sql": csv_dataset_sql(
             "dim_device",
-            "One row per deviceType YouTube reports: id, name and description.",
+            "One row per deviceType YouTube reports: id, name, description, and the code of the "
+            "Reporting API (device_type, as bulk_code).",
             "device_types.csv",
             "device_type",
         ),

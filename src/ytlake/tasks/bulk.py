@@ -7,7 +7,7 @@
 2. list each job's reports and download every one whose file has not landed yet;
 3. land each file in ``bronze.analytics_bulk_reports_raw`` as received, in parts of at most
    ``LINES_PER_PART`` lines (each part repeats the header row), so memory does not grow
-   with the file. A part's request names the report (``reportTypeId``, ``jobId``,
+   with the file. A part's request names the channel (``channelId``) and the report (``reportTypeId``, ``jobId``,
    ``reportId``, ``startTime``, ``endTime``, ``createTime``), the download ``attempt``, the
    ``part`` number and, on the last part, ``final: true``.
 
@@ -115,11 +115,12 @@ def _records(lines: list[str], carry: list[str], open_quote: bool) -> tuple[list
 
 
 def land_file(
-    writer: Landing, api: ReportingApi, report: dict[str, Any], report_type: str
+    writer: Landing, api: ReportingApi, report: dict[str, Any], report_type: str, channel_id: str
 ) -> tuple[int, int]:
     """Download one report's file and land it part by part; returns (parts, data lines).
     Raises what the download raised (the caller retries or leaves it for the next run)."""
     params = {
+        "channelId": channel_id,  # the channel whose job it is (the caller's own)
         "reportTypeId": report_type,
         "jobId": report.get("jobId"),
         "reportId": report.get("id"),
@@ -156,7 +157,9 @@ def land_file(
     return parts, lines
 
 
-def land_bulk(engine: Engine, writer: Landing, api: ReportingApi, today: date) -> BulkOutcome:
+def land_bulk(
+    engine: Engine, writer: Landing, api: ReportingApi, today: date, channel_id: str
+) -> BulkOutcome:
     """Steps 1-3 of the module docstring, for every type in ``BULK_REPORT_TYPES``.
 
     Never fails the task for the Reporting API's sake: a spent quota, a refusal (the API not
@@ -165,7 +168,7 @@ def land_bulk(engine: Engine, writer: Landing, api: ReportingApi, today: date) -
     hybrid mode). Only a stop asked for (SIGINT/SIGTERM) goes through."""
     outcome = BulkOutcome()
     try:
-        _land(engine, writer, api, today, outcome)
+        _land(engine, writer, api, today, channel_id, outcome)
     except QuotaExceededError as err:
         outcome.stopped = f"Reporting API quota exceeded ({err.message[:160]})"
     except (GoogleApiError, RetryableError, httpx.TransportError) as err:
@@ -175,7 +178,9 @@ def land_bulk(engine: Engine, writer: Landing, api: ReportingApi, today: date) -
     return outcome
 
 
-def _land(engine: Engine, writer: Landing, api: ReportingApi, today: date, outcome: BulkOutcome) -> None:
+def _land(
+    engine: Engine, writer: Landing, api: ReportingApi, today: date, channel_id: str, outcome: BulkOutcome
+) -> None:
     jobs, outcome.jobs_created = api.ensure_jobs(BULK_REPORT_TYPES)
     landed = landed_files(engine)
     in_a_row = 0
@@ -187,7 +192,7 @@ def _land(engine: Engine, writer: Landing, api: ReportingApi, today: date, outco
                 continue
             for attempt in range(1, ATTEMPTS + 1):
                 try:
-                    parts, lines = land_file(writer, api, report, report_type)
+                    parts, lines = land_file(writer, api, report, report_type, channel_id)
                 except (httpx.TransportError, UnicodeDecodeError) as err:  # cut mid-file: again
                     log.warning("report %s: download cut (%s), attempt %d", report.get("id"), err, attempt)
                     if attempt == ATTEMPTS:

@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         api = AnalyticsApi(http, root.analytics_api)
         writer = Landing(engine, run, flush_every=FLUSH_EVERY)
         if args.analytics_mode in ("bulk", "hybrid"):
-            bulk = land_bulk(engine, writer, ReportingApi(http, root.reporting_api), run.today)
+            bulk = land_bulk(engine, writer, ReportingApi(http, root.reporting_api), run.today, channel_id)
             if bulk.stopped:
                 partial = f"{bulk.stopped}; the next run lands the rest"
             elif bulk.failed:

@@ -3,9 +3,11 @@
 Materialized views cannot be OPTIMIZEd by hand, so the serving layer is a physical copy
 (replaced each run, so idempotent; the task runs only after ``dbt_test`` audited the run, and
 on DuckDB every dataset's copy is published in one transaction), optimized with the
-clustering columns the dataset declares in its ``ytlake.cluster_by`` table property. On Databricks that is
-``OPTIMIZE ... ZORDER BY``; locally DuckDB rewrites the table in that order and
-checkpoints, and local Spark (parquet, no Delta) skips it, saying so.
+clustering columns the dataset declares in its ``ytlake.cluster_by`` table property. On
+Databricks that is ``OPTIMIZE ... ZORDER BY``; locally DuckDB rewrites the table in that order
+and checkpoints, and local Spark (parquet, no Delta) skips it, saying so. Datasets that are
+only steps for other datasets (``'ytlake.serve' = 'false'``: the parsed Reporting API files)
+are not copied.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(UTC)
     with common.engine_from(args) as engine:
         run = run_state.current_run(engine, args, TASK_KEY)
-        built = [ds for ds in datasets if engine.table_exists(f"{args.source_schema}.{ds.name}")]
-        done = {ds.name: "skipped: not built" for ds in datasets if ds not in built}
+        served = [ds for ds in datasets if ds.properties.get("ytlake.serve", "true") != "false"]
+        built = [ds for ds in served if engine.table_exists(f"{args.source_schema}.{ds.name}")]
+        done = {ds.name: "skipped: not built" for ds in served if ds not in built}
+        done |= {ds.name: "skipped: not served (ytlake.serve = false)" for ds in datasets if ds not in served}
         # published together: one transaction on DuckDB (readers see the old copy or the new)
         with engine.atomic():
             for ds in built:
