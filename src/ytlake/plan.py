@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from ytlake.lakehouse import open_engine
+from ytlake.tasks.bulk import landed_days
 from ytlake.tasks.ingest_state import coverage, covered_days, days_with_views, known_videos, pacific_day
 from ytlake.youtube.data_api import MAX_PAGE, DataApi, uploads_playlist_id
 from ytlake.youtube.endpoints import ApiRoot
@@ -25,11 +26,13 @@ from ytlake.youtube.http import GoogleApiError, GoogleHttp
 from ytlake.youtube.planning import (
     VideoInfo,
     Window,
+    bulk_skip,
     chunks,
     range_requests,
     scope_start,
     single_days_to_ask,
     window,
+    with_bulk,
 )
 from ytlake.youtube.reports import REPORTS, REPORTS_BY_NAME
 
@@ -194,11 +197,24 @@ def plan_next_run(
         plan.videos = len(videos)
         pages = max(1, math.ceil(len(videos) / MAX_PAGE))
         plan.data_api_units = {"channels.list": 1, "playlistItems.list": pages, "videos.list": pages}
-        covered = {r.name: coverage(engine, r, "~none~") for r in REPORTS}  # one query each
+        # hybrid: the days landed bulk files cover are not asked of v2 (as in the task)
+        bulk_days = landed_days(engine) if analytics_mode == "hybrid" else {}
+        scopes = [channel_id, *(v.video_id for v in videos)]
+        covered = {  # one query each
+            r.name: with_bulk(coverage(engine, r, "~none~"), scopes, bulk_skip(r, bulk_days), win)
+            for r in REPORTS
+        }
         for report in REPORTS:
             if report.grain == "range":
                 reqs = range_requests(
-                    report, channel_id, videos, win, covered[report.name], lookback_days, chunk_days
+                    report,
+                    channel_id,
+                    videos,
+                    win,
+                    covered[report.name],
+                    lookback_days,
+                    chunk_days,
+                    bulk_skip(report, bulk_days),
                 )
                 plan.analytics_requests[report.name] = len(reqs)
         for report in REPORTS:
@@ -218,7 +234,8 @@ def plan_next_run(
                 {v.video_id: covered_days(covered[report.name].get(v.video_id)) for v in videos},
                 source_starts,
             )
-            total = sum(len(days) for days in known.values())
+            skip = bulk_skip(report, bulk_days)
+            total = sum(len(days - skip) for days in known.values())
             for v in videos:  # days the source report has not answered yet: each may have views
                 last = (covered[source.name].get(v.video_id) or None) and covered[source.name][
                     v.video_id
@@ -226,7 +243,11 @@ def plan_next_run(
                 first_new = (
                     max(last + timedelta(days=1), v.published_day) if last else source_starts[v.video_id]
                 )
-                total += max(0, (win.end - first_new).days + 1)
+                total += sum(
+                    1
+                    for i in range((win.end - first_new).days + 1)
+                    if first_new + timedelta(days=i) not in skip
+                )
             plan.analytics_requests[report.name] = total
         plan.notes.append(
             "uploads since the last run are not counted; country requests for new days are an upper bound"

@@ -97,7 +97,8 @@ def generated() -> dict[Path, str]:
         silver / "dim_traffic_source.sql": csv_dataset_sql(
             "dim_traffic_source",
             "One row per insightTrafficSourceType YouTube documents: id, name, description, and the "
-            "code of the Reporting API (traffic_source_type, as bulk_code; NULL where the bulk reports have none).",
+            "code of the Reporting API (traffic_source_type, as bulk_code; NULL where the bulk "
+            "reports have none).",
             "traffic_sources.csv",
             "source_id",
         ),

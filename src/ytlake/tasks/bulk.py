@@ -7,9 +7,9 @@
 2. list each job's reports and download every one whose file has not landed yet;
 3. land each file in ``bronze.analytics_bulk_reports_raw`` as received, in parts of at most
    ``LINES_PER_PART`` lines (each part repeats the header row), so memory does not grow
-   with the file. A part's request names the channel (``channelId``) and the report (``reportTypeId``, ``jobId``,
-   ``reportId``, ``startTime``, ``endTime``, ``createTime``), the download ``attempt``, the
-   ``part`` number and, on the last part, ``final: true``.
+   with the file. A part's request names the channel (``channelId``), the report
+   (``reportTypeId``, ``jobId``, ``reportId``, ``startTime``, ``endTime``, ``createTime``), the
+   download ``attempt``, the ``part`` number and, on the last part, ``final: true``.
 
 The cursor is derived from what landed, as for v2: a file counts as landed when its final
 part did, so a run killed mid-file downloads that file again (its earlier parts stay, under
@@ -96,6 +96,14 @@ def landed_files(engine: Engine) -> dict[str, tuple[str, date]]:
     for row in engine.query(query).to_pylist():
         if row["report_id"]:
             out[row["report_id"]] = (row["report_type"], pacific_day(row["start_time"]))
+    return out
+
+
+def landed_days(engine: Engine) -> dict[str, set[date]]:
+    """Report type -> the Pacific days a landed file covers (hybrid mode asks v2 for the rest)."""
+    out: dict[str, set[date]] = {}
+    for report_type, day in landed_files(engine).values():
+        out.setdefault(report_type, set()).add(day)
     return out
 
 

@@ -34,7 +34,7 @@ import httpx
 from ytlake import identity
 from ytlake.lakehouse.base import Engine
 from ytlake.tasks import common, run_state
-from ytlake.tasks.bulk import BulkOutcome, land_bulk
+from ytlake.tasks.bulk import BulkOutcome, land_bulk, landed_days
 from ytlake.tasks.google import google_http
 from ytlake.tasks.ingest_state import (
     coverage,
@@ -51,11 +51,13 @@ from ytlake.youtube.analytics_api import AnalyticsApi, concerns_one_video
 from ytlake.youtube.http import ApiResponse, GoogleApiError, QuotaExceededError, RetryableError
 from ytlake.youtube.planning import (
     Request,
+    bulk_skip,
     range_requests,
     scope_start,
     single_day_requests,
     single_days_to_ask,
     window,
+    with_bulk,
 )
 from ytlake.youtube.reporting_api import ANALYTICS_MODES, ReportingApi
 from ytlake.youtube.reports import REPORTS, REPORTS_BY_NAME
@@ -227,14 +229,27 @@ def main(argv: list[str] | None = None) -> int:
                 )
             return ok
 
-        # coverage, not a high-water mark: what earlier runs' answers cover, per report and scope
+        # coverage, not a high-water mark: what earlier runs' answers cover, per report and scope;
+        # in hybrid mode the days landed bulk files cover (this run's too) count as covered
         reports_asked = REPORTS if args.analytics_mode != "bulk" else ()
-        covered = {r.name: coverage(engine, r, run.run_id) for r in reports_asked}
+        bulk_days = landed_days(engine) if args.analytics_mode == "hybrid" else {}
+        scopes = [channel_id, *(v.video_id for v in videos)]
+        covered = {
+            r.name: with_bulk(coverage(engine, r, run.run_id), scopes, bulk_skip(r, bulk_days), win)
+            for r in reports_asked
+        }
         phase1 = []
         for report in reports_asked:
             if report.grain == "range":
                 phase1 += range_requests(
-                    report, channel_id, videos, win, covered[report.name], args.lookback_days, args.chunk_days
+                    report,
+                    channel_id,
+                    videos,
+                    win,
+                    covered[report.name],
+                    args.lookback_days,
+                    args.chunk_days,
+                    bulk_skip(report, bulk_days),
                 )
         planned += len(phase1)
         if execute(phase1):
@@ -257,7 +272,8 @@ def main(argv: list[str] | None = None) -> int:
                         for v in alive
                     },
                 )
-                phase2 = single_day_requests(report, channel_id, days)
+                skip = bulk_skip(report, bulk_days)
+                phase2 = single_day_requests(report, channel_id, {v: d - skip for v, d in days.items()})
                 planned += len(phase2)
                 if not execute(phase2):
                     break

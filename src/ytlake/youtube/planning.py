@@ -18,12 +18,16 @@ Rules — coverage, not a high-water mark:
   50,000 video-days per query (one video: 136 years) — or where ``chunk_days`` asks to;
 - ``single_day`` reports are asked once per day that had views according to the report they
   take their days from (fetched first in the same run): every such day no answer covers,
-  and again every such day the source report re-pulls this run (restatements).
+  and again every such day the source report re-pulls this run (restatements);
+- in hybrid mode, a day a landed Reporting API file covers (the report's ``bulk_type``) counts
+  as covered and is never asked of v2: a request covers only the days around such days (the
+  history before the first file, the recent days whose file has not come yet). Google
+  restates a bulk day with a new file, so no lookback re-asks it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -107,6 +111,39 @@ class Coverage:
         return day if day <= end else None
 
 
+def bulk_skip(report: ReportSpec, bulk_days: Mapping[str, Collection[date]]) -> frozenset[date]:
+    """The days v2 need not be asked for ``report`` in hybrid mode: those a landed file of its
+    ``bulk_type`` covers (``bulk_days``: report type -> days)."""
+    return frozenset(bulk_days.get(report.bulk_type, ())) if report.bulk_type else frozenset()
+
+
+def with_bulk(
+    coverage: Mapping[str, Coverage], scopes: Iterable[str], bulk_days: Collection[date], win: Window
+) -> dict[str, Coverage]:
+    """Each scope's coverage with the days bulk files cover added (hybrid mode). A scope no v2
+    answer covers yet starts its planned range where the window does."""
+    if not bulk_days:
+        return dict(coverage)
+    runs = day_runs(bulk_days)
+    out = dict(coverage)
+    for scope in scopes:
+        cov = coverage.get(scope)
+        first = cov.first_asked if cov else win.default_start
+        out[scope] = Coverage.of([*(cov.ranges if cov else ()), *runs], first)
+    return out
+
+
+def day_runs(days: Iterable[date]) -> list[tuple[date, date]]:
+    """Consecutive days as ``(first, last)`` ranges, in order."""
+    out: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if out and day == out[-1][1] + timedelta(days=1):
+            out[-1] = (out[-1][0], day)
+        else:
+            out.append((day, day))
+    return out
+
+
 def scope_start(win: Window, coverage: Coverage | None, lookback_days: int, not_before: date | None) -> date:
     """Where a scope's request starts: the first uncovered day of its planned range, or
     ``lookback_days`` before the last covered day, whichever is earlier."""
@@ -129,14 +166,23 @@ def scope_start(win: Window, coverage: Coverage | None, lookback_days: int, not_
     return start
 
 
-def chunks(start: date, end: date, days: int | None = None) -> list[tuple[date, date]]:
-    """``[start, end]`` cut into consecutive ranges of at most ``days`` days (default: as
-    many as one query may cover, :data:`MAX_VIDEO_DAYS`)."""
+def chunks(
+    start: date, end: date, days: int | None = None, skip: Collection[date] = frozenset()
+) -> list[tuple[date, date]]:
+    """``[start, end]`` without the days in ``skip``, cut into consecutive ranges of at most
+    ``days`` days (default: as many as one query may cover, :data:`MAX_VIDEO_DAYS`)."""
     days = min(days or MAX_VIDEO_DAYS, MAX_VIDEO_DAYS)
+    skipped = sorted(d for d in skip if start <= d <= end)
     out = []
     cursor = start
     while cursor <= end:
+        if cursor in skip:
+            cursor += timedelta(days=1)
+            continue
         last = min(cursor + timedelta(days=days - 1), end)
+        stop = next((d for d in skipped if cursor < d <= last), None)
+        if stop is not None:
+            last = stop - timedelta(days=1)
         out.append((cursor, last))
         cursor = last + timedelta(days=1)
     return out
@@ -150,9 +196,11 @@ def range_requests(
     coverage: Mapping[str, Coverage],
     lookback_days: int,
     chunk_days: int | None = None,
+    skip: Collection[date] = frozenset(),
 ) -> list[Request]:
     """The requests of one ``range`` report for the channel or for each video: one per scope
-    unless ``chunk_days`` (0 or None: no split) asks for smaller ranges."""
+    unless ``chunk_days`` (0 or None: no split) asks for smaller ranges, or days to ``skip``
+    (covered by bulk files) cut the range."""
     scopes: list[tuple[str | None, date | None]] = (
         [(None, None)] if report.scope == "channel" else [(v.video_id, v.published_day) for v in videos]
     )
@@ -160,7 +208,7 @@ def range_requests(
     for video_id, published in scopes:
         key = video_id or channel_id
         start = scope_start(win, coverage.get(key), lookback_days, published)
-        for first, last in chunks(start, win.end, chunk_days):
+        for first, last in chunks(start, win.end, chunk_days, skip):
             out.append(Request(report, channel_id, first, last, video_id))
     return out
 

@@ -38,6 +38,9 @@ class ReportSpec:
     scope: Literal["channel", "video"]
     grain: Literal["range", "single_day"]
     days_from: str | None = None
+    #: The Reporting API report type whose daily file holds the same figures at full grain:
+    #: in hybrid mode a day that file covers is not asked of v2.
+    bulk_type: str | None = None
 
     def params(self, channel_id: str, start: str, end: str, video_id: str | None = None) -> dict[str, str]:
         """The reports.query parameters of one request."""
@@ -57,9 +60,23 @@ class ReportSpec:
 
 REPORTS: tuple[ReportSpec, ...] = (
     ReportSpec(
-        "channel_daily", "bronze.analytics_channel_daily_raw", ("day",), CORE_METRICS, "channel", "range"
+        "channel_daily",
+        "bronze.analytics_channel_daily_raw",
+        ("day",),
+        CORE_METRICS,
+        "channel",
+        "range",
+        bulk_type="channel_basic_a3",
     ),
-    ReportSpec("video_daily", "bronze.analytics_video_daily_raw", ("day",), CORE_METRICS, "video", "range"),
+    ReportSpec(
+        "video_daily",
+        "bronze.analytics_video_daily_raw",
+        ("day",),
+        CORE_METRICS,
+        "video",
+        "range",
+        bulk_type="channel_basic_a3",
+    ),
     ReportSpec(
         "video_traffic_source",
         "bronze.analytics_video_traffic_source_daily_raw",
@@ -67,6 +84,7 @@ REPORTS: tuple[ReportSpec, ...] = (
         ("views", "estimatedMinutesWatched"),
         "video",
         "range",
+        bulk_type="channel_traffic_source_a3",
     ),
     ReportSpec(
         "video_device",
@@ -75,6 +93,7 @@ REPORTS: tuple[ReportSpec, ...] = (
         ("views", "estimatedMinutesWatched"),
         "video",
         "range",
+        bulk_type="channel_device_os_a3",
     ),
     ReportSpec(
         "video_country",
@@ -84,6 +103,7 @@ REPORTS: tuple[ReportSpec, ...] = (
         "video",
         "single_day",
         days_from="video_daily",
+        bulk_type="channel_basic_a3",
     ),
 )
 

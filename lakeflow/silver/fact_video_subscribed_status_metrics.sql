@@ -1,0 +1,40 @@
+-- One row per video per Pacific-time day per subscribed status (subscribed, not_subscribed:
+-- whether the viewer was subscribed to the channel when watching).
+-- Read from the Reporting API file of each day (silver_bulk_report_files, channel_basic_a3):
+-- bulk mode only, v2 has no such report per video and day. '' is the video_id of deleted
+-- videos (their rows count in the channel totals only), left out here.
+CREATE OR REFRESH MATERIALIZED VIEW fact_video_subscribed_status_metrics (
+  CONSTRAINT channel_id_well_formed EXPECT (channel_id IS NOT NULL AND channel_id LIKE 'UC%') ON VIOLATION FAIL UPDATE,
+  CONSTRAINT video_id_well_formed EXPECT (video_id IS NOT NULL AND video_id RLIKE '^[A-Za-z0-9_-]{11}$') ON VIOLATION DROP ROW,
+  CONSTRAINT subscribed_status_present EXPECT (subscribed_status IS NOT NULL AND subscribed_status <> '') ON VIOLATION DROP ROW,
+  CONSTRAINT metrics_non_negative EXPECT (views >= 0 AND engaged_views >= 0 AND watch_time_minutes >= 0 AND likes >= 0 AND comments >= 0 AND shares >= 0) ON VIOLATION DROP ROW
+)
+COMMENT 'One row per video per Pacific-time day (date) per subscribed status: views, engaged views, watch time (decimal minutes), likes, comments, shares and subscribers, from the bulk user activity file of the day.'
+TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'video_id,date,subscribed_status', 'ytlake.cluster_by' = 'video_id,date')
+AS
+SELECT
+  video_id,
+  channel_id,
+  date,
+  try_element_at(fields, CAST(array_position(names, 'subscribed_status') AS INT)) AS subscribed_status,
+  sum(try_cast(try_element_at(fields, CAST(array_position(names, 'views') AS INT)) AS BIGINT)) AS views,
+  sum(try_cast(try_element_at(fields, CAST(array_position(names, 'engaged_views') AS INT)) AS BIGINT)) AS engaged_views,
+  sum(try_cast(try_element_at(fields, CAST(array_position(names, 'watch_time_minutes') AS INT)) AS DOUBLE)) AS watch_time_minutes,
+  sum(try_cast(try_element_at(fields, CAST(array_position(names, 'likes') AS INT)) AS BIGINT)) AS likes,
+  sum(try_cast(try_element_at(fields, CAST(array_position(names, 'comments') AS INT)) AS BIGINT)) AS comments,
+  sum(try_cast(try_element_at(fields, CAST(array_position(names, 'shares') AS INT)) AS BIGINT)) AS shares,
+  sum(try_cast(try_element_at(fields, CAST(array_position(names, 'subscribers_gained') AS INT)) AS BIGINT)) AS subscribers_gained,
+  sum(try_cast(try_element_at(fields, CAST(array_position(names, 'subscribers_lost') AS INT)) AS BIGINT)) AS subscribers_lost,
+  snapshot_date,
+  ingest_ts_utc,
+  run_id
+FROM silver_bulk_report_rows
+WHERE report_type = 'channel_basic_a3' AND video_id <> ''
+GROUP BY
+  video_id,
+  channel_id,
+  date,
+  try_element_at(fields, CAST(array_position(names, 'subscribed_status') AS INT)),
+  snapshot_date,
+  ingest_ts_utc,
+  run_id
