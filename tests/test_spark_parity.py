@@ -47,7 +47,7 @@ def spark_silver(built, tmp_path_factory):
 
 def test_spark_and_duckdb_build_identical_silver(built, spark_silver):
     spark, datasets, result = spark_silver
-    assert len(result.datasets) == 14
+    assert len(result.datasets) == 23
     with DuckDBEngine(built.lakehouse) as duck:
         for ds in datasets:
             duck_rows = duck.query_native(f"SELECT * FROM silver.{ds.name}")

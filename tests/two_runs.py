@@ -1,12 +1,16 @@
 """A lakehouse built by two runs of a world in which, between the runs, one video is
 retitled and one is deleted, and recent days are restated. The emulator is the ideal world
 (``EmulatorConfig.exact()``): these tests compare Silver and Gold with the world's figures
-exactly; tests/e2e/test_irregular.py runs the job under what Google withholds and delays."""
+exactly; tests/e2e/test_irregular.py runs the job under what Google withholds and delays.
+
+The runs are in the default mode (hybrid) and the emulator keeps its Reporting jobs between
+them (``--state``, the clock at noon): the first run creates the jobs, the second lands their
+files (the 30 days before T1 and the days since), so the facts hold days from both sources."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -14,7 +18,7 @@ import pytest
 
 from ytlake.emulator.server import running_emulator
 from ytlake.emulator.service import EmulatorConfig
-from ytlake.emulator.world import Video, World
+from ytlake.emulator.world import PACIFIC, Video, World
 from ytlake.runlocal import RunOptions, run_local
 
 from .conftest import TODAY, tiny_world_config
@@ -61,8 +65,11 @@ class Built:
 def built(tmp_path_factory) -> Built:
     seed, retitled, deleted = _find_seed()
     lakehouse = tmp_path_factory.mktemp("silver") / "yt.duckdb"
+    state = lakehouse.parent / "emulator_state.json"
     for today in (T1, T2):
-        with running_emulator(world_config(seed, today), EmulatorConfig.exact()) as emu:
+        noon = datetime(today.year, today.month, today.day, 12, tzinfo=PACIFIC).timestamp()
+        config = EmulatorConfig.exact(state_path=state)
+        with running_emulator(world_config(seed, today), config, clock=lambda noon=noon: noon) as emu:
             result = run_local(
                 RunOptions(source="demo", api_root=emu.base_url, lakehouse=lakehouse, today=today)
             )

@@ -1,7 +1,8 @@
 -- One row per video per Pacific-time day per country.
--- Two sources (column source): a day a Reporting API file covers (silver_bulk_report_files,
--- channel_basic_a3) comes from that file ('bulk': the files keep the small rows v2 withholds);
--- other days from the v2 answers ('query'), where the latest ingested answer wins.
+-- Two sources (column source): a video's day that the day's Reporting API user activity file
+-- has (silver_bulk_report_files, channel_basic_a3) comes from that file ('bulk': the files keep
+-- the small rows v2 withholds); other days from the v2 answers ('query'), where the latest
+-- ingested answer wins.
 -- The country report cannot have a day dimension, so each answer covers one day: the
 -- request's startDate (= endDate). Values are read by name from each answer's columnHeaders
 -- (country, views, estimatedMinutesWatched: report spec `video_country` in
@@ -107,13 +108,6 @@ latest AS (
     AND rows_.run_id = latest_answers.run_id
 ),
 
-bulk_days AS (
-  -- the channel's days a user activity file of the Reporting API covers: bulk is their source
-  SELECT channel_id, date
-  FROM silver_bulk_report_files
-  WHERE report_type = 'channel_basic_a3'
-),
-
 from_bulk AS (
   -- a file's rows split each video's day by country, subscribed status and live or on demand;
   -- '' is the video_id of deleted videos (in the channel totals only); watch time comes in
@@ -143,7 +137,8 @@ from_bulk AS (
     run_id
 )
 
--- bulk where a file covers the channel's day, v2 otherwise
+-- a video's day from the file where the file has it, from v2 otherwise (a deleted video's
+-- rows are under video_id '' in the file: its v2 figures stay)
 SELECT
   latest.video_id,
   latest.channel_id,
@@ -157,9 +152,9 @@ SELECT
   latest.run_id,
   latest.end_date
 FROM latest
-LEFT ANTI JOIN bulk_days
-  ON latest.channel_id = bulk_days.channel_id
-  AND latest.date = bulk_days.date
+LEFT ANTI JOIN (SELECT DISTINCT video_id, date FROM from_bulk) AS bulk_video_days
+  ON latest.video_id = bulk_video_days.video_id
+  AND latest.date = bulk_video_days.date
 UNION ALL
 SELECT
   video_id,

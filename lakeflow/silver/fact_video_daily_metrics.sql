@@ -1,8 +1,9 @@
--- One row per video per Pacific-time day, from two sources (column source): a day a Reporting
--- API user activity file covers (silver_bulk_report_files, channel_basic_a3) is that file's
--- sums ('bulk': a restated day's latest file); other days come from the v2 answers ('query'),
--- where the latest ingested answer wins, so restated numbers replace provisional ones and
--- reruns never duplicate.
+-- One row per video per Pacific-time day, from two sources (column source): a video's day that
+-- the day's Reporting API user activity file has (silver_bulk_report_files, channel_basic_a3)
+-- is that file's sums ('bulk': a restated day's latest file); other days come from the v2
+-- answers ('query'), where the latest ingested answer wins, so restated numbers replace
+-- provisional ones and reruns never duplicate. A video the day's file lacks and v2 never
+-- answered for that day had no activity: a zero row (is_filled).
 -- Values are read by name from each answer's columnHeaders (Google's data model: read the
 -- headers, never the position); the report spec `video_daily` (ytlake.youtube.reports) is
 -- the one declaration of what is asked.
@@ -252,8 +253,9 @@ from_bulk AS (
     run_id
   FROM bulk_sums
   UNION ALL
-  -- a video published by the file's day (Pacific) without a line in it had no activity that
-  -- day: a zero row, is_filled (v2 answers such a day with zeros or leaves it out)
+  -- a video published by the file's day (Pacific) without a line in it, and without a v2
+  -- answer for the day, had no activity that day: a zero row, is_filled (v2 answers such a
+  -- day with zeros or leaves it out)
   SELECT
     videos.video_id,
     bulk_days.channel_id,
@@ -277,10 +279,14 @@ from_bulk AS (
   LEFT ANTI JOIN bulk_sums
     ON videos.video_id = bulk_sums.video_id
     AND bulk_days.date = bulk_sums.date
+  LEFT ANTI JOIN from_query
+    ON videos.video_id = from_query.video_id
+    AND bulk_days.date = from_query.date
   WHERE NOT coalesce(videos.is_deleted, FALSE)
 )
 
--- bulk where a file covers the channel's day, v2 otherwise
+-- a video's day from the file where the file has it, from v2 otherwise (a deleted video's
+-- rows are under video_id '' in the file: its v2 figures stay)
 SELECT
   video_id,
   channel_id,
@@ -299,9 +305,9 @@ SELECT
   ingest_ts_utc,
   run_id
 FROM from_query
-LEFT ANTI JOIN bulk_days
-  ON from_query.channel_id = bulk_days.channel_id
-  AND from_query.date = bulk_days.date
+LEFT ANTI JOIN bulk_sums
+  ON from_query.video_id = bulk_sums.video_id
+  AND from_query.date = bulk_sums.date
 UNION ALL
 SELECT
   video_id,

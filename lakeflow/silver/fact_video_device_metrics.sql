@@ -1,7 +1,7 @@
 -- One row per video per Pacific-time day per device type (device_type = deviceType).
--- Two sources (column source): a day a Reporting API file covers (silver_bulk_report_files,
--- channel_device_os_a3) comes from that file ('bulk'); other days from the v2 answers
--- ('query'), where the latest ingested answer wins.
+-- Two sources (column source): a video's day that the day's Reporting API file has
+-- (silver_bulk_report_files, channel_device_os_a3) comes from that file ('bulk'); other
+-- days from the v2 answers ('query'), where the latest ingested answer wins.
 -- Values are read by name from each answer's columnHeaders (deviceType, day, views,
 -- estimatedMinutesWatched: report spec `video_device` in ytlake.youtube.reports). Ids YouTube
 -- adds later are kept and counted (warn-only expectation), never dropped. Google withholds rows
@@ -113,13 +113,6 @@ known AS (
   FROM dim_device
 ),
 
-bulk_days AS (
-  -- the channel's days a device file of the Reporting API covers: bulk is their source
-  SELECT channel_id, date
-  FROM silver_bulk_report_files
-  WHERE report_type = 'channel_device_os_a3'
-),
-
 bulk_rows AS (
   -- a file's rows split each video's day by country, subscribed status, live or on demand and
   -- operating system; '' is the video_id of deleted videos (in the channel totals only)
@@ -163,13 +156,19 @@ from_bulk AS (
     bulk_rows.run_id
 ),
 
+bulk_video_days AS (
+  SELECT DISTINCT video_id, date
+  FROM from_bulk
+),
+
 combined AS (
-  -- bulk where a file covers the channel's day, v2 otherwise
+  -- a video's day from the file where the file has it, from v2 otherwise (a deleted video's
+  -- rows are under video_id '' in the file: its v2 figures stay)
   SELECT latest.*, 'query' AS source
   FROM latest
-  LEFT ANTI JOIN bulk_days
-    ON latest.channel_id = bulk_days.channel_id
-    AND latest.date = bulk_days.date
+  LEFT ANTI JOIN bulk_video_days
+    ON latest.video_id = bulk_video_days.video_id
+    AND latest.date = bulk_video_days.date
   UNION ALL
   SELECT from_bulk.*, 'bulk' AS source
   FROM from_bulk

@@ -109,9 +109,10 @@ def run(
         str,
         typer.Option(
             help="query: v2 reports.query; bulk: the Reporting API's daily files (landed in "
-            "bronze.analytics_bulk_reports_raw); hybrid: both"
+            "bronze.analytics_bulk_reports_raw); hybrid (default): the files where one covers the day, "
+            "v2 for the rest"
         ),
-    ] = "query",
+    ] = "hybrid",
     demo_seed: Annotated[int, typer.Option(help="demo world seed")] = 42,
     demo_videos: Annotated[int, typer.Option(help="videos in the demo channel")] = 60,
     demo_history_days: Annotated[int, typer.Option(help="days of demo channel history")] = 120,
@@ -236,7 +237,7 @@ def plan(
     ] = 0,
     concurrency: Annotated[int, typer.Option(help="concurrent Analytics requests")] = 8,
     requests_per_second: Annotated[float | None, typer.Option(help="client-side request limit")] = None,
-    analytics_mode: Annotated[str, typer.Option(help="query, bulk or hybrid (as ytlake run)")] = "query",
+    analytics_mode: Annotated[str, typer.Option(help="query, bulk or hybrid (as ytlake run)")] = "hybrid",
 ) -> None:
     """Print the Data API units and Analytics requests the next run will make, before spending any
     (a first run's plan lists the channel and its uploads: a few Data API units, said so)."""

@@ -167,7 +167,7 @@ def plan_next_run(
     latency_days: int,
     chunk_days: int | None = None,
     list_channel: Callable[[], Uploads] | None = None,
-    analytics_mode: str = "query",
+    analytics_mode: str = "hybrid",
 ) -> Plan:
     """The next run's requests. On a first run (nothing in Bronze yet) ``list_channel`` lists
     the channel's uploads (a few Data API units) and the plan is estimated from them."""

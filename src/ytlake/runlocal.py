@@ -66,7 +66,7 @@ class RunOptions:
     chunk_days: int | None = None
     concurrency: int = 8
     requests_per_second: float | None = None
-    analytics_mode: str = "query"
+    analytics_mode: str = "hybrid"
     demo_seed: int = 42
     demo_videos: int = 60
     demo_history_days: int = 120

@@ -1,13 +1,16 @@
-"""The fourteen Silver datasets, built from emulator runs, against the emulator's truth."""
+"""The twenty-three Silver datasets, built from emulator runs, against the emulator's truth
+(the bulk ones are built and checked in tests/e2e/test_bulk_modes.py; here, in query mode, they
+are empty)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from ytlake import paths
 from ytlake.lakeflow import discover
+from ytlake.tasks.ingest_state import pacific_day
 
 from ..two_runs import T1, T2
 
@@ -29,10 +32,43 @@ GRAINS = {
     "dim_country": ["country_code"],
     "dim_country_reference": ["country_code"],
 }
+#: Built from the Reporting API's files: empty in query mode (tests/e2e/test_bulk_modes.py)
+BULK_GRAINS = {
+    "silver_bulk_report_files": ["channel_id", "report_type", "date"],
+    "silver_bulk_report_rows": ["report_id", "part", "line"],
+    "fact_video_subscribed_status_metrics": ["video_id", "date", "subscribed_status"],
+    "fact_video_live_on_demand_metrics": ["video_id", "date", "live_or_on_demand"],
+    "fact_video_playback_location_metrics": [
+        "video_id",
+        "date",
+        "playback_location_type",
+        "playback_location_detail",
+    ],
+    "fact_video_province_metrics": ["video_id", "date", "province_code"],
+    "fact_video_sharing_service_metrics": ["video_id", "date", "sharing_service"],
+    "fact_video_subtitle_metrics": [
+        "video_id",
+        "date",
+        "subtitle_language",
+        "subtitle_language_autotranslated",
+    ],
+    "fact_video_demographics": [
+        "video_id",
+        "date",
+        "live_or_on_demand",
+        "subscribed_status",
+        "country_code",
+        "age_group",
+        "gender",
+    ],
+}
 
 
-def test_the_pipeline_has_exactly_the_fourteen_datasets():
-    assert {d.name for d in discover(str(paths.silver_sql_dir() / "**"))} == set(GRAINS)
+def test_the_pipeline_has_exactly_the_twenty_three_datasets():
+    datasets = discover(str(paths.silver_sql_dir() / "**"))
+    assert {d.name for d in datasets} == set(GRAINS) | set(BULK_GRAINS)
+    for d in datasets:  # each declares the grain it is tested on
+        assert d.properties["ytlake.grain"] == ",".join({**GRAINS, **BULK_GRAINS}[d.name]), d.name
 
 
 @pytest.mark.parametrize("dataset", sorted(GRAINS))
@@ -43,19 +79,32 @@ def test_every_dataset_is_built_and_unique_on_its_grain(built, dataset):
     assert rows == distinct
 
 
+def _as_of(built) -> dict[date, date]:
+    """Day -> the Pacific day its bulk file was made (figures as Google had them then)."""
+    rows = built.sql(
+        "SELECT date, create_time FROM silver.silver_bulk_report_files WHERE report_type = 'channel_basic_a3'"
+    )
+    return {day: pacific_day(created) for day, created in rows}
+
+
 def test_channel_and_video_daily_facts_equal_the_restated_truth(built):
     world = built.world(T2)
+    as_of = _as_of(built)
+    assert len(as_of) > 30  # the second run landed the 30 days before the jobs and the days since
+    worlds = {d: built.world(d) for d in {*as_of.values(), T1, T2}}
     channel = dict(built.sql("SELECT date, views FROM silver.fact_channel_daily_metrics"))
-    assert channel == {d: world.observed_channel_day(1, d).views for d in channel}
+    assert channel == {d: worlds[as_of.get(d, T2)].observed_channel_day(1, d).views for d in channel}
     assert max(channel) == T2 - timedelta(days=2) and min(channel) == T1 - timedelta(days=90)
     rows = built.sql(
-        "SELECT video_id, date, views, likes, estimated_minutes_watched, subscribers_lost "
+        "SELECT video_id, date, views, likes, estimated_minutes_watched, subscribers_lost, source "
         "FROM silver.fact_video_daily_metrics"
     )
-    last_seen = built.world(T1)  # the deleted video was last asked on T1: its values stay as then
-    for video_id, day, views, likes, minutes, lost in rows:
-        source = last_seen if video_id == built.deleted.video_id else world
-        m = source.observed_video_day(source.video(video_id), day)
+    for video_id, day, views, likes, minutes, lost, source in rows:
+        if source == "bulk":  # as the day's file had it
+            truth = worlds[as_of[day]]
+        else:  # the deleted video was last asked on T1 (files made since have its rows under ''): as then
+            truth = worlds[T1] if video_id == built.deleted.video_id else world
+        m = truth.observed_video_day(truth.video(video_id), day)
         assert (views, likes, minutes, lost) == (
             m.views,
             m.likes,
@@ -80,19 +129,28 @@ def test_channel_and_video_daily_facts_equal_the_restated_truth(built):
     ],
 )
 def test_breakdown_facts_equal_the_truth_and_sum_to_daily_views(built, dataset, key, kind):
-    worlds = {T1: built.world(T1), T2: built.world(T2)}
+    as_of = _as_of(built)  # bulk days: the figures of the day the file was made
+    worlds = {d: built.world(d) for d in {*as_of.values(), T1, T2}}
     got = {
         (v, d, k): (views, minutes)
         for v, d, k, views, minutes in built.sql(
             f"SELECT video_id, date, {key}, views, estimated_minutes_watched FROM silver.{dataset}"
         )
     }
-    expected = {}
+    sources = dict(
+        ((v, d), s) for v, d, s in built.sql(f"SELECT DISTINCT video_id, date, source FROM silver.{dataset}")
+    )
+    expected: dict[tuple, tuple[int, int]] = {}
     for v, d in {(v, d) for v, d, _ in got}:
-        world = worlds[T1 if v == built.deleted.video_id else T2]
+        bulk = sources[(v, d)] == "bulk"
+        world = worlds[as_of[d] if bulk else T1 if v == built.deleted.video_id else T2]
         for k, m in world.breakdown(kind, world.video(v), d).items():
-            expected[(v, d, k)] = (m.views, m.estimated_minutes_watched)
+            if bulk and k == "NO_LINK_EMBEDDED":  # the Reporting API counts it as external (9)
+                k = "EXT_URL"
+            old = expected.get((v, d, k), (0, 0))
+            expected[(v, d, k)] = (old[0] + m.views, old[1] + m.estimated_minutes_watched)
     assert got == expected
+    assert "bulk" in set(sources.values())  # the world starts 30 days before T1: files cover it all
     mismatched = built.sql(f"""
         SELECT count(*) FROM (SELECT video_id, date, sum(views) AS v FROM silver.{dataset} GROUP BY 1, 2) b
         JOIN silver.fact_video_daily_metrics f USING (video_id, date) WHERE b.v <> f.views""")

@@ -116,7 +116,12 @@ def test_bulk_mode_creates_jobs_then_lands_every_file_once_as_received(tmp_path)
     nxt = later + timedelta(days=1)
     planned = plan_next_run(lakehouse, "youtube_analytics", nxt, None, None, 7, 2, analytics_mode="bulk")
     assert planned.analytics_requests == {} and planned.reporting_requests["jobs.create"] == 0
-    assert plan_next_run(lakehouse, "youtube_analytics", nxt, None, None, 7, 2).reporting_requests == {}
+    query = plan_next_run(lakehouse, "youtube_analytics", nxt, None, None, 7, 2, analytics_mode="query")
+    assert query.reporting_requests == {}
+    hybrid = plan_next_run(lakehouse, "youtube_analytics", nxt, None, None, 7, 2)  # the default
+    assert hybrid.reporting_requests == planned.reporting_requests
+    # hybrid asks v2 only for the days no landed file covers: the history before the files
+    assert 0 < sum(hybrid.analytics_requests.values()) < sum(query.analytics_requests.values())
     with _serve(state, nxt) as emu:
         assert _run(emu, lakehouse, nxt).run_status == "SUCCEEDED"
         downloads = _media_requests(emu)

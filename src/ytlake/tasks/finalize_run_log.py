@@ -120,6 +120,16 @@ ORDER BY breakdown
 """
 
 
+#: The Silver facts that take a day from a bulk file or from v2 (their ``source`` column).
+SOURCED_FACTS = (
+    "fact_channel_daily_metrics",
+    "fact_video_daily_metrics",
+    "fact_video_traffic_source_metrics",
+    "fact_video_device_metrics",
+    "fact_video_country_metrics",
+)
+
+
 def quality(engine: Any) -> dict[str, Any]:
     """What Google withheld and left out, measured on Gold (empty when Gold is not built)."""
     out: dict[str, Any] = {}
@@ -147,6 +157,21 @@ def quality(engine: Any) -> dict[str, Any]:
             filled[key] = engine.count(table, "is_filled")
     if filled:
         out["filled_days"] = filled
+    # where the facts' days came from: bulk files (no privacy threshold on them) or v2 answers
+    sources = {}
+    for fact in SOURCED_FACTS:
+        table = f"silver.{fact}"
+        if engine.table_exists(table):
+            rows = engine.query(
+                f"SELECT source, count(*) AS n, min(date) AS first, max(date) AS last "
+                f"FROM {engine.qualify(table)} GROUP BY source ORDER BY source"
+            ).to_pylist()
+            sources[fact] = {
+                r["source"]: {"rows": int(r["n"]), "first_date": str(r["first"]), "last_date": str(r["last"])}
+                for r in rows
+            }
+    if sources:
+        out["sources"] = sources
     return out
 
 

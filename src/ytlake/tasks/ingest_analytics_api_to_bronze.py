@@ -98,8 +98,9 @@ def main(argv: list[str] | None = None) -> int:
         p,
         "analytics_mode",
         choices=ANALYTICS_MODES,
-        default="query",
-        help="query: v2 reports.query only; bulk: the Reporting API's daily files only; hybrid: both",
+        default="hybrid",
+        help="query: v2 reports.query only; bulk: the Reporting API's daily files only; hybrid "
+        "(default): the files where one covers the day, v2 for the rest",
     )
     args = p.parse_args(argv)
     common.setup_logging()
