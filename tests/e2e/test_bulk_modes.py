@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 import shutil
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import duckdb
 import pytest
 
+from ytlake.emulator.rules import Irregularities
 from ytlake.emulator.server import running_emulator
 from ytlake.emulator.service import EmulatorConfig
 from ytlake.emulator.world import PACIFIC, World, WorldConfig
@@ -95,7 +97,9 @@ def _serve(state, today: date):
     noon = datetime(today.year, today.month, today.day, 12, tzinfo=PACIFIC).timestamp()
     return running_emulator(
         _config(today),
-        EmulatorConfig.exact(state_path=state, privacy_threshold=THRESHOLD),
+        EmulatorConfig(
+            irregular=replace(Irregularities.exact(), privacy_threshold=THRESHOLD), state_path=state
+        ),
         clock=lambda: noon,
     )
 
@@ -223,10 +227,10 @@ def test_a_restated_day_replaces_the_first_figures(lakes):
     day = T1 - timedelta(days=2)  # first reported on T1 (provisional), restated when final
     reports = lakes.sql(
         "bulk_t2",
-        "SELECT DISTINCT get_json_object(payload, '$.request.params.reportId'), "
-        "get_json_object(payload, '$.request.params.createTime') FROM bronze.analytics_bulk_reports_raw "
-        f"WHERE get_json_object(payload, '$.request.params.reportTypeId') = 'channel_basic_a3' "
-        f"AND get_json_object(payload, '$.request.params.startTime') LIKE '{day}T%'",
+        "SELECT DISTINCT payload ->> '$.request.params.reportId', payload ->> '$.request.params.createTime' "
+        "FROM bronze.analytics_bulk_reports_raw "
+        "WHERE payload ->> '$.request.params.reportTypeId' = 'channel_basic_a3' "
+        f"AND payload ->> '$.request.params.startTime' LIKE '{day}T%'",
     )
     assert len(reports) == 2  # the first report and its restatement, both landed
     [(chosen,)] = lakes.sql(

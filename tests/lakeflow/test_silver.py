@@ -163,8 +163,12 @@ def test_restated_days_keep_the_latest_version_only(built):
         SELECT count(*) FROM (
           SELECT unnest(from_json(payload ->> '$.body.rows', '[["VARCHAR"]]')) AS r
           FROM bronze.analytics_channel_daily_raw WHERE payload ->> '$.status' = '200') WHERE r[1] = '{day}'""")
-    assert versions == [(2,)]  # both runs landed it
-    [(views,)] = built.sql(f"SELECT views FROM silver.fact_channel_daily_metrics WHERE date = DATE '{day}'")
+    assert versions == [(1,)]  # v2 answered it on T1; on T2 its file came (hybrid asks v2 no more)
+    assert day in _as_of(built)
+    [(views, source)] = built.sql(
+        f"SELECT views, source FROM silver.fact_channel_daily_metrics WHERE date = DATE '{day}'"
+    )
+    assert source == "bulk"
     assert views == built.world(T2).observed_channel_day(1, day).views
     assert views > built.world(T1).observed_channel_day(1, day).views
 
