@@ -9,6 +9,7 @@ files (the 30 days before T1 and the days since), so the facts hold days from bo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from ytlake.emulator.server import running_emulator
 from ytlake.emulator.service import EmulatorConfig
 from ytlake.emulator.world import PACIFIC, Video, World
 from ytlake.runlocal import RunOptions, run_local
+from ytlake.tasks.ingest_state import pacific_day
 
 from .conftest import TODAY, tiny_world_config
 
@@ -52,6 +54,27 @@ class Built:
 
     def world(self, today: date = T2) -> World:
         return World(world_config(self.seed, today))
+
+    def as_of(self) -> dict[date, date]:
+        """Day -> the Pacific day its user activity file was made (the figures Google had then)."""
+        rows = self.sql(
+            "SELECT date, create_time FROM silver.silver_bulk_report_files WHERE report_type = 'channel_basic_a3'"
+        )
+        return {day: pacific_day(created) for day, created in rows}
+
+    def truths(self) -> Callable[[date, str, str | None], World]:
+        """The world a Silver row's figures come from, by its day, source and video: a bulk day
+        as its file had it; a v2 day as of T2, but the deleted video as of T1 (last asked then;
+        files made since have its rows under an empty video_id)."""
+        as_of, worlds = self.as_of(), {}
+
+        def truth(day: date, source: str, video_id: str | None = None) -> World:
+            today = as_of[day] if source == "bulk" else T1 if video_id == self.deleted.video_id else T2
+            if today not in worlds:
+                worlds[today] = self.world(today)
+            return worlds[today]
+
+        return truth
 
     def sql(self, query: str) -> list[tuple]:
         con = duckdb.connect(str(self.lakehouse))

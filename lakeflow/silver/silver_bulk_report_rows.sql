@@ -12,15 +12,14 @@ COMMENT 'One row per data line of each file read (silver_bulk_report_files): rep
 TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'report_id,part,line', 'ytlake.cluster_by' = 'report_type,date', 'ytlake.serve' = 'false')
 AS
 WITH files AS (
-  SELECT channel_id, report_type, date, report_id, attempt
+  -- a file's landing time and run are the file's (its last part's), not each part's: the facts
+  -- group a file's lines by them
+  SELECT channel_id, report_type, date, report_id, attempt, snapshot_date, ingest_ts_utc, run_id
   FROM silver_bulk_report_files
 ),
 
 parts AS (
   SELECT
-    snapshot_date,
-    ingest_ts_utc,
-    run_id,
     from_json(
       payload,
       'STRUCT<request: STRUCT<params: STRUCT<reportId: STRING, attempt: STRING, part: INT>>, body: STRING>'
@@ -38,9 +37,9 @@ records AS (
     files.report_id,
     parts.envelope.request.params.part AS part,
     regexp_extract_all(parts.envelope.body, '((?:[^"\n]|"(?:[^"]|"")*")*)\n', 1) AS lines,
-    parts.snapshot_date,
-    parts.ingest_ts_utc,
-    parts.run_id
+    files.snapshot_date,
+    files.ingest_ts_utc,
+    files.run_id
   FROM parts
   INNER JOIN files
     ON parts.envelope.request.params.reportId = files.report_id

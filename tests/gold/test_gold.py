@@ -12,7 +12,6 @@ from ytlake.job import default_task_runner
 from ytlake.runlocal import RunOptions, run_local
 
 from ..conftest import TODAY
-from ..two_runs import T1, T2
 
 pytestmark = pytest.mark.slow
 
@@ -38,38 +37,39 @@ def test_every_mart_is_built_and_every_dbt_test_passed(built):
 
 
 def test_gold_totals_equal_the_emulators_ground_truth(built):
-    world = built.world(T2)
-    channel = dict(built.sql("SELECT date, views FROM gold.gold_channel_daily_summary"))
-    assert channel == {d: world.observed_channel_day(1, d).views for d in channel}
-    net = built.sql("SELECT sum(net_subscribers) FROM gold.gold_channel_daily_summary")[0][0]
-    assert net == sum(
-        world.observed_channel_day(1, d).subscribers_gained
-        - world.observed_channel_day(1, d).subscribers_lost
-        for d in channel
+    truth = built.truths()  # by day and source (Silver's column): a bulk day as its file had it
+    channel = built.sql(
+        "SELECT g.date, g.views, g.net_subscribers, f.source FROM gold.gold_channel_daily_summary g "
+        "JOIN silver.fact_channel_daily_metrics f USING (channel_id, date)"
     )
-    by_video = dict(built.sql("SELECT video_id, sum(views) FROM gold.gold_video_daily_summary GROUP BY 1"))
-    last_seen = built.world(T1)
-    for video_id, views in by_video.items():
-        source = last_seen if video_id == built.deleted.video_id else world
-        v = source.video(video_id)
-        days = built.sql(f"SELECT date FROM gold.gold_video_daily_summary WHERE video_id = '{video_id}'")
-        assert views == sum(source.observed_video_day(v, d).views for (d,) in days)
-    for mart, kind in (
-        ("gold_video_traffic_source_daily_summary", "traffic"),
-        ("gold_video_device_daily_summary", "device"),
-        ("gold_video_country_daily_summary", "country"),
+    for d, views, net, source in channel:
+        m = truth(d, source).observed_channel_day(1, d)
+        assert (views, net) == (m.views, m.subscribers_gained - m.subscribers_lost), d
+    videos = built.sql(
+        "SELECT g.video_id, g.date, g.views, f.source FROM gold.gold_video_daily_summary g "
+        "JOIN silver.fact_video_daily_metrics f USING (video_id, date)"
+    )
+    assert videos
+    for video_id, d, views, source in videos:
+        w = truth(d, source, video_id)
+        assert views == w.observed_video_day(w.video(video_id), d).views, (video_id, d)
+    for mart, fact, kind in (
+        ("gold_video_traffic_source_daily_summary", "fact_video_traffic_source_metrics", "traffic"),
+        ("gold_video_device_daily_summary", "fact_video_device_metrics", "device"),
+        ("gold_video_country_daily_summary", "fact_video_country_metrics", "country"),
     ):
-        [(total,)] = built.sql(
-            f"SELECT sum(views) FROM gold.{mart} WHERE video_id <> '{built.deleted.video_id}'"
+        days = built.sql(
+            f"SELECT video_id, date, sum(views), any_value(f.source) FROM gold.{mart} "
+            f"JOIN (SELECT DISTINCT video_id, date, source FROM silver.{fact}) f USING (video_id, date) GROUP BY 1, 2"
         )
-        expected = sum(
-            m.views
-            for video_id, d in built.sql(
-                f"SELECT DISTINCT video_id, date FROM gold.{mart} WHERE video_id <> '{built.deleted.video_id}'"
+        assert days
+        for video_id, d, total, source in days:
+            w = truth(d, source, video_id)
+            assert total == sum(m.views for m in w.breakdown(kind, w.video(video_id), d).values()), (
+                mart,
+                video_id,
+                d,
             )
-            for m in world.breakdown(kind, world.video(video_id), d).values()
-        )
-        assert total == expected, mart
 
 
 def test_video_marts_carry_title_publish_day_and_names(built):

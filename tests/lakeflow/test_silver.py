@@ -1,16 +1,14 @@
 """The twenty-three Silver datasets, built from emulator runs, against the emulator's truth
-(the bulk ones are built and checked in tests/e2e/test_bulk_modes.py; here, in query mode, they
-are empty)."""
+(the bulk-only facts are checked against the daily figures in tests/e2e/test_bulk_modes.py)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from ytlake import paths
 from ytlake.lakeflow import discover
-from ytlake.tasks.ingest_state import pacific_day
 
 from ..two_runs import T1, T2
 
@@ -32,7 +30,7 @@ GRAINS = {
     "dim_country": ["country_code"],
     "dim_country_reference": ["country_code"],
 }
-#: Built from the Reporting API's files: empty in query mode (tests/e2e/test_bulk_modes.py)
+#: Built from the Reporting API's files (the second run lands them; tests/e2e/test_bulk_modes.py)
 BULK_GRAINS = {
     "silver_bulk_report_files": ["channel_id", "report_type", "date"],
     "silver_bulk_report_rows": ["report_id", "part", "line"],
@@ -71,40 +69,31 @@ def test_the_pipeline_has_exactly_the_twenty_three_datasets():
         assert d.properties["ytlake.grain"] == ",".join({**GRAINS, **BULK_GRAINS}[d.name]), d.name
 
 
-@pytest.mark.parametrize("dataset", sorted(GRAINS))
+@pytest.mark.parametrize("dataset", sorted({**GRAINS, **BULK_GRAINS}))
 def test_every_dataset_is_built_and_unique_on_its_grain(built, dataset):
-    keys = ", ".join(GRAINS[dataset])
+    keys = ", ".join({**GRAINS, **BULK_GRAINS}[dataset])
     [(rows, distinct)] = built.sql(f"SELECT count(*), count(DISTINCT ({keys})) FROM silver.{dataset}")
     assert rows > 0
     assert rows == distinct
 
 
-def _as_of(built) -> dict[date, date]:
-    """Day -> the Pacific day its bulk file was made (figures as Google had them then)."""
-    rows = built.sql(
-        "SELECT date, create_time FROM silver.silver_bulk_report_files WHERE report_type = 'channel_basic_a3'"
-    )
-    return {day: pacific_day(created) for day, created in rows}
-
-
 def test_channel_and_video_daily_facts_equal_the_restated_truth(built):
     world = built.world(T2)
-    as_of = _as_of(built)
-    assert len(as_of) > 30  # the second run landed the 30 days before the jobs and the days since
-    worlds = {d: built.world(d) for d in {*as_of.values(), T1, T2}}
-    channel = dict(built.sql("SELECT date, views FROM silver.fact_channel_daily_metrics"))
-    assert channel == {d: worlds[as_of.get(d, T2)].observed_channel_day(1, d).views for d in channel}
+    truth = built.truths()
+    assert len(built.as_of()) > 30  # the second run landed the 30 days before the jobs and the days since
+    channel = {
+        d: (v, s)
+        for d, v, s in built.sql("SELECT date, views, source FROM silver.fact_channel_daily_metrics")
+    }
+    assert channel == {d: (truth(d, s).observed_channel_day(1, d).views, s) for d, (_, s) in channel.items()}
     assert max(channel) == T2 - timedelta(days=2) and min(channel) == T1 - timedelta(days=90)
     rows = built.sql(
         "SELECT video_id, date, views, likes, estimated_minutes_watched, subscribers_lost, source "
         "FROM silver.fact_video_daily_metrics"
     )
     for video_id, day, views, likes, minutes, lost, source in rows:
-        if source == "bulk":  # as the day's file had it
-            truth = worlds[as_of[day]]
-        else:  # the deleted video was last asked on T1 (files made since have its rows under ''): as then
-            truth = worlds[T1] if video_id == built.deleted.video_id else world
-        m = truth.observed_video_day(truth.video(video_id), day)
+        w = truth(day, source, video_id)
+        m = w.observed_video_day(w.video(video_id), day)
         assert (views, likes, minutes, lost) == (
             m.views,
             m.likes,
@@ -129,8 +118,7 @@ def test_channel_and_video_daily_facts_equal_the_restated_truth(built):
     ],
 )
 def test_breakdown_facts_equal_the_truth_and_sum_to_daily_views(built, dataset, key, kind):
-    as_of = _as_of(built)  # bulk days: the figures of the day the file was made
-    worlds = {d: built.world(d) for d in {*as_of.values(), T1, T2}}
+    truth = built.truths()
     got = {
         (v, d, k): (views, minutes)
         for v, d, k, views, minutes in built.sql(
@@ -143,7 +131,7 @@ def test_breakdown_facts_equal_the_truth_and_sum_to_daily_views(built, dataset, 
     expected: dict[tuple, tuple[int, int]] = {}
     for v, d in {(v, d) for v, d, _ in got}:
         bulk = sources[(v, d)] == "bulk"
-        world = worlds[as_of[d] if bulk else T1 if v == built.deleted.video_id else T2]
+        world = truth(d, sources[(v, d)], v)
         for k, m in world.breakdown(kind, world.video(v), d).items():
             if bulk and k == "NO_LINK_EMBEDDED":  # the Reporting API counts it as external (9)
                 k = "EXT_URL"
@@ -164,7 +152,7 @@ def test_restated_days_keep_the_latest_version_only(built):
           SELECT unnest(from_json(payload ->> '$.body.rows', '[["VARCHAR"]]')) AS r
           FROM bronze.analytics_channel_daily_raw WHERE payload ->> '$.status' = '200') WHERE r[1] = '{day}'""")
     assert versions == [(1,)]  # v2 answered it on T1; on T2 its file came (hybrid asks v2 no more)
-    assert day in _as_of(built)
+    assert day in built.as_of()
     [(views, source)] = built.sql(
         f"SELECT views, source FROM silver.fact_channel_daily_metrics WHERE date = DATE '{day}'"
     )

@@ -35,11 +35,11 @@ def _serve(state, today, **config):
     )
 
 
-def _run(emu, lakehouse, today, mode="bulk"):
+def _run(emu, lakehouse, today, mode="bulk", only=INGESTION):
     options = RunOptions(
         source="demo", api_root=emu.base_url, lakehouse=lakehouse, today=today, analytics_mode=mode
     )
-    return run_local(options, only=INGESTION)
+    return run_local(options, only=only)
 
 
 def _parts(lakehouse):
@@ -221,12 +221,32 @@ def test_a_run_killed_while_it_lands_files_resumes_and_lands_every_file_once(tmp
         assert killed, "the run ended before it could be killed"
         landed_before = len(_files(_parts(lakehouse)))
         emu.emulator.reset_stats()
-        result = _run(emu, lakehouse, later)
-        assert result.run_status == "SUCCEEDED"
+        result = _run(emu, lakehouse, later, only=None)  # the whole job, Gold included
+        assert result.run_status == "SUCCEEDED", {k: r.error for k, r in result.run.results.items() if r.error}
         google = _google_files(emu)
         downloads = _media_requests(emu) - len(google)  # the official client's own downloads
+        clean = tmp_path / "clean" / "yt.duckdb"  # the same day, never interrupted
+        assert _run(emu, clean, later, only=None).run_status == "SUCCEEDED"
     assert _files(_parts(lakehouse)) == google  # every file once, complete
     assert 3 <= landed_before < len(google) and downloads == len(google) - landed_before
+    assert _gold(lakehouse) == _gold(clean)
+
+
+def _gold(lakehouse):
+    """Every Gold mart's rows, without when and by which run they landed."""
+    con = duckdb.connect(str(lakehouse), read_only=True)
+    try:
+        out = {}
+        for (table,) in con.sql(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'gold'"
+        ).fetchall():
+            rel = con.sql(f"SELECT * FROM gold.{table}")
+            cols = [c for c in rel.columns if c not in ("snapshot_date", "ingest_ts_utc", "run_id")]
+            out[table] = sorted(map(repr, con.sql(f"SELECT {', '.join(cols)} FROM gold.{table}").fetchall()))
+        assert out["gold_video_daily_summary"], "Gold was built"
+        return out
+    finally:
+        con.close()
 
 
 def test_hybrid_goes_on_with_v2_when_the_reporting_api_refuses(tmp_path):
