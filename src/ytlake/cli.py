@@ -280,6 +280,23 @@ def plan(
     )
     for note in result.notes:
         console.print(f"note: {note}", highlight=False)
+    if Path(lakehouse).is_file():  # every mode, from the same Bronze (no request spent)
+        from ytlake.plan import plan_next_run
+        from ytlake.settings import pacific_today
+        from ytlake.youtube.reporting_api import ANALYTICS_MODES
+
+        window = (options.start_date, options.end_date, options.lookback_days, options.latency_days)
+        day = options.today or pacific_today()
+        totals = {
+            mode: plan_next_run(
+                lakehouse, catalog, day, *window, options.chunk_days, analytics_mode=mode
+            ).total
+            for mode in ANALYTICS_MODES
+        }
+        console.print(
+            "per mode: " + ", ".join(f"{mode} {n:,}" for mode, n in totals.items()) + " requests",
+            highlight=False,
+        )
 
 
 @app.command(epilog="Example: ytlake runs --limit 5")

@@ -222,7 +222,9 @@ def test_a_run_killed_while_it_lands_files_resumes_and_lands_every_file_once(tmp
         landed_before = len(_files(_parts(lakehouse)))
         emu.emulator.reset_stats()
         result = _run(emu, lakehouse, later, only=None)  # the whole job, Gold included
-        assert result.run_status == "SUCCEEDED", {k: r.error for k, r in result.run.results.items() if r.error}
+        assert result.run_status == "SUCCEEDED", {
+            k: r.error for k, r in result.run.results.items() if r.error
+        }
         google = _google_files(emu)
         downloads = _media_requests(emu) - len(google)  # the official client's own downloads
         clean = tmp_path / "clean" / "yt.duckdb"  # the same day, never interrupted

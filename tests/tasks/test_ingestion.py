@@ -230,6 +230,17 @@ def test_plan_predicts_the_next_run_and_the_budget_refuses_before_starting(tmp_p
     assert _sql(lakehouse, "SELECT count(*) FROM bronze.run_context_log") == before
     assert main(["runs", "--lakehouse", str(lakehouse)]) == 0
     assert "SUCCEEDED" in capsys.readouterr().out
+    assert main(["plan", "--lakehouse", str(lakehouse), "--today", str(tomorrow)]) == 0
+    [line] = [x for x in capsys.readouterr().out.splitlines() if x.startswith("per mode: ")]
+    totals = dict(
+        part.rsplit(" ", 1) for part in line.removeprefix("per mode: ").removesuffix(" requests").split(", ")
+    )
+    assert set(totals) == {"query", "bulk", "hybrid"}
+    for mode, total in totals.items():  # each the plan of that mode
+        expected = plan_next_run(
+            lakehouse, "youtube_analytics", tomorrow, None, None, 7, 2, analytics_mode=mode
+        )
+        assert int(total.replace(",", "")) == expected.total
 
 
 def _world_with_a_deletion_between(t1: date, t2: date):
