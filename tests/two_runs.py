@@ -17,11 +17,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ytlake.emulator.reporting import Job, reports_of
 from ytlake.emulator.server import running_emulator
 from ytlake.emulator.service import EmulatorConfig
 from ytlake.emulator.world import PACIFIC, Video, World
 from ytlake.runlocal import RunOptions, run_local
-from ytlake.tasks.ingest_state import pacific_day
 
 from .conftest import TODAY, tiny_world_config
 
@@ -56,11 +56,15 @@ class Built:
         return World(world_config(self.seed, today))
 
     def as_of(self) -> dict[date, date]:
-        """Day -> the Pacific day its user activity file was made (the figures Google had then)."""
-        rows = self.sql(
-            "SELECT date, create_time FROM silver.silver_bulk_report_files WHERE report_type = 'channel_basic_a3'"
-        )
-        return {day: pacific_day(created) for day, created in rows}
+        """Day -> the Pacific day its latest file was made (the figures Google had then), by the
+        emulator's own schedule: the jobs were created at T1's noon, the second run listed the
+        reports at T2's noon."""
+        cfg = world_config(self.seed, T2)
+        job = Job("truth", "channel_basic_a3", "truth", _noon(T1), 1)
+        out: dict[date, date] = {}
+        for report in reports_of(job, _noon(T2), cfg.latency_days, cfg.final_after_days):  # oldest first
+            out[report.day] = report.create_time.astimezone(PACIFIC).date()
+        return out
 
     def truths(self) -> Callable[[date, str, str | None], World]:
         """The world a Silver row's figures come from, by its day, source and video: a bulk day
@@ -84,13 +88,17 @@ class Built:
             con.close()
 
 
+def _noon(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=PACIFIC)
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Built:
     seed, retitled, deleted = _find_seed()
     lakehouse = tmp_path_factory.mktemp("silver") / "yt.duckdb"
     state = lakehouse.parent / "emulator_state.json"
     for today in (T1, T2):
-        noon = datetime(today.year, today.month, today.day, 12, tzinfo=PACIFIC).timestamp()
+        noon = _noon(today).timestamp()
         config = EmulatorConfig.exact(state_path=state)
         with running_emulator(world_config(seed, today), config, clock=lambda noon=noon: noon) as emu:
             result = run_local(

@@ -117,11 +117,9 @@ from_bulk AS (
     channel_id,
     date,
     date AS end_date,
-    try_element_at(fields, CAST(array_position(names, 'country_code') AS INT)) AS country_code,
-    sum(try_cast(try_element_at(fields, CAST(array_position(names, 'views') AS INT)) AS BIGINT)) AS views,
-    CAST(round(sum(
-      try_cast(try_element_at(fields, CAST(array_position(names, 'watch_time_minutes') AS INT)) AS DOUBLE)
-    )) AS BIGINT) AS estimated_minutes_watched,
+    country_code,
+    sum(views) AS views,
+    CAST(round(sum(watch_time_minutes)) AS BIGINT) AS estimated_minutes_watched,
     snapshot_date,
     ingest_ts_utc,
     run_id
@@ -131,7 +129,7 @@ from_bulk AS (
     video_id,
     channel_id,
     date,
-    try_element_at(fields, CAST(array_position(names, 'country_code') AS INT)),
+    country_code,
     snapshot_date,
     ingest_ts_utc,
     run_id

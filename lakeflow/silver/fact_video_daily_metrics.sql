@@ -215,15 +215,14 @@ bulk_sums AS (
     video_id,
     channel_id,
     date,
-    sum(try_cast(try_element_at(fields, CAST(array_position(names, 'views') AS INT)) AS BIGINT)) AS views,
-    sum(try_cast(try_element_at(fields, CAST(array_position(names, 'engaged_views') AS INT)) AS BIGINT)) AS engaged_views,
-    sum(try_cast(try_element_at(fields, CAST(array_position(names, 'likes') AS INT)) AS BIGINT)) AS likes,
-    sum(try_cast(try_element_at(fields, CAST(array_position(names, 'comments') AS INT)) AS BIGINT)) AS comments,
-    CAST(round(sum(
-      try_cast(try_element_at(fields, CAST(array_position(names, 'watch_time_minutes') AS INT)) AS DOUBLE)
-    )) AS BIGINT) AS estimated_minutes_watched,
-    sum(try_cast(try_element_at(fields, CAST(array_position(names, 'subscribers_gained') AS INT)) AS BIGINT)) AS subscribers_gained,
-    sum(try_cast(try_element_at(fields, CAST(array_position(names, 'subscribers_lost') AS INT)) AS BIGINT)) AS subscribers_lost,
+    sum(views) AS views,
+    sum(engaged_views) AS engaged_views,
+    sum(likes) AS likes,
+    sum(comments) AS comments,
+    CAST(round(sum(watch_time_minutes)) AS BIGINT) AS estimated_minutes_watched,
+    sum(watch_time_minutes) AS watch_time_minutes,
+    sum(subscribers_gained) AS subscribers_gained,
+    sum(subscribers_lost) AS subscribers_lost,
     snapshot_date,
     ingest_ts_utc,
     run_id
@@ -242,8 +241,9 @@ from_bulk AS (
     likes,
     comments,
     estimated_minutes_watched,
-    -- watch time over views, as v2 reports it, from the day's totals
-    CAST(CASE WHEN views > 0 THEN round(estimated_minutes_watched * 60.0 / views) ELSE 0 END AS BIGINT)
+    -- watch time over views, as v2 reports it, from the day's decimal minutes (the seconds
+    -- the file holds, to the microsecond)
+    CAST(CASE WHEN views > 0 THEN round(round(watch_time_minutes, 6) * 60 / views) ELSE 0 END AS BIGINT)
       AS average_view_duration_seconds,
     subscribers_gained,
     subscribers_lost,

@@ -16,10 +16,10 @@ SELECT
   video_id,
   channel_id,
   date,
-  try_element_at(fields, CAST(array_position(names, 'province_code') AS INT)) AS province_code,
-  sum(try_cast(try_element_at(fields, CAST(array_position(names, 'views') AS INT)) AS BIGINT)) AS views,
-  sum(try_cast(try_element_at(fields, CAST(array_position(names, 'engaged_views') AS INT)) AS BIGINT)) AS engaged_views,
-  sum(try_cast(try_element_at(fields, CAST(array_position(names, 'watch_time_minutes') AS INT)) AS DOUBLE)) AS watch_time_minutes,
+  province_code,
+  sum(views) AS views,
+  sum(engaged_views) AS engaged_views,
+  sum(watch_time_minutes) AS watch_time_minutes,
   snapshot_date,
   ingest_ts_utc,
   run_id
@@ -29,7 +29,7 @@ GROUP BY
   video_id,
   channel_id,
   date,
-  try_element_at(fields, CAST(array_position(names, 'province_code') AS INT)),
+  province_code,
   snapshot_date,
   ingest_ts_utc,
   run_id

@@ -17,8 +17,8 @@ SELECT
   video_id,
   channel_id,
   date,
-  try_element_at(fields, CAST(array_position(names, 'sharing_service') AS INT)) AS sharing_service,
-  sum(try_cast(try_element_at(fields, CAST(array_position(names, 'shares') AS INT)) AS BIGINT)) AS shares,
+  sharing_service,
+  sum(shares) AS shares,
   snapshot_date,
   ingest_ts_utc,
   run_id
@@ -28,7 +28,7 @@ GROUP BY
   video_id,
   channel_id,
   date,
-  try_element_at(fields, CAST(array_position(names, 'sharing_service') AS INT)),
+  sharing_service,
   snapshot_date,
   ingest_ts_utc,
   run_id

@@ -120,9 +120,9 @@ bulk_rows AS (
     video_id,
     channel_id,
     date,
-    try_element_at(fields, CAST(array_position(names, 'traffic_source_type') AS INT)) AS code,
-    try_cast(try_element_at(fields, CAST(array_position(names, 'views') AS INT)) AS BIGINT) AS views,
-    try_cast(try_element_at(fields, CAST(array_position(names, 'watch_time_minutes') AS INT)) AS DOUBLE) AS minutes,
+    traffic_source_type AS code,
+    views,
+    watch_time_minutes AS minutes,
     snapshot_date,
     ingest_ts_utc,
     run_id

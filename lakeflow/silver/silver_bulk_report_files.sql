@@ -39,7 +39,7 @@ attempts AS (
     p.jobId AS job_id,
     p.createTime AS create_time,
     p.attempt AS attempt,
-    count(*) AS parts,
+    count(DISTINCT p.part) AS parts,
     max(CASE WHEN p.final = 'true' THEN p.part END) AS final_part,
     max(snapshot_date) AS snapshot_date,
     max(ingest_ts_utc) AS ingest_ts_utc,

@@ -24,6 +24,7 @@ from ytlake.emulator.server import running_emulator
 from ytlake.emulator.service import EmulatorConfig
 from ytlake.emulator.world import PACIFIC, World, WorldConfig
 from ytlake.runlocal import RunOptions, run_local
+from ytlake.youtube.reports import REPORTS
 
 pytestmark = pytest.mark.slow
 
@@ -84,9 +85,14 @@ class Lakes:
             con.close()
 
 
-def _run(emu, lakes: Lakes, name: str, mode: str, today: date, only=None):
+def _run(emu, lakes: Lakes, name: str, mode: str, today: date, only=None, **more):
     options = RunOptions(
-        source="demo", api_root=emu.base_url, lakehouse=lakes.path(name), today=today, analytics_mode=mode
+        source="demo",
+        api_root=emu.base_url,
+        lakehouse=lakes.path(name),
+        today=today,
+        analytics_mode=mode,
+        **more,
     )
     result = run_local(options, only=only)
     assert result.rows["__run_status__"] == "SUCCEEDED", result.summary
@@ -114,6 +120,8 @@ def lakes(tmp_path_factory) -> Lakes:
     with _serve(state, T1) as emu:
         for mode in MODES:
             lakes.summaries[mode] = _run(emu, lakes, mode, mode, T1).summary
+        # the same day with no latency: the last two days have no file yet, v2 is asked them
+        _run(emu, lakes, "hybrid", "hybrid", T1, only=INGESTION, latency_days=0)
     shutil.copy(lakes.path("bulk"), lakes.path("bulk_t2"))
     with _serve(state, T2) as emu:
         _run(emu, lakes, "bulk_t2", "bulk", T2)
@@ -200,27 +208,34 @@ def _views(lakes: Lakes, name: str, mart: str, first: date, last: date) -> dict[
 
 
 def test_hybrid_asks_v2_only_for_days_no_file_covers(lakes):
-    covered = {
-        "analytics_video_daily_raw": _bulk_days(lakes, "hybrid", "channel_basic_a3"),
-        "analytics_video_traffic_source_daily_raw": _bulk_days(lakes, "hybrid", "channel_traffic_source_a3"),
-        "analytics_video_device_daily_raw": _bulk_days(lakes, "hybrid", "channel_device_os_a3"),
-        "analytics_video_country_daily_raw": _bulk_days(lakes, "hybrid", "channel_basic_a3"),
-        "analytics_channel_daily_raw": _bulk_days(lakes, "hybrid", "channel_basic_a3"),
+    files = {
+        "video_daily": "channel_basic_a3",
+        "video_traffic_source": "channel_traffic_source_a3",
+        "video_device": "channel_device_os_a3",
+        "video_country": "channel_basic_a3",
+        "channel_daily": "channel_basic_a3",
     }
-    [(second_run,)] = lakes.sql(
-        "hybrid", f"SELECT run_id FROM bronze.run_context_log WHERE params LIKE '%{T1}%'"
-    )
-    asked = 0
-    for table, days in covered.items():
-        for (payload,) in lakes.sql(
-            "hybrid", f"SELECT payload FROM bronze.{table} WHERE run_id = '{second_run}'"
-        ):
+    runs = [
+        r for (r,) in lakes.sql("hybrid", "SELECT run_id FROM bronze.run_context_log ORDER BY started_ts_utc")
+    ]
+    assert len(runs) == 3  # T0 (no file yet: v2 for every day), T1, T1 without latency
+    asked: dict[str, dict[str, set[date]]] = {run: defaultdict(set) for run in runs}
+    for report in REPORTS:
+        covered = _bulk_days(lakes, "hybrid", files[report.name])
+        for run_id, payload in lakes.sql("hybrid", f"SELECT run_id, payload FROM {report.table}"):
             params = json.loads(payload)["request"]["params"]
-            start, end = date.fromisoformat(params["startDate"]), date.fromisoformat(params["endDate"])
-            asked += 1
-            assert not any(start + timedelta(days=i) in days for i in range((end - start).days + 1)), params
-    query_asked = lakes.summaries["query"]["analytics_requests"]
-    assert asked < query_asked  # every day up to T1-2 has a file: v2 was asked nothing new
+            first, last = date.fromisoformat(params["startDate"]), date.fromisoformat(params["endDate"])
+            days = {first + timedelta(days=i) for i in range((last - first).days + 1)}
+            if run_id != runs[0]:
+                assert not days & covered, (report.name, params)  # a day a file covers: never
+            asked[run_id][report.name] |= days
+    assert min(asked[runs[0]]["video_daily"]) < T0 - timedelta(days=30)  # the history before the files
+    assert not any(asked[runs[1]].values())  # on T1 every day up to T1-2 has its file
+    # without latency, exactly the two days whose files have not come yet, for every range
+    # report; country is asked per day with views, and Google has none for them yet
+    recent = {T1 - timedelta(days=1), T1}
+    ranges = [name for name in files if name != "video_country"]
+    assert {name: days for name, days in asked[runs[2]].items() if days} == dict.fromkeys(ranges, recent)
 
 
 def test_a_restated_day_replaces_the_first_figures(lakes):

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from ytlake.youtube.planning import Coverage, VideoInfo, Window, scope_start, single_days_to_ask
+from ytlake.youtube.planning import (
+    Coverage,
+    VideoInfo,
+    Window,
+    bulk_skip,
+    chunks,
+    range_requests,
+    scope_start,
+    single_days_to_ask,
+)
+from ytlake.youtube.reports import REPORTS_BY_NAME
 
 D = date(2026, 3, 1)
 
@@ -66,3 +76,26 @@ def test_single_days_asked_are_the_uncovered_days_with_views_and_the_source_rest
     got = single_days_to_ask(WIN, [video], views, asked, {"v": day(24)})
     # day 5: never answered; day 26: the daily report re-pulls from day 24; day 31: after the window
     assert got == {"v": {day(5), day(26)}}
+
+
+def test_chunks_leave_out_the_days_bulk_files_cover():
+    skip = {day(0), day(5), day(6), day(10)}  # the first day, a run of two, the last day
+    assert chunks(day(0), day(10), None, skip) == [(day(1), day(4)), (day(7), day(9))]
+    # with a chunk size the cuts and the size both hold; no chunk holds a skipped day
+    got = chunks(day(0), day(10), 2, skip)
+    assert got == [(day(1), day(2)), (day(3), day(4)), (day(7), day(8)), (day(9), day(9))]
+    assert chunks(day(0), day(3), None, {day(0), day(1), day(2), day(3)}) == []
+    assert chunks(day(0), day(3)) == [(day(0), day(3))]
+
+
+def test_hybrid_asks_v2_around_bulk_days_from_v2s_own_coverage():
+    channel = REPORTS_BY_NAME["channel_daily"]
+    bulk = {"channel_basic_a3": {day(d) for d in range(11, 21)}}
+    skip = bulk_skip(channel, bulk)
+    assert skip == bulk["channel_basic_a3"]
+    assert bulk_skip(REPORTS_BY_NAME["video_device"], bulk) == frozenset()  # its own type
+    # v2 covered days 0-10 (the last ones provisional), then files came for days 11-20: the
+    # lookback re-asks v2's own recent days; the file days are never asked
+    cov = {"UCx": Coverage.of([(day(0), day(10))], day(0))}
+    reqs = range_requests(channel, "UCx", [], Window(day(0), day(25)), cov, 3, None, skip)
+    assert [(r.start, r.end) for r in reqs] == [(day(7), day(10)), (day(21), day(25))]

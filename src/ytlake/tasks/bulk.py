@@ -48,8 +48,8 @@ ATTEMPTS = 3
 GIVE_UP_AFTER = 5
 #: The parts of a file's Bronze row the cursor reads.
 PART_ENVELOPE = (
-    "STRUCT<status: INT, request: STRUCT<params: STRUCT<reportTypeId: STRING, reportId: STRING, "
-    "startTime: STRING, createTime: STRING, final: STRING>>>"
+    "STRUCT<status: INT, request: STRUCT<params: STRUCT<channelId: STRING, reportTypeId: STRING, "
+    "reportId: STRING, startTime: STRING, attempt: STRING, part: INT, final: STRING>>>"
 )
 
 
@@ -78,19 +78,33 @@ class BulkOutcome:
 
 
 def landed_files(engine: Engine) -> dict[str, tuple[str, date]]:
-    """Report id -> (report type, Pacific day) of every file whose final part landed (any run)."""
+    """Report id -> (report type, Pacific day) of every file landed whole (any run): a download
+    attempt whose parts all landed, the final one included, and that names its channel —
+    the files Silver reads (``silver_bulk_report_files``); any other is downloaded again."""
     if not engine.table_exists(TABLE):
         return {}
     query = f"""
         WITH parts AS (
           SELECT from_json(payload, '{PART_ENVELOPE}') AS part FROM {engine.qualify(TABLE)}
+        ),
+        attempts AS (
+          SELECT
+            part.request.params.reportId AS report_id,
+            part.request.params.reportTypeId AS report_type,
+            part.request.params.startTime AS start_time,
+            count(DISTINCT part.request.params.part) AS parts,
+            max(CASE WHEN part.request.params.final = 'true' THEN part.request.params.part END) AS final_part
+          FROM parts
+          WHERE part.status = 200 AND part.request.params.channelId IS NOT NULL
+          GROUP BY
+            part.request.params.reportId,
+            part.request.params.reportTypeId,
+            part.request.params.startTime,
+            part.request.params.attempt
         )
-        SELECT DISTINCT
-          part.request.params.reportId AS report_id,
-          part.request.params.reportTypeId AS report_type,
-          part.request.params.startTime AS start_time
-        FROM parts
-        WHERE part.status = 200 AND part.request.params.final = 'true'
+        SELECT DISTINCT report_id, report_type, start_time
+        FROM attempts
+        WHERE final_part IS NOT NULL AND parts = final_part + 1
     """
     out = {}
     for row in engine.query(query).to_pylist():
