@@ -32,6 +32,7 @@ from ytlake.youtube.planning import (
     scope_start,
     single_days_to_ask,
     window,
+    with_bulk,
 )
 from ytlake.youtube.reports import REPORTS, REPORTS_BY_NAME
 
@@ -198,7 +199,11 @@ def plan_next_run(
         plan.data_api_units = {"channels.list": 1, "playlistItems.list": pages, "videos.list": pages}
         # hybrid: the days landed bulk files cover are not asked of v2 (as in the task)
         bulk_days = landed_days(engine) if analytics_mode == "hybrid" else {}
-        covered = {r.name: coverage(engine, r, "~none~") for r in REPORTS}  # one query each
+        scopes = [channel_id, *(v.video_id for v in videos)]
+        covered = {  # one query each
+            r.name: with_bulk(coverage(engine, r, "~none~"), scopes, bulk_skip(r, bulk_days), win)
+            for r in REPORTS
+        }
         for report in REPORTS:
             if report.grain == "range":
                 reqs = range_requests(

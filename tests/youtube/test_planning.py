@@ -13,6 +13,7 @@ from ytlake.youtube.planning import (
     range_requests,
     scope_start,
     single_days_to_ask,
+    with_bulk,
 )
 from ytlake.youtube.reports import REPORTS_BY_NAME
 
@@ -94,8 +95,13 @@ def test_hybrid_asks_v2_around_bulk_days_from_v2s_own_coverage():
     skip = bulk_skip(channel, bulk)
     assert skip == bulk["channel_basic_a3"]
     assert bulk_skip(REPORTS_BY_NAME["video_device"], bulk) == frozenset()  # its own type
-    # v2 covered days 0-10 (the last ones provisional), then files came for days 11-20: the
-    # lookback re-asks v2's own recent days; the file days are never asked
-    cov = {"UCx": Coverage.of([(day(0), day(10))], day(0))}
-    reqs = range_requests(channel, "UCx", [], Window(day(0), day(25)), cov, 3, None, skip)
-    assert [(r.start, r.end) for r in reqs] == [(day(7), day(10)), (day(21), day(25))]
+    # v2 covered days 0-10, files came for days 11-20: the lookback counts from the last day
+    # either covers, the file days are never asked, the days after them are
+    win = Window(day(0), day(25))
+    cov = with_bulk({"UCx": Coverage.of([(day(0), day(10))], day(0))}, ["UCx", "v1"], skip, win)
+    reqs = range_requests(channel, "UCx", [], win, cov, 3, None, skip)
+    assert [(r.start, r.end) for r in reqs] == [(day(21), day(25))]
+    # a scope v2 never answered: the history before the files, then the days after them
+    video = REPORTS_BY_NAME["video_daily"]
+    reqs = range_requests(video, "UCx", [VideoInfo("v1", day(2))], win, cov, 3, None, skip)
+    assert [(r.start, r.end) for r in reqs] == [(day(2), day(10)), (day(21), day(25))]

@@ -57,6 +57,7 @@ from ytlake.youtube.planning import (
     single_day_requests,
     single_days_to_ask,
     window,
+    with_bulk,
 )
 from ytlake.youtube.reporting_api import ANALYTICS_MODES, ReportingApi
 from ytlake.youtube.reports import REPORTS, REPORTS_BY_NAME
@@ -230,10 +231,14 @@ def main(argv: list[str] | None = None) -> int:
             return ok
 
         # coverage, not a high-water mark: what earlier runs' answers cover, per report and scope;
-        # in hybrid mode the requests skip the days landed bulk files cover (this run's too)
+        # in hybrid mode the days landed bulk files cover (this run's too) count as covered
         reports_asked = REPORTS if args.analytics_mode != "bulk" else ()
         bulk_days = landed_days(engine) if args.analytics_mode == "hybrid" else {}
-        covered = {r.name: coverage(engine, r, run.run_id) for r in reports_asked}
+        scopes = [channel_id, *(v.video_id for v in videos)]
+        covered = {
+            r.name: with_bulk(coverage(engine, r, run.run_id), scopes, bulk_skip(r, bulk_days), win)
+            for r in reports_asked
+        }
         phase1 = []
         for report in reports_asked:
             if report.grain == "range":

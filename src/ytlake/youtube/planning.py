@@ -19,11 +19,13 @@ Rules — coverage, not a high-water mark:
 - ``single_day`` reports are asked once per day that had views according to the report they
   take their days from (fetched first in the same run): every such day no answer covers,
   and again every such day the source report re-pulls this run (restatements);
-- in hybrid mode, a day a landed Reporting API file covers (the report's ``bulk_type``) is
-  never asked of v2: requests are planned from v2's own coverage as above (its gaps, its
-  lookback), then cut around such days, so they ask the history before the first file, the
-  recent days whose file has not come yet, and the lookback of v2's own recent days. Google
-  restates a bulk day with a new file.
+- in hybrid mode, a day a landed Reporting API file covers (the report's ``bulk_type``) counts
+  as covered (:func:`with_bulk`) and is never asked of v2: requests are cut around such days,
+  so they ask the history before the first file and the recent days whose file has not come
+  yet. Google restates a bulk day with a new file, so the lookback counts from the last day
+  either source covers. A v2 day answered while provisional and followed at once by file days
+  (a lakehouse that ran ``query`` and switched to ``hybrid`` weeks later) keeps that answer:
+  ``--start-date`` asks it again.
 """
 
 from __future__ import annotations
@@ -116,6 +118,33 @@ def bulk_skip(report: ReportSpec, bulk_days: Mapping[str, Collection[date]]) -> 
     """The days v2 need not be asked for ``report`` in hybrid mode: those a landed file of its
     ``bulk_type`` covers (``bulk_days``: report type -> days)."""
     return frozenset(bulk_days.get(report.bulk_type, ())) if report.bulk_type else frozenset()
+
+
+def with_bulk(
+    coverage: Mapping[str, Coverage], scopes: Iterable[str], bulk_days: Collection[date], win: Window
+) -> dict[str, Coverage]:
+    """Each scope's coverage with the days bulk files cover added (hybrid mode). A scope no v2
+    answer covers yet starts its planned range where the window does."""
+    if not bulk_days:
+        return dict(coverage)
+    runs = day_runs(bulk_days)
+    out = dict(coverage)
+    for scope in scopes:
+        cov = coverage.get(scope)
+        first = cov.first_asked if cov else win.default_start
+        out[scope] = Coverage.of([*(cov.ranges if cov else ()), *runs], first)
+    return out
+
+
+def day_runs(days: Iterable[date]) -> list[tuple[date, date]]:
+    """Consecutive days as ``(first, last)`` ranges, in order."""
+    out: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if out and day == out[-1][1] + timedelta(days=1):
+            out[-1] = (out[-1][0], day)
+        else:
+            out.append((day, day))
+    return out
 
 
 def scope_start(win: Window, coverage: Coverage | None, lookback_days: int, not_before: date | None) -> date:
