@@ -211,3 +211,21 @@ def test_dimensions_cover_the_facts(built):
     assert built.sql(
         "SELECT iso_day_of_week, is_weekend FROM silver.dim_date WHERE date = DATE '2026-03-08'"
     ) == [(7, True)]
+
+
+def test_bulk_only_facts_add_up_to_the_daily_figures(built):
+    daily = dict(
+        ((v, d), n)
+        for v, d, n in built.sql("SELECT video_id, date, views FROM silver.fact_video_daily_metrics")
+    )
+    for fact in ("fact_video_subscribed_status_metrics", "fact_video_live_on_demand_metrics"):
+        sums = built.sql(f"SELECT video_id, date, sum(views) FROM silver.{fact} GROUP BY 1, 2")
+        assert sums and all(daily[(v, d)] == n for v, d, n in sums), fact
+    for fact in ("fact_video_playback_location_metrics", "fact_video_province_metrics"):
+        sums = built.sql(f"SELECT video_id, date, sum(views) FROM silver.{fact} GROUP BY 1, 2")
+        assert sums and all(n <= daily[(v, d)] for v, d, n in sums), fact
+    shares = built.sql(
+        "SELECT sum(viewer_percentage) FROM silver.fact_video_demographics GROUP BY video_id, date, "
+        "live_or_on_demand, subscribed_status, country_code",
+    )
+    assert shares and all(abs(s - 100) < 1e-6 for (s,) in shares)  # each segment's shares
