@@ -13,6 +13,7 @@ from ytlake.lakehouse import DuckDBEngine
 from ytlake.lakehouse.bronze import RAW_TABLES
 
 pytestmark = pytest.mark.slow
+BULK = "analytics_bulk_reports_raw"
 
 
 def _norm(value):
@@ -36,18 +37,29 @@ def spark_silver(built, tmp_path_factory):
 
     spark = SparkEngine(warehouse=tmp_path_factory.mktemp("spark"))
     spark.bootstrap()
+    datasets = discover(str(paths.silver_sql_dir() / "**"))
+    [lines] = [d for d in datasets if d.name == "silver_bulk_report_lines"]
     with DuckDBEngine(built.lakehouse) as duck:
         for table in RAW_TABLES:
-            spark.append(f"bronze.{table}", duck.query_native(f"SELECT * FROM bronze.{table}"))
-    datasets = discover(str(paths.silver_sql_dir() / "**"))
+            if table != BULK:
+                spark.append(f"bronze.{table}", duck.query_native(f"SELECT * FROM bronze.{table}"))
+        # the files' parts land in two halves, the streaming table is refreshed in between:
+        # the second update appends the second half's lines only (Spark's incremental path)
+        parts = duck.query_native(f"SELECT * FROM bronze.{BULK} ORDER BY request_id")
+    half = parts.num_rows // 2
+    spark.append(f"bronze.{BULK}", parts.slice(0, half))
+    first = run_pipeline(spark, [lines], "silver")
+    spark.append(f"bronze.{BULK}", parts.slice(half))
     result = run_pipeline(spark, datasets, "silver")
-    yield spark, datasets, result
+    [again] = [d for d in result.datasets if d.name == lines.name]
+    assert 0 < first.datasets[0].rows < again.rows and again.added == again.rows - first.datasets[0].rows
+    yield spark, [d for d in datasets if d.kind != "TEMPORARY VIEW"], result
     spark.spark.stop()
 
 
 def test_spark_and_duckdb_build_identical_silver(built, spark_silver):
     spark, datasets, result = spark_silver
-    assert len(result.datasets) == 23
+    assert len(result.datasets) == 24 and len(datasets) == 23  # one is a temporary view
     with DuckDBEngine(built.lakehouse) as duck:
         for ds in datasets:
             duck_rows = duck.query_native(f"SELECT * FROM silver.{ds.name}")

@@ -19,6 +19,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -143,7 +144,8 @@ def architecture_dot() -> str:
     specs = job_tasks(load_bundle())
     task = {s.task_key for s in specs}
     assert {"ingest_data_api_to_bronze", "run_lakeflow_pipeline", "dbt_run_gold"} <= task
-    n_silver = len(discover(str(paths.silver_sql_dir() / "**")))
+    kinds = Counter(d.kind.lower() for d in discover(str(paths.silver_sql_dir() / "**")))
+    silver = "\\n".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in sorted(kinds.items()))
     n_gold = len(list((paths.dbt_project_dir() / "models" / "gold").glob("*.sql")))
     dot = "\n".join(
         [
@@ -165,7 +167,7 @@ def architecture_dot() -> str:
             "}",
         ]
     )
-    return dot.replace("14 materialized views", f"{n_silver} materialized views").replace(
+    return dot.replace("14 materialized views", silver).replace(
         "5 dbt marts", f"{n_gold} dbt marts"
     )
 

@@ -173,11 +173,10 @@ def job_tasks(bundle: Bundle, job_key: str = JOB_KEY) -> list[TaskSpec]:
             pipelines = bundle.resources("pipelines")
             if not match or match.group(1) not in pipelines:
                 raise BundleError(f"{where}.pipeline_task.pipeline_id: {ref!r} names no pipeline resource")
-            specs.append(
-                TaskSpec(
-                    key, deps, run_if, "pipeline_task", None, pipeline_parameters(bundle, match.group(1))
-                )
-            )
+            params = pipeline_parameters(bundle, match.group(1))
+            if (task["pipeline_task"] or {}).get("full_refresh") in (True, "true"):
+                params["full_refresh"] = "true"
+            specs.append(TaskSpec(key, deps, run_if, "pipeline_task", None, params))
         else:
             raise BundleError(f"{where}: only python_wheel_task and pipeline_task run locally")
     for i, spec in enumerate(specs):

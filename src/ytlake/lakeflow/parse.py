@@ -31,7 +31,7 @@ class Expectation:
 @dataclass
 class Dataset:
     name: str
-    kind: str  # MATERIALIZED VIEW | STREAMING TABLE
+    kind: str  # MATERIALIZED VIEW | STREAMING TABLE | TEMPORARY VIEW
     query: str
     comment: str | None = None
     expectations: list[Expectation] = field(default_factory=list)
@@ -42,6 +42,15 @@ class Dataset:
     @property
     def query_tree(self) -> exp.Expression:
         return parse_one(self.query, read="databricks")
+
+    def streams(self) -> list[str]:
+        """The tables a streaming table reads as ``STREAM(name)``: each row processed once."""
+        out = []
+        for stream in self.query_tree.find_all(exp.Stream):
+            table = stream.find(exp.Table)
+            if table is not None:
+                out.append(".".join(p for p in (table.catalog, table.db, table.name) if p))
+        return sorted(set(out))
 
     def references(self) -> set[str]:
         """Names of the tables and views the query reads (CTE names excluded)."""
@@ -90,7 +99,9 @@ def _split_top_level(tokens: list[Token], start: int, end: int) -> list[tuple[in
 
 
 def parse_dataset(sql: str, path: Path | None = None) -> Dataset:
-    """Parse one ``CREATE [OR REFRESH] {MATERIALIZED VIEW|STREAMING TABLE}`` definition."""
+    """Parse one ``CREATE [OR REFRESH] {MATERIALIZED VIEW|STREAMING TABLE}`` or ``CREATE
+    TEMPORARY VIEW`` definition (a view private to the pipeline: not materialized, no
+    expectations)."""
     sql = sql.strip().rstrip(";").strip()
     tokens = _DIALECT.tokenize(sql)
     words = [t.text.upper() for t in tokens]
@@ -103,16 +114,23 @@ def parse_dataset(sql: str, path: Path | None = None) -> Dataset:
     if words[i : i + 2] == ["OR", "REFRESH"]:
         skipped.append("OR REFRESH")
         i += 2
-    if words[i] in ("PRIVATE", "TEMPORARY"):
-        raise LakeflowParseError(f"{where}{words[i]} datasets are not supported locally")
-    if words[i : i + 2] == ["MATERIALIZED", "VIEW"]:
+    if words[i : i + 2] == ["TEMPORARY", "VIEW"] and not skipped:
+        kind = "TEMPORARY VIEW"
+        i += 2
+    elif words[i] in ("PRIVATE", "TEMPORARY", "LIVE"):
+        raise LakeflowParseError(
+            f"{where}{words[i]} datasets are not supported locally (use CREATE TEMPORARY VIEW)"
+        )
+    elif words[i : i + 2] == ["MATERIALIZED", "VIEW"]:
         kind = "MATERIALIZED VIEW"
         i += 2
     elif words[i : i + 2] == ["STREAMING", "TABLE"]:
         kind = "STREAMING TABLE"
         i += 2
     else:
-        raise LakeflowParseError(f"{where}expected MATERIALIZED VIEW or STREAMING TABLE after CREATE")
+        raise LakeflowParseError(
+            f"{where}expected MATERIALIZED VIEW, STREAMING TABLE or TEMPORARY VIEW after CREATE"
+        )
     # dataset name (possibly dotted)
     name_start = i
     while i + 1 < len(tokens) and tokens[i + 1].token_type == TokenType.DOT:
@@ -152,6 +170,8 @@ def parse_dataset(sql: str, path: Path | None = None) -> Dataset:
             raise LakeflowParseError(f"{where}unsupported clause {tokens[i].text!r} in the dataset header")
     if i >= len(tokens):
         raise LakeflowParseError(f"{where}missing AS <query>")
+    if kind == "TEMPORARY VIEW" and ds.expectations:
+        raise LakeflowParseError(f"{where}a TEMPORARY VIEW has no expectations; put them on a table it reads")
     ds.query = sql[tokens[i].end + 1 :].strip()
     try:
         ds.query_tree  # noqa: B018 - parse now, fail early with the file's name

@@ -4,12 +4,26 @@ Open-source Spark has no expectations, so the runner applies them on both engine
 ``WARN`` keeps the rows and counts the violations, ``DROP ROW`` drops them, ``FAIL UPDATE``
 stops the pipeline naming the expectation. A row violates an expectation when its
 condition is not true (false or NULL). On DuckDB the whole refresh is one transaction.
+
+The three kinds of dataset:
+
+- a materialized view is recomputed whole on every update;
+- a streaming table reads each row of its ``STREAM(source)`` once: an update appends what
+  the query makes of the source rows it has not read yet (expectations apply to those
+  rows). Lakeflow keeps a checkpoint; here the source rows read are recorded by their
+  ``request_id`` (every Bronze table has one) in ``_lakeflow.<schema>__<dataset>``, in the
+  same DuckDB transaction as the rows. The table is recomputed from the whole source when it
+  is new, when ``full_refresh`` is asked, or when its definition changed (Lakeflow would keep
+  the old rows and need a full refresh asked for; locally the runner does it itself);
+- a temporary view is a view for the update's session, never materialized (Lakeflow's
+  ``CREATE TEMPORARY VIEW``: private to the pipeline, not in the catalog).
 """
 
 from __future__ import annotations
 
 import contextlib
 import glob
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -33,12 +47,24 @@ class ExpectationFailedError(RuntimeError):
         self.result: PipelineResult | None = None
 
 
+PROGRESS_SCHEMA = "_lakeflow"
+
+
 @dataclass
 class DatasetResult:
     name: str
-    rows: int
+    rows: int | None  # None for a temporary view (not materialized)
     seconds: float
     expectations: dict[str, dict[str, int | str]] = field(default_factory=dict)
+    added: int | None = None  # a streaming table's rows appended by this update
+
+    @property
+    def message(self) -> str:
+        if self.rows is None:
+            return f"{self.name} defined: a temporary view, not materialized"
+        if self.added is not None:
+            return f"{self.name} refreshed: {self.rows} rows, {self.added} appended"
+        return f"{self.name} refreshed: {self.rows} rows"
 
 
 @dataclass
@@ -47,7 +73,12 @@ class PipelineResult:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            d.name: {"rows": d.rows, "seconds": round(d.seconds, 3), "expectations": d.expectations}
+            d.name: {
+                "rows": d.rows,
+                "seconds": round(d.seconds, 3),
+                "expectations": d.expectations,
+                **({"added": d.added} if d.added is not None else {}),
+            }
             for d in self.datasets
         }
 
@@ -75,7 +106,7 @@ class PipelineResult:
                     "event_type": "flow_progress",
                     "output_records": d.rows,
                     "seconds": round(d.seconds, 3),
-                    "message": f"{d.name} refreshed: {d.rows} rows",
+                    "message": d.message,
                 }
             )
             for name, e in d.expectations.items():
@@ -159,10 +190,14 @@ def _scalar_row(engine: Engine, sql: str) -> list[object]:
     return list(engine.spark.sql(sql).collect()[0])  # type: ignore[attr-defined]
 
 
-def run_pipeline(engine: Engine, datasets: list[Dataset], schema: str = "silver") -> PipelineResult:
-    """Refresh every dataset into ``schema`` on ``engine``."""
+def run_pipeline(
+    engine: Engine, datasets: list[Dataset], schema: str = "silver", full_refresh: bool = False
+) -> PipelineResult:
+    """Refresh every dataset into ``schema`` on ``engine`` (``full_refresh``: streaming tables
+    re-read their sources whole)."""
     validate_identifier(schema, "schema")
     names = {d.name for d in datasets}
+    views = frozenset(d.name for d in datasets if d.kind == "TEMPORARY VIEW")
     result = PipelineResult()
     ordered = order_datasets(datasets)
     txn = engine.transaction() if hasattr(engine, "transaction") else contextlib.nullcontext()
@@ -170,22 +205,109 @@ def run_pipeline(engine: Engine, datasets: list[Dataset], schema: str = "silver"
         with txn:
             _native(engine, f"CREATE SCHEMA IF NOT EXISTS {schema}")
             for ds in ordered:
-                result.datasets.append(_refresh(engine, ds, names, schema))
+                if ds.kind == "TEMPORARY VIEW":
+                    result.datasets.append(_define_view(engine, ds, names, views, schema))
+                else:
+                    result.datasets.append(_refresh(engine, ds, names, views, schema, full_refresh))
     except ExpectationFailedError as err:
         err.result = result
         raise
     return result
 
 
-def _refresh(engine: Engine, ds: Dataset, names: set[str], schema: str) -> DatasetResult:
+def _define_view(
+    engine: Engine, ds: Dataset, names: set[str], views: frozenset[str], schema: str
+) -> DatasetResult:
+    started = time.monotonic()
+    query = query_sql(ds, engine.name, names, schema, views)
+    # a table of the same name in the schema is an earlier version's materialized dataset
+    _native(engine, f"DROP TABLE IF EXISTS {schema}.{ds.name}")
+    temp = "TEMP" if engine.name == "duckdb" else "TEMPORARY"
+    _native(engine, f"CREATE OR REPLACE {temp} VIEW {ds.name} AS {query}")
+    seconds = time.monotonic() - started
+    log.info("lakeflow: %s defined (temporary view)", ds.name)
+    return DatasetResult(ds.name, None, seconds)
+
+
+class _Progress:
+    """The source rows a streaming table has read, by ``request_id``, per source."""
+
+    def __init__(self, engine: Engine, ds: Dataset, schema: str) -> None:
+        self.engine, self.ds = engine, ds
+        self.table = f"{PROGRESS_SCHEMA}.{schema}__{ds.name}"
+        self.digest = hashlib.sha256(ds.query.encode()).hexdigest()[:16]
+        self.staged: dict[str, str] = {}
+
+    def definition(self) -> str | None:
+        """The definition the recorded rows were read with (None: nothing recorded)."""
+        if not self.engine.table_exists(self.table):
+            return None
+        return _scalar_row(self.engine, f"SELECT max(definition) FROM {self.table}")[0]  # type: ignore[return-value]
+
+    def stage(self, incremental: bool) -> dict[str, str]:
+        """What each ``STREAM(source)`` reads: its unread rows (incremental), or all of it."""
+        for i, source in enumerate(self.ds.streams()):
+            if not incremental:
+                self.staged[source] = source
+                continue
+            stage = f"_ytlake_stream_{self.ds.name}_{i}"
+            unread = (
+                f"SELECT s.* FROM {source} AS s WHERE NOT EXISTS (SELECT 1 FROM {self.table} AS p "
+                f"WHERE p.source = {_sql_string(source)} AND p.request_id = s.request_id)"
+            )
+            if self.engine.name == "duckdb":
+                _native(self.engine, f"CREATE OR REPLACE TEMP TABLE {stage} AS {unread}")
+            else:
+                self.engine.spark.sql(unread).localCheckpoint().createOrReplaceTempView(stage)  # type: ignore[attr-defined]
+            self.staged[source] = stage
+        return self.staged
+
+    def commit(self, incremental: bool) -> None:
+        """Record the staged source rows as read."""
+        read = " UNION ALL ".join(
+            f"SELECT {_sql_string(source)} AS source, request_id, {_sql_string(self.digest)} AS definition "
+            f"FROM {stage}"
+            for source, stage in self.staged.items()
+        )
+        _native(self.engine, f"CREATE SCHEMA IF NOT EXISTS {PROGRESS_SCHEMA}")
+        if incremental:
+            _native(self.engine, f"INSERT INTO {self.table} {read}")
+        else:
+            _native(self.engine, f"DROP TABLE IF EXISTS {self.table}")
+            using = "" if self.engine.name == "duckdb" else " USING parquet"
+            _native(self.engine, f"CREATE TABLE {self.table}{using} AS {read}")
+        for source, stage in self.staged.items():
+            if stage == source:
+                continue
+            if self.engine.name == "duckdb":
+                _native(self.engine, f"DROP TABLE {stage}")
+            else:
+                self.engine.spark.catalog.dropTempView(stage)  # type: ignore[attr-defined]
+
+
+def _refresh(
+    engine: Engine, ds: Dataset, names: set[str], views: frozenset[str], schema: str, full_refresh: bool
+) -> DatasetResult:
     started = time.monotonic()
     for clause in ds.skipped_clauses:
         log.info("lakeflow: %s: %s ignored locally", ds.name, clause)
     if ds.properties:
         log.info("lakeflow: %s: TBLPROPERTIES %s ignored locally", ds.name, ds.properties)
-    query = query_sql(ds, engine.name, names, schema)
     target = f"{schema}.{ds.name}"
-    if engine.name == "duckdb":
+    progress = _Progress(engine, ds, schema) if ds.kind == "STREAMING TABLE" else None
+    incremental = bool(
+        progress
+        and not full_refresh
+        and engine.table_exists(target)
+        and progress.definition() == progress.digest
+    )
+    reads = progress.stage(incremental) if progress else {}
+    before = int(_scalar_row(engine, f"SELECT count(*) FROM {target}")[0] or 0) if incremental else 0
+    query = query_sql(ds, engine.name, names, schema, views, reads)
+    if engine.name == "duckdb" and incremental:
+        stage = f"_ytlake_stage_{ds.name}"
+        _native(engine, f"CREATE OR REPLACE TEMP TABLE {stage} AS {query}")
+    elif engine.name == "duckdb":
         # written once, straight into the table: the refresh is one transaction, so a failed
         # expectation rolls it back, and rows a DROP ROW expectation rejects are deleted below
         stage = target
@@ -222,7 +344,11 @@ def _refresh(engine: Engine, ds: Dataset, names: set[str], schema: str) -> Datas
                 )
     where = f" WHERE {' AND '.join(keep)}" if keep else ""
     dropping = any(c["action"] == "DROP ROW" and c["failed"] for c in counts.values())
-    if engine.name == "duckdb":
+    if incremental:
+        _native(engine, f"INSERT INTO {target} SELECT * FROM {stage}{where}")
+        if engine.name == "duckdb":
+            _native(engine, f"DROP TABLE {stage}")
+    elif engine.name == "duckdb":
         if dropping:
             _native(engine, f"DELETE FROM {target} WHERE NOT ({' AND '.join(keep)})")
         if ds.comment:
@@ -230,8 +356,14 @@ def _refresh(engine: Engine, ds: Dataset, names: set[str], schema: str) -> Datas
     else:
         _native(engine, f"DROP TABLE IF EXISTS {target}")
         _native(engine, f"CREATE TABLE {target} USING parquet AS SELECT * FROM {stage}{where}")
+    if engine.name != "duckdb":
         engine.spark.catalog.dropTempView(stage)  # type: ignore[attr-defined]
+    if progress:
+        # after the rows: on Spark (no transaction) a crash in between reads those rows again
+        progress.commit(incremental)
     rows = int(_scalar_row(engine, f"SELECT count(*) FROM {target}")[0] or 0)
-    seconds = time.monotonic() - started
-    log.info("lakeflow: %s refreshed: %d rows in %.2fs", ds.name, rows, seconds)
-    return DatasetResult(ds.name, rows, seconds, counts)
+    result = DatasetResult(
+        ds.name, rows, time.monotonic() - started, counts, rows - before if progress else None
+    )
+    log.info("lakeflow: %s in %.2fs", result.message, result.seconds)
+    return result

@@ -1,6 +1,9 @@
 """Lakeflow query SQL (Databricks) -> the local engine's SQL.
 
-- Dataset names read bare (``silver_videos``) are placed in the pipeline's target schema.
+- Dataset names read bare (``silver_videos``) are placed in the pipeline's target schema
+  (temporary views stay bare: they live in the session, not in a schema).
+- ``STREAM(source)`` reads the table given for ``source`` (a streaming table's new rows), or
+  the whole source.
 - ``from_json(x, '<Spark type>')``: DuckDB wants a JSON structure description instead of a
   Spark type string, so the type is parsed with SQLGlot and rewritten.
 - Everything else is SQLGlot's Databricks -> DuckDB (or Spark) translation.
@@ -22,10 +25,34 @@ def _qualify_datasets(tree: exp.Expression, datasets: set[str], schema: str) -> 
             table.set("db", exp.to_identifier(schema))
 
 
-def query_sql(dataset: Dataset, engine: str, datasets: set[str], schema: str) -> str:
-    """The dataset's query for ``engine`` (``duckdb`` or ``spark``)."""
-    tree = dataset.query_tree
-    _qualify_datasets(tree, datasets, schema)
+def _read_streams(tree: exp.Expression, streams: dict[str, str]) -> exp.Expression:
+    def swap(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Stream):
+            table = node.find(exp.Table)
+            name = ".".join(p for p in (table.catalog, table.db, table.name) if p) if table else ""
+            alias = node.find(exp.TableAlias)
+            read = exp.to_table(streams.get(name, name))
+            if alias is not None:
+                read.set("alias", alias.copy())
+            return read
+        return node
+
+    return tree.transform(swap)
+
+
+def query_sql(
+    dataset: Dataset,
+    engine: str,
+    datasets: set[str],
+    schema: str,
+    views: frozenset[str] = frozenset(),
+    streams: dict[str, str] | None = None,
+) -> str:
+    """The dataset's query for ``engine`` (``duckdb`` or ``spark``): ``datasets`` are read
+    from ``schema`` except the temporary ``views``; ``STREAM(s)`` reads ``streams[s]``, or
+    ``s`` itself."""
+    tree = _read_streams(dataset.query_tree, streams or {})
+    _qualify_datasets(tree, datasets - views, schema)
     if engine == "spark":
         # Open-source Spark 4 runs the Databricks SQL the datasets use (QUALIFY included);
         # SQLGlot's Spark dialect would rewrite QUALIFY into subqueries, so keep Databricks'.

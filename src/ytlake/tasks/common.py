@@ -29,6 +29,14 @@ def add(parser: argparse.ArgumentParser, name: str, **kwargs: Any) -> None:
     parser.add_argument(*flags, dest=name, **kwargs)
 
 
+def boolean(value: str) -> bool:
+    """A task parameter's true/false (Databricks passes every named parameter as a string)."""
+    text = str(value).strip().lower()
+    if text not in ("1", "true", "yes", "0", "false", "no", ""):
+        raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
+    return text in ("1", "true", "yes")
+
+
 def optional_str(value: str) -> str | None:
     return value or None
 

@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     common.add(
         p,
         "fail_on_partial",
-        type=lambda v: str(v).strip().lower() in ("1", "true", "yes"),
+        type=common.boolean,
         default=False,
         help="fail the task (and the job) when the run is PARTIAL too",
     )

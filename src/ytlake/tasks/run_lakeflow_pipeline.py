@@ -21,6 +21,13 @@ def main(argv: list[str] | None = None) -> int:
     common.add(p, "pipeline", default="youtube_analytics_lakeflow")
     common.add(p, "schema", default="silver")
     common.add(p, "include", required=True, help="comma-separated globs of the pipeline's SQL files")
+    common.add(
+        p,
+        "full_refresh",
+        type=common.boolean,
+        default=False,
+        help="streaming tables re-read their sources whole (the pipeline task's full_refresh)",
+    )
     args = p.parse_args(argv)
     common.setup_logging()
     datasets = discover([g for g in args.include.split(",") if g])
@@ -30,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     with common.engine_from(args) as engine:
         run_id = run_state.current_run(engine, args, TASK_KEY).run_id
         try:
-            result = run_pipeline(engine, datasets, args.schema)
+            result = run_pipeline(engine, datasets, args.schema, full_refresh=args.full_refresh)
         except ExpectationFailedError as err:
             _log_events(
                 engine,
