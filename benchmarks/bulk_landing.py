@@ -68,7 +68,9 @@ def _peak_mib() -> int:
 def _world(name: str) -> World:
     videos, history = WORLDS[name]
     return World(
-        WorldConfig(seed=42, videos=videos, history_days=history, today=TODAY, start=TODAY - timedelta(days=history))
+        WorldConfig(
+            seed=42, videos=videos, history_days=history, today=TODAY, start=TODAY - timedelta(days=history)
+        )
     )
 
 
@@ -97,7 +99,9 @@ def _make_days(world_name: str, days: list[date], folder: Path) -> float:
 def make_files(world_name: str, days: list[date], folder: Path, jobs: int) -> float:
     folder.mkdir(parents=True, exist_ok=True)
     with ProcessPoolExecutor(jobs) as pool:
-        return sum(pool.map(_make_days, [world_name] * jobs, [days[i::jobs] for i in range(jobs)], [folder] * jobs))
+        return sum(
+            pool.map(_make_days, [world_name] * jobs, [days[i::jobs] for i in range(jobs)], [folder] * jobs)
+        )
 
 
 def land_days(engine: object, days: list[date], folder: Path, channel_id: str) -> tuple[int, int, int]:

@@ -287,8 +287,10 @@ def plan(
 
         window = (options.start_date, options.end_date, options.lookback_days, options.latency_days)
         day = options.today or pacific_today()
-        totals = {
-            mode: plan_next_run(
+        totals = {  # the selected mode's plan is the one printed above
+            mode: result.total
+            if mode == options.analytics_mode
+            else plan_next_run(
                 lakehouse, catalog, day, *window, options.chunk_days, analytics_mode=mode
             ).total
             for mode in ANALYTICS_MODES

@@ -167,9 +167,7 @@ def architecture_dot() -> str:
             "}",
         ]
     )
-    return dot.replace("14 materialized views", silver).replace(
-        "5 dbt marts", f"{n_gold} dbt marts"
-    )
+    return dot.replace("14 materialized views", silver).replace("5 dbt marts", f"{n_gold} dbt marts")
 
 
 def screenshot(out: Path) -> None:

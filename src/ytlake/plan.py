@@ -18,8 +18,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from ytlake.lakehouse import open_engine
-from ytlake.tasks.bulk import landed_days
-from ytlake.tasks.ingest_state import coverage, covered_days, days_with_views, known_videos, pacific_day
+from ytlake.tasks.bulk import v2_coverage
+from ytlake.tasks.ingest_state import covered_days, days_with_views, known_videos, pacific_day
 from ytlake.youtube.data_api import MAX_PAGE, DataApi, uploads_playlist_id
 from ytlake.youtube.endpoints import ApiRoot
 from ytlake.youtube.http import GoogleApiError, GoogleHttp
@@ -32,7 +32,6 @@ from ytlake.youtube.planning import (
     scope_start,
     single_days_to_ask,
     window,
-    with_bulk,
 )
 from ytlake.youtube.reports import REPORTS, REPORTS_BY_NAME
 
@@ -198,12 +197,9 @@ def plan_next_run(
         pages = max(1, math.ceil(len(videos) / MAX_PAGE))
         plan.data_api_units = {"channels.list": 1, "playlistItems.list": pages, "videos.list": pages}
         # hybrid: the days landed bulk files cover are not asked of v2 (as in the task)
-        bulk_days = landed_days(engine) if analytics_mode == "hybrid" else {}
-        scopes = [channel_id, *(v.video_id for v in videos)]
-        covered = {  # one query each
-            r.name: with_bulk(coverage(engine, r, "~none~"), scopes, bulk_skip(r, bulk_days), win)
-            for r in REPORTS
-        }
+        covered, bulk_days = v2_coverage(
+            engine, REPORTS, "~none~", channel_id, [v.video_id for v in videos], win, analytics_mode
+        )
         for report in REPORTS:
             if report.grain == "range":
                 reqs = range_requests(

@@ -24,6 +24,7 @@ them are named in a warning.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -32,11 +33,13 @@ import httpx
 
 from ytlake.lakehouse.base import Engine
 from ytlake.tasks.common import log
-from ytlake.tasks.ingest_state import pacific_day
+from ytlake.tasks.ingest_state import coverage, pacific_day
 from ytlake.tasks.landing import Landing
 from ytlake.youtube import reporting_api
 from ytlake.youtube.http import GoogleApiError, QuotaExceededError, RetryableError
+from ytlake.youtube.planning import Coverage, Window, bulk_skip, with_bulk
 from ytlake.youtube.reporting_api import BULK_REPORT_TYPES, ReportingApi
+from ytlake.youtube.reports import ReportSpec
 
 TABLE = "bronze.analytics_bulk_reports_raw"
 ENDPOINT = "v1/media"
@@ -120,6 +123,26 @@ def landed_days(engine: Engine) -> dict[str, set[date]]:
     for report_type, day in landed_files(engine).values():
         out.setdefault(report_type, set()).add(day)
     return out
+
+
+def v2_coverage(
+    engine: Engine,
+    reports: Iterable[ReportSpec],
+    run_id: str,
+    channel_id: str,
+    video_ids: Iterable[str],
+    win: Window,
+    analytics_mode: str,
+) -> tuple[dict[str, dict[str, Coverage]], dict[str, set[date]]]:
+    """Per report (one query each) and scope, what earlier answers cover; in hybrid mode the
+    days landed files cover count as covered. Also those days, per report type: requests are
+    cut around them (``planning.bulk_skip``)."""
+    bulk_days = landed_days(engine) if analytics_mode == "hybrid" else {}
+    scopes = [channel_id, *video_ids]
+    covered = {
+        r.name: with_bulk(coverage(engine, r, run_id), scopes, bulk_skip(r, bulk_days), win) for r in reports
+    }
+    return covered, bulk_days
 
 
 def _records(lines: list[str], carry: list[str], open_quote: bool) -> tuple[list[str], list[str], bool]:

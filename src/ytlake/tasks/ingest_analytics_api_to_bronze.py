@@ -34,10 +34,9 @@ import httpx
 from ytlake import identity
 from ytlake.lakehouse.base import Engine
 from ytlake.tasks import common, run_state
-from ytlake.tasks.bulk import BulkOutcome, land_bulk, landed_days
+from ytlake.tasks.bulk import BulkOutcome, land_bulk, v2_coverage
 from ytlake.tasks.google import google_http
 from ytlake.tasks.ingest_state import (
-    coverage,
     covered_days,
     days_with_views,
     known_videos,
@@ -57,7 +56,6 @@ from ytlake.youtube.planning import (
     single_day_requests,
     single_days_to_ask,
     window,
-    with_bulk,
 )
 from ytlake.youtube.reporting_api import ANALYTICS_MODES, ReportingApi
 from ytlake.youtube.reports import REPORTS, REPORTS_BY_NAME
@@ -233,12 +231,15 @@ def main(argv: list[str] | None = None) -> int:
         # coverage, not a high-water mark: what earlier runs' answers cover, per report and scope;
         # in hybrid mode the days landed bulk files cover (this run's too) count as covered
         reports_asked = REPORTS if args.analytics_mode != "bulk" else ()
-        bulk_days = landed_days(engine) if args.analytics_mode == "hybrid" else {}
-        scopes = [channel_id, *(v.video_id for v in videos)]
-        covered = {
-            r.name: with_bulk(coverage(engine, r, run.run_id), scopes, bulk_skip(r, bulk_days), win)
-            for r in reports_asked
-        }
+        covered, bulk_days = v2_coverage(
+            engine,
+            reports_asked,
+            run.run_id,
+            channel_id,
+            [v.video_id for v in videos],
+            win,
+            args.analytics_mode,
+        )
         phase1 = []
         for report in reports_asked:
             if report.grain == "range":
