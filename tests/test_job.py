@@ -34,6 +34,7 @@ def test_the_bundle_declares_the_eight_tasks_in_order():
     assert pipeline.kind == "pipeline_task"
     assert pipeline.parameters["schema"] == "silver"
     assert pipeline.parameters["include"].endswith("lakeflow/silver/**")
+    assert pipeline.parameters["full_refresh"] == "false"  # the pipeline task's full_refresh
     for spec in specs:
         if spec.kind == "python_wheel_task":
             assert spec.entry_point == spec.task_key
@@ -164,3 +165,22 @@ def test_parameters_flow_from_variables_and_overrides():
     assert "--job_run_id=r-9" in seen["init_run_context"]
     assert "--task_run_id=r-9-finalize_run_log" in seen["finalize_run_log"]
     assert "--engine=duckdb" in seen["run_lakeflow_pipeline"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("true", True), ("True", True), ("1", True), ("false", False), ("", False), ("no", False)],
+)
+def test_a_boolean_task_parameter_reads_what_databricks_passes(text, value):
+    from ytlake.tasks.common import boolean
+
+    assert boolean(text) is value
+
+
+def test_a_boolean_task_parameter_refuses_anything_else():
+    import argparse
+
+    from ytlake.tasks.common import boolean
+
+    with pytest.raises(argparse.ArgumentTypeError, match="expected true or false"):
+        boolean("sometimes")

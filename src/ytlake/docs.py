@@ -117,7 +117,8 @@ def erd_dot(manifest: dict | None = None) -> str:
     lines.append('subgraph cluster_silver { label="silver (Lakeflow)"; style=rounded; color="#9aa5b1";')
     for ds in sorted(datasets, key=lambda d: d.name):
         grain = [g for g in ds.properties.get("ytlake.grain", "").split(",") if g]
-        lines.append(table(f"silver.{ds.name}", grain, "#e6eaee"))
+        kind = [] if ds.kind == "MATERIALIZED VIEW" else [ds.kind.lower()]  # streaming table, temporary view
+        lines.append(table(f"silver.{ds.name}", grain, "#e6eaee", kind))
     lines.append("}")
     edges = set()
     for ds in datasets:

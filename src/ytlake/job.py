@@ -174,8 +174,9 @@ def job_tasks(bundle: Bundle, job_key: str = JOB_KEY) -> list[TaskSpec]:
             if not match or match.group(1) not in pipelines:
                 raise BundleError(f"{where}.pipeline_task.pipeline_id: {ref!r} names no pipeline resource")
             params = pipeline_parameters(bundle, match.group(1))
-            if (task["pipeline_task"] or {}).get("full_refresh") in (True, "true"):
-                params["full_refresh"] = "true"
+            refresh = (task["pipeline_task"] or {}).get("full_refresh", False)
+            # a bool, or a ${var.*} reference resolved with the task's other parameters
+            params["full_refresh"] = str(refresh).lower() if isinstance(refresh, bool) else refresh
             specs.append(TaskSpec(key, deps, run_if, "pipeline_task", None, params))
         else:
             raise BundleError(f"{where}: only python_wheel_task and pipeline_task run locally")

@@ -170,6 +170,8 @@ def parse_dataset(sql: str, path: Path | None = None) -> Dataset:
             raise LakeflowParseError(f"{where}unsupported clause {tokens[i].text!r} in the dataset header")
     if i >= len(tokens):
         raise LakeflowParseError(f"{where}missing AS <query>")
+    if kind == "STREAMING TABLE" and "STREAM" not in words[i:]:
+        raise LakeflowParseError(f"{where}a STREAMING TABLE reads its source as STREAM(<table>)")
     if kind == "TEMPORARY VIEW" and ds.expectations:
         raise LakeflowParseError(f"{where}a TEMPORARY VIEW has no expectations; put them on a table it reads")
     ds.query = sql[tokens[i].end + 1 :].strip()

@@ -12,9 +12,10 @@ The three kinds of dataset:
   the query makes of the source rows it has not read yet (expectations apply to those
   rows). Lakeflow keeps a checkpoint; here the source rows read are recorded by their
   ``request_id`` (every Bronze table has one) in ``_lakeflow.<schema>__<dataset>``, in the
-  same DuckDB transaction as the rows. The table is recomputed from the whole source when it
-  is new, when ``full_refresh`` is asked, or when its definition changed (Lakeflow would keep
-  the old rows and need a full refresh asked for; locally the runner does it itself);
+  same DuckDB transaction as the rows (on Spark, see ``_Progress``). The table is recomputed
+  from the whole source when it is new, when ``full_refresh`` is asked, when an earlier
+  update did not finish, or when its definition (query, expectations, columns) changed:
+  Lakeflow would keep the old rows and need a full refresh asked for, so the runner warns;
 - a temporary view is a view for the update's session, never materialized (Lakeflow's
   ``CREATE TEMPORARY VIEW``: private to the pipeline, not in the catalog).
 """
@@ -26,6 +27,7 @@ import glob
 import hashlib
 import logging
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -104,7 +106,7 @@ class PipelineResult:
                     **empty,
                     "dataset": d.name,
                     "event_type": "flow_progress",
-                    "output_records": d.rows,
+                    "output_records": d.added if d.added is not None else d.rows,
                     "seconds": round(d.seconds, 3),
                     "message": d.message,
                 }
@@ -220,8 +222,8 @@ def _define_view(
 ) -> DatasetResult:
     started = time.monotonic()
     query = query_sql(ds, engine.name, names, schema, views)
-    # a table of the same name in the schema is an earlier version's materialized dataset
-    _native(engine, f"DROP TABLE IF EXISTS {schema}.{ds.name}")
+    # a table or view of the same name in the schema is an earlier version's dataset
+    _drop(engine, f"{schema}.{ds.name}")
     temp = "TEMP" if engine.name == "duckdb" else "TEMPORARY"
     _native(engine, f"CREATE OR REPLACE {temp} VIEW {ds.name} AS {query}")
     seconds = time.monotonic() - started
@@ -229,44 +231,110 @@ def _define_view(
     return DatasetResult(ds.name, None, seconds)
 
 
-class _Progress:
-    """The source rows a streaming table has read, by ``request_id``, per source."""
+def _drop(engine: Engine, name: str) -> None:
+    """Drop the table or view ``name`` (schema.name) if there is one."""
+    schema, table = name.split(".")
+    if engine.name == "duckdb":
+        found = engine.query_native(  # type: ignore[attr-defined]
+            "SELECT table_type FROM information_schema.tables "
+            f"WHERE table_schema = {_sql_string(schema)} AND table_name = {_sql_string(table)}"
+        ).to_pylist()
+        kind = found[0]["table_type"] if found else None
+    else:
+        catalog = engine.spark.catalog  # type: ignore[attr-defined]
+        kind = catalog.getTable(name).tableType if catalog.tableExists(name) else None
+    if kind:
+        _native(engine, f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {name}")
 
-    def __init__(self, engine: Engine, ds: Dataset, schema: str) -> None:
+
+class _Progress:
+    """The source rows a streaming table has read, by ``request_id``, per source and update.
+
+    Rows ``(update_id, source, request_id, definition)``; an update that finished adds a row
+    with ``source = ''`` and ``request_id`` = its update id. On DuckDB an update's rows here
+    and in the table are one transaction. Spark has none: an update's source rows are
+    recorded before its table rows and the update marked finished after, and an update not
+    marked finished makes the next one read its sources whole, so a crash in between neither
+    loses nor doubles a row.
+    """
+
+    def __init__(
+        self, engine: Engine, ds: Dataset, schema: str, names: set[str], views: frozenset[str]
+    ) -> None:
         self.engine, self.ds = engine, ds
         self.table = f"{PROGRESS_SCHEMA}.{schema}__{ds.name}"
-        self.digest = hashlib.sha256(ds.query.encode()).hexdigest()[:16]
+        # the definition: the query, the expectations and the declared columns (a change in any
+        # of them changes what the rows already read would have become)
+        declared = [c for c in ds.skipped_clauses if c.startswith("column definition")]
+        rules = [(e.name, e.condition, e.action) for e in ds.expectations]
+        self.digest = hashlib.sha256(repr((ds.query, rules, declared)).encode()).hexdigest()[:16]
+        self.update = uuid.uuid4().hex
+        # a source that is a dataset of this pipeline is read from its schema
+        self.sources = {s: f"{schema}.{s}" if s in names - views else s for s in ds.streams()}
+        if not self.sources:
+            raise LakeflowParseError(f"{ds.name}: a STREAMING TABLE reads its source as STREAM(<table>)")
         self.staged: dict[str, str] = {}
 
-    def definition(self) -> str | None:
-        """The definition the recorded rows were read with (None: nothing recorded)."""
+    def resumable(self) -> str | None:
+        """None when the recorded rows can be built on, else why not."""
         if not self.engine.table_exists(self.table):
-            return None
-        return _scalar_row(self.engine, f"SELECT max(definition) FROM {self.table}")[0]  # type: ignore[return-value]
+            return "nothing read yet"
+        definitions, definition = _scalar_row(
+            self.engine, f"SELECT count(DISTINCT definition), max(definition) FROM {self.table}"
+        )
+        if definitions != 1 or definition != self.digest:
+            return "its definition changed"
+        unfinished = _scalar_row(
+            self.engine,
+            f"SELECT count(*) FROM (SELECT DISTINCT update_id FROM {self.table} WHERE source <> '') AS u "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {self.table} AS d "
+            "WHERE d.source = '' AND d.request_id = u.update_id)",
+        )[0]
+        return "an earlier update did not finish" if unfinished else None
 
     def stage(self, incremental: bool) -> dict[str, str]:
-        """What each ``STREAM(source)`` reads: its unread rows (incremental), or all of it."""
-        for i, source in enumerate(self.ds.streams()):
-            if not incremental:
-                self.staged[source] = source
-                continue
+        """What each ``STREAM(source)`` reads: its unread rows (incremental), or all of it. On
+        DuckDB a view (the transaction reads one snapshot); on Spark a checkpointed copy."""
+        for i, (source, read) in enumerate(self.sources.items()):
             stage = f"_ytlake_stream_{self.ds.name}_{i}"
-            unread = (
-                f"SELECT s.* FROM {source} AS s WHERE NOT EXISTS (SELECT 1 FROM {self.table} AS p "
-                f"WHERE p.source = {_sql_string(source)} AND p.request_id = s.request_id)"
-            )
+            rows = f"SELECT s.* FROM {read} AS s"
+            if incremental:
+                rows += (
+                    f" WHERE NOT EXISTS (SELECT 1 FROM {self.table} AS p "
+                    f"WHERE p.source = {_sql_string(source)} AND p.request_id = s.request_id)"
+                )
             if self.engine.name == "duckdb":
-                _native(self.engine, f"CREATE OR REPLACE TEMP TABLE {stage} AS {unread}")
+                _native(self.engine, f"CREATE OR REPLACE TEMP VIEW {stage} AS {rows}")
             else:
-                self.engine.spark.sql(unread).localCheckpoint().createOrReplaceTempView(stage)  # type: ignore[attr-defined]
+                self.engine.spark.sql(rows).localCheckpoint().createOrReplaceTempView(stage)  # type: ignore[attr-defined]
             self.staged[source] = stage
         return self.staged
 
-    def commit(self, incremental: bool) -> None:
-        """Record the staged source rows as read."""
+    def begin(self, incremental: bool) -> None:
+        """Before the table's new rows (Spark): record what this update read."""
+        if self.engine.name != "duckdb":
+            self._record(incremental)
+
+    def finish(self, incremental: bool) -> None:
+        """After the table's new rows: record what this update read (DuckDB: in the same
+        transaction), mark the update finished, drop the staged reads."""
+        if self.engine.name == "duckdb":
+            self._record(incremental)
+        _native(
+            self.engine,
+            f"INSERT INTO {self.table} VALUES ({_sql_string(self.update)}, '', "
+            f"{_sql_string(self.update)}, {_sql_string(self.digest)})",
+        )
+        for stage in self.staged.values():
+            if self.engine.name == "duckdb":
+                _native(self.engine, f"DROP VIEW {stage}")
+            else:
+                self.engine.spark.catalog.dropTempView(stage)  # type: ignore[attr-defined]
+
+    def _record(self, incremental: bool) -> None:
         read = " UNION ALL ".join(
-            f"SELECT {_sql_string(source)} AS source, request_id, {_sql_string(self.digest)} AS definition "
-            f"FROM {stage}"
+            f"SELECT {_sql_string(self.update)} AS update_id, {_sql_string(source)} AS source, "
+            f"request_id, {_sql_string(self.digest)} AS definition FROM {stage}"
             for source, stage in self.staged.items()
         )
         _native(self.engine, f"CREATE SCHEMA IF NOT EXISTS {PROGRESS_SCHEMA}")
@@ -276,13 +344,12 @@ class _Progress:
             _native(self.engine, f"DROP TABLE IF EXISTS {self.table}")
             using = "" if self.engine.name == "duckdb" else " USING parquet"
             _native(self.engine, f"CREATE TABLE {self.table}{using} AS {read}")
-        for source, stage in self.staged.items():
-            if stage == source:
-                continue
-            if self.engine.name == "duckdb":
-                _native(self.engine, f"DROP TABLE {stage}")
-            else:
-                self.engine.spark.catalog.dropTempView(stage)  # type: ignore[attr-defined]
+
+
+def _columns(engine: Engine, relation: str) -> list[str]:
+    if engine.name == "duckdb":
+        return list(engine.query_native(f"SELECT * FROM {relation} LIMIT 0").column_names)  # type: ignore[attr-defined]
+    return list(engine.spark.table(relation).columns)  # type: ignore[attr-defined]
 
 
 def _refresh(
@@ -294,13 +361,18 @@ def _refresh(
     if ds.properties:
         log.info("lakeflow: %s: TBLPROPERTIES %s ignored locally", ds.name, ds.properties)
     target = f"{schema}.{ds.name}"
-    progress = _Progress(engine, ds, schema) if ds.kind == "STREAMING TABLE" else None
-    incremental = bool(
-        progress
-        and not full_refresh
-        and engine.table_exists(target)
-        and progress.definition() == progress.digest
-    )
+    progress = _Progress(engine, ds, schema, names, views) if ds.kind == "STREAMING TABLE" else None
+    incremental = False
+    if progress and not full_refresh and engine.table_exists(target):
+        why = progress.resumable()
+        incremental = why is None
+        if why:
+            log.warning(
+                "lakeflow: %s: %s: its sources are read whole (on Databricks, a changed streaming "
+                "table needs a full refresh asked for: it keeps the rows it has)",
+                ds.name,
+                why,
+            )
     reads = progress.stage(incremental) if progress else {}
     before = int(_scalar_row(engine, f"SELECT count(*) FROM {target}")[0] or 0) if incremental else 0
     query = query_sql(ds, engine.name, names, schema, views, reads)
@@ -344,8 +416,12 @@ def _refresh(
                 )
     where = f" WHERE {' AND '.join(keep)}" if keep else ""
     dropping = any(c["action"] == "DROP ROW" and c["failed"] for c in counts.values())
+    if progress:
+        progress.begin(incremental)
     if incremental:
-        _native(engine, f"INSERT INTO {target} SELECT * FROM {stage}{where}")
+        # by name: the table's columns in the order the query makes them
+        columns = ", ".join(_columns(engine, stage))
+        _native(engine, f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {stage}{where}")
         if engine.name == "duckdb":
             _native(engine, f"DROP TABLE {stage}")
     elif engine.name == "duckdb":
@@ -359,8 +435,7 @@ def _refresh(
     if engine.name != "duckdb":
         engine.spark.catalog.dropTempView(stage)  # type: ignore[attr-defined]
     if progress:
-        # after the rows: on Spark (no transaction) a crash in between reads those rows again
-        progress.commit(incremental)
+        progress.finish(incremental)
     rows = int(_scalar_row(engine, f"SELECT count(*) FROM {target}")[0] or 0)
     result = DatasetResult(
         ds.name, rows, time.monotonic() - started, counts, rows - before if progress else None
