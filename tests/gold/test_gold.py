@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
-from datetime import timedelta
+from collections import defaultdict
+from datetime import date, timedelta
 
 import pytest
 
@@ -30,7 +33,8 @@ def test_every_mart_is_built_and_every_dbt_test_passed(built):
     summary = json.loads(
         built.sql("SELECT summary FROM bronze.run_context_log ORDER BY started_ts_utc DESC LIMIT 1")[0][0]
     )
-    assert summary["dbt_run"] == {"success": 6}  # the five marts and the breakdown coverage
+    # the five marts, the breakdown coverage, the audience and subscribed status marts
+    assert summary["dbt_run"] == {"success": 8}
     counts = summary["dbt_test"]["counts"]
     assert counts.get("fail", 0) == 0 and counts.get("error", 0) == 0
     assert counts["pass"] >= 40  # schema, singular and unit tests
@@ -173,3 +177,63 @@ def test_in_the_ideal_world_breakdowns_account_for_every_view(built):
     )
     assert {b for b, *_ in rows} == {"traffic_source", "device", "country"}
     assert all(n > 0 and withheld == 0 for _, n, withheld in rows), rows
+
+
+def _file_rows(built, report_type: str, day: date) -> list[dict[str, str]]:
+    """The data lines of the file Silver read for ``report_type`` and ``day``, parsed from its
+    parts in Bronze as received (Python's csv module: independent of the SQL parse)."""
+    [(report_id, attempt)] = built.sql(
+        "SELECT report_id, attempt FROM silver.silver_bulk_report_files "
+        f"WHERE report_type = '{report_type}' AND date = DATE '{day}'"
+    )
+    rows = []
+    for (payload,) in built.sql(
+        "SELECT payload FROM bronze.analytics_bulk_reports_raw "
+        f"WHERE payload LIKE '%{report_id}%'"
+    ):
+        envelope = json.loads(payload)
+        params = envelope["request"]["params"]
+        if (params.get("reportId"), params.get("attempt")) == (report_id, attempt):
+            rows += list(csv.DictReader(io.StringIO(envelope["body"])))
+    return rows
+
+
+def test_audience_and_subscribed_marts_equal_the_days_files(built):
+    day = max(d for (d,) in built.sql("SELECT DISTINCT date FROM gold.gold_video_audience_daily"))
+    activity = _file_rows(built, "channel_basic_a3", day)
+    segment_views: dict[tuple, int] = defaultdict(int)
+    subscribed: dict[tuple, int] = defaultdict(int)
+    for r in activity:
+        if r["video_id"]:
+            key = (r["video_id"], r["live_or_on_demand"], r["subscribed_status"], r["country_code"])
+            segment_views[key] += int(r["views"])
+            subscribed[(r["video_id"], r["subscribed_status"])] += int(r["views"])
+    estimated: dict[tuple, float] = defaultdict(float)
+    for r in _file_rows(built, "channel_demographics_a1", day):
+        key = (r["video_id"], r["live_or_on_demand"], r["subscribed_status"], r["country_code"])
+        if r["video_id"] and key in segment_views:
+            estimated[(r["video_id"], r["age_group"], r["gender"])] += (
+                segment_views[key] * float(r["views_percentage"]) / 100
+            )
+    gold = {
+        (v, a, g): (views, pct)
+        for v, a, g, views, pct in built.sql(
+            "SELECT video_id, age_group, gender, estimated_views, viewer_percentage "
+            f"FROM gold.gold_video_audience_daily WHERE date = DATE '{day}'"
+        )
+    }
+    assert gold.keys() == estimated.keys() and len(gold) > 20
+    video_totals: dict[str, float] = defaultdict(float)
+    for (video_id, _, _), views in estimated.items():
+        video_totals[video_id] += views
+    for key, views in estimated.items():
+        assert gold[key][0] == pytest.approx(views, abs=1e-6), key
+        assert gold[key][1] == pytest.approx(100 * views / video_totals[key[0]], abs=1e-6), key
+    gold_subscribed = dict(
+        ((v, s), n)
+        for v, s, n in built.sql(
+            "SELECT video_id, subscribed_status, views FROM gold.gold_video_subscribed_status_daily "
+            f"WHERE date = DATE '{day}'"
+        )
+    )
+    assert gold_subscribed == dict(subscribed)
