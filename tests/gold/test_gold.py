@@ -188,8 +188,7 @@ def _file_rows(built, report_type: str, day: date) -> list[dict[str, str]]:
     )
     rows = []
     for (payload,) in built.sql(
-        "SELECT payload FROM bronze.analytics_bulk_reports_raw "
-        f"WHERE payload LIKE '%{report_id}%'"
+        f"SELECT payload FROM bronze.analytics_bulk_reports_raw WHERE payload LIKE '%{report_id}%'"
     ):
         envelope = json.loads(payload)
         params = envelope["request"]["params"]
