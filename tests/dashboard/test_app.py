@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import json
+from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ytlake.dashboard import data
@@ -36,7 +40,7 @@ def test_overview_shows_the_channels_totals(app, built):
     assert len(app.get("plotly_chart")) == 3
 
 
-@pytest.mark.parametrize("page", ["Videos", "Traffic sources", "Geography", "Devices"])
+@pytest.mark.parametrize("page", ["Videos", "Audience", "Traffic sources", "Geography", "Devices"])
 def test_each_page_renders_its_charts(app, page):
     app.sidebar.radio[0].set_value(page).run()
     assert not app.exception, app.exception
@@ -51,6 +55,37 @@ def test_the_video_filter_narrows_the_breakdowns(app, built):
     app.sidebar.radio[0].set_value("Devices").run()
     app.sidebar.selectbox[0].set_value(video_id).run()
     assert not app.exception
+
+
+def _values(encoded):
+    """A plotly trace's numbers: a list, or its typed-array encoding ({dtype, bdata})."""
+    if isinstance(encoded, dict):
+        return np.frombuffer(base64.b64decode(encoded["bdata"]), dtype=encoded["dtype"]).tolist()
+    return list(encoded)
+
+
+def test_the_audience_page_shows_the_files_shares_or_says_why_not(app, built):
+    app.sidebar.radio[0].set_value("Audience").run()
+    ages_chart, _ = app.get("plotly_chart")  # and views by subscribed status
+    traces = json.loads(ages_chart.proto.spec)["data"]
+    assert {t["name"] for t in traces} <= {"Female", "Male", "Other"}
+    assert {x for t in traces for x in t["x"]} <= {
+        "13–17",
+        "18–24",
+        "25–34",
+        "35–44",
+        "45–54",
+        "55–64",
+        "65+",
+    }
+    shares = [y for t in traces for y in _values(t["y"])]
+    assert sum(shares) == pytest.approx(100)  # shares of the views, weighted by them
+    # before the first file: one sentence saying where the data comes from
+    [(first_file,)] = built.sql("SELECT min(date) FROM gold.gold_video_audience_daily")
+    [(first_day,)] = built.sql("SELECT min(date) FROM gold.gold_channel_daily_summary")
+    app.sidebar.date_input[0].set_value((first_day, first_file - timedelta(days=1))).run()
+    assert not app.exception
+    assert "No audience data for these days" in app.info[0].value
 
 
 def test_human_numbers():

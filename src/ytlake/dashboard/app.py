@@ -33,7 +33,7 @@ except data.Unavailable as err:
     unavailable(err)
 
 st.sidebar.title("YouTube Analytics")
-page = st.sidebar.radio("Page", ["Overview", "Videos", "Traffic sources", "Geography", "Devices"])
+page = st.sidebar.radio("Page", ["Overview", "Videos", "Audience", "Traffic sources", "Geography", "Devices"])
 if first_day is None:
     main.warning("Gold is empty: run `ytlake run` first.")
     st.stop()
@@ -111,6 +111,65 @@ def videos_page() -> None:
         )
 
 
+AGE_GROUPS = {
+    "AGE_13_17": "13–17",
+    "AGE_18_24": "18–24",
+    "AGE_25_34": "25–34",
+    "AGE_35_44": "35–44",
+    "AGE_45_54": "45–54",
+    "AGE_55_64": "55–64",
+    "AGE_65_": "65+",
+}
+GENDERS = {"FEMALE": "Female", "MALE": "Male", "GENDER_OTHER": "Other"}
+
+
+def audience_page() -> None:
+    st.header("Audience")
+    groups = data.audience(reader, first, last, video_id)
+    split = data.subscribed(reader, first, last, video_id)
+    if not groups and not split:
+        st.info(
+            "No audience data for these days: it comes from the Reporting API's daily files "
+            "(`--analytics-mode hybrid` or `bulk`), which start about two days after the first run."
+        )
+        return
+    total = sum(g["views"] for g in groups) or 1
+    rows = [
+        {
+            "age": AGE_GROUPS.get(g["age_group"], g["age_group"]),
+            "gender": GENDERS.get(g["gender"], g["gender"]),
+            "share of views (%)": 100 * g["views"] / total,
+        }
+        for g in groups
+    ]
+    st.plotly_chart(
+        px.bar(
+            rows,
+            x="age",
+            y="share of views (%)",
+            color="gender",
+            barmode="group",
+            category_orders={"age": list(AGE_GROUPS.values())},
+            title="Viewers by age and gender (share of views, weighted by views)",
+        ),
+        use_container_width=True,
+    )
+    st.caption(
+        "Google measures age and gender on signed-in viewers; the shares are applied to each "
+        "segment's views (country, subscribed, live or on demand) and weighted by them."
+    )
+    if split:
+        st.plotly_chart(
+            px.bar(
+                [{"viewer": s["subscribed_status"].replace("_", " "), "views": s["views"]} for s in split],
+                x="viewer",
+                y="views",
+                title="Views by subscribed status",
+            ),
+            use_container_width=True,
+        )
+
+
 def traffic_sources() -> None:
     st.header("Traffic sources")
     mix = data.breakdown(reader, "traffic", first, last, video_id, by_day=True)
@@ -141,6 +200,7 @@ def devices() -> None:
 PAGES = {
     "Overview": overview,
     "Videos": videos_page,
+    "Audience": audience_page,
     "Traffic sources": traffic_sources,
     "Geography": geography,
     "Devices": devices,

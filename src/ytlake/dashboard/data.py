@@ -39,6 +39,8 @@ MARTS = {
     "traffic": "gold_video_traffic_source_daily_summary",
     "country": "gold_video_country_daily_summary",
     "device": "gold_video_device_daily_summary",
+    "audience": "gold_video_audience_daily",
+    "subscribed": "gold_video_subscribed_status_daily",
 }
 
 DEFAULT_LOCK_WAIT_S = 5.0
@@ -285,10 +287,7 @@ def breakdown(
 ) -> list[dict[str, Any]]:
     label = {"traffic": "source_name", "country": "country_name", "device": "device_name"}[kind]
     key = {"traffic": "source_id", "country": "country_code", "device": "device_type"}[kind]
-    where, params = "date between ? and ?", [first, last]
-    if video_id:
-        where += " and video_id = ?"
-        params.append(video_id)
+    where, params = _span(first, last, video_id)
     day = "date, " if by_day else ""
     return r.rows(
         f"select {day}{key} as id, max({label}) as name, sum(views) as views, "
@@ -296,6 +295,34 @@ def breakdown(
         f"group by {day}{key} order by {'date, ' if by_day else ''}views desc",
         params,
     )
+
+
+def audience(r: Reader, first: date, last: date, video_id: str | None = None) -> list[dict[str, Any]]:
+    """Estimated views per age group and gender (shares weighted by views, never summed)."""
+    where, params = _span(first, last, video_id)
+    return r.rows(
+        f"select age_group, gender, sum(estimated_views) as views from {r.table('audience')} "
+        f"where {where} group by age_group, gender order by age_group, gender",
+        params,
+    )
+
+
+def subscribed(r: Reader, first: date, last: date, video_id: str | None = None) -> list[dict[str, Any]]:
+    """Views and watch time by whether the viewer was subscribed."""
+    where, params = _span(first, last, video_id)
+    return r.rows(
+        f"select subscribed_status, sum(views) as views, sum(watch_time_minutes) as minutes "
+        f"from {r.table('subscribed')} where {where} group by subscribed_status order by subscribed_status",
+        params,
+    )
+
+
+def _span(first: date, last: date, video_id: str | None) -> tuple[str, list[Any]]:
+    where, params = "date between ? and ?", [first, last]
+    if video_id:
+        where += " and video_id = ?"
+        params.append(video_id)
+    return where, params
 
 
 def human(n: float | int | None) -> str:
