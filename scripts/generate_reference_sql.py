@@ -3,6 +3,7 @@
 - lakeflow/silver/dim_country_reference.sql  <- ISO 3166-1 from pycountry
 - lakeflow/silver/dim_traffic_source.sql     <- lakeflow/reference/traffic_sources.csv
 - lakeflow/silver/dim_device.sql             <- lakeflow/reference/device_types.csv
+- lakeflow/silver/dim_playback_location.sql  <- lakeflow/reference/playback_locations.csv
 
 Never edit those SQL files by hand: change the source and rerun
 `uv run python scripts/generate_reference_sql.py`. A test checks that they are current.

@@ -40,7 +40,7 @@ def test_overview_shows_the_channels_totals(app, built):
     assert len(app.get("plotly_chart")) == 3
 
 
-@pytest.mark.parametrize("page", ["Videos", "Audience", "Traffic sources", "Geography", "Devices"])
+@pytest.mark.parametrize("page", ["Videos", "Audience", "Reach", "Geography", "Devices"])
 def test_each_page_renders_its_charts(app, page):
     app.sidebar.radio[0].set_value(page).run()
     assert not app.exception, app.exception

@@ -16,12 +16,12 @@ import pytest
 from ytlake.dashboard import data
 
 APP = Path(data.__file__).with_name("app.py")
-PAGES = ["Overview", "Videos", "Traffic sources", "Geography", "Devices"]
+PAGES = ["Overview", "Videos", "Audience", "Reach", "Geography", "Devices"]
 LAST = date(2026, 3, 10)
 
 
 def _tiny_gold(path: Path) -> Path:
-    """The five marts with the columns the pages read, two videos over ten days."""
+    """The marts with the columns the pages read, two videos over ten days."""
     con = duckdb.connect(str(path))
     days = "SELECT DATE '2026-03-01' + INTERVAL (d) DAY AS date FROM range(10) t(d)"
     con.execute("CREATE SCHEMA gold")
@@ -49,6 +49,21 @@ def _tiny_gold(path: Path) -> Path:
             f"k AS {key}, n AS {label}, 25 AS views, 12.5 AS estimated_minutes_watched "
             f"FROM ({days}), (VALUES ('v1'), ('v2')) t(v), (VALUES {values}) u(k, n)"
         )
+    con.execute(
+        f"CREATE TABLE gold.gold_video_audience_daily AS SELECT date::DATE AS date, v AS video_id, "
+        f"a AS age_group, g AS gender, 12.5 AS estimated_views FROM ({days}), (VALUES ('v1'), ('v2')) t(v), "
+        "(VALUES ('AGE_18_24'), ('AGE_25_34')) u(a), (VALUES ('FEMALE'), ('MALE')) w(g)"
+    )
+    con.execute(
+        f"CREATE TABLE gold.gold_video_subscribed_status_daily AS SELECT date::DATE AS date, v AS video_id, "
+        f"s AS subscribed_status, 25 AS views, 12.5 AS watch_time_minutes FROM ({days}), "
+        "(VALUES ('v1'), ('v2')) t(v), (VALUES ('subscribed'), ('not_subscribed')) u(s)"
+    )
+    con.execute(
+        f"CREATE TABLE gold.gold_video_playback_location_daily AS SELECT date::DATE AS date, v AS video_id, "
+        f"'Watch page' AS playback_location_name, 50 AS views, 25.0 AS watch_time_minutes FROM ({days}), "
+        "(VALUES ('v1'), ('v2')) t(v)"
+    )
     con.close()
     return path
 

@@ -33,8 +33,8 @@ def test_every_mart_is_built_and_every_dbt_test_passed(built):
     summary = json.loads(
         built.sql("SELECT summary FROM bronze.run_context_log ORDER BY started_ts_utc DESC LIMIT 1")[0][0]
     )
-    # the five marts, the breakdown coverage, the audience and subscribed status marts
-    assert summary["dbt_run"] == {"success": 8}
+    # the five marts, the breakdown coverage, audience, subscribed status, playback location
+    assert summary["dbt_run"] == {"success": 9}
     counts = summary["dbt_test"]["counts"]
     assert counts.get("fail", 0) == 0 and counts.get("error", 0) == 0
     assert counts["pass"] >= 40  # schema, singular and unit tests
@@ -197,7 +197,7 @@ def _file_rows(built, report_type: str, day: date) -> list[dict[str, str]]:
     return rows
 
 
-def test_audience_and_subscribed_marts_equal_the_days_files(built):
+def test_audience_subscribed_and_playback_marts_equal_the_days_files(built):
     day = max(d for (d,) in built.sql("SELECT DISTINCT date FROM gold.gold_video_audience_daily"))
     activity = _file_rows(built, "channel_basic_a3", day)
     segment_views: dict[tuple, int] = defaultdict(int)
@@ -236,3 +236,18 @@ def test_audience_and_subscribed_marts_equal_the_days_files(built):
         )
     )
     assert gold_subscribed == dict(subscribed)
+    playback: dict[tuple, int] = defaultdict(int)
+    for r in _file_rows(built, "channel_playback_location_a3", day):
+        if r["video_id"]:
+            playback[(r["video_id"], r["playback_location_type"], r["playback_location_detail"])] += int(
+                r["views"]
+            )
+    gold_playback = {
+        (v, code, detail): (n, name)
+        for v, code, detail, n, name in built.sql(
+            "SELECT video_id, playback_location_code, playback_location_detail, views, playback_location_name "
+            f"FROM gold.gold_video_playback_location_daily WHERE date = DATE '{day}'"
+        )
+    }
+    assert {k: n for k, (n, _) in gold_playback.items()} == dict(playback)
+    assert not any(name.startswith("Unknown") for _, name in gold_playback.values())  # every code named

@@ -33,7 +33,7 @@ except data.Unavailable as err:
     unavailable(err)
 
 st.sidebar.title("YouTube Analytics")
-page = st.sidebar.radio("Page", ["Overview", "Videos", "Audience", "Traffic sources", "Geography", "Devices"])
+page = st.sidebar.radio("Page", ["Overview", "Videos", "Audience", "Reach", "Geography", "Devices"])
 if first_day is None:
     main.warning("Gold is empty: run `ytlake run` first.")
     st.stop()
@@ -170,8 +170,8 @@ def audience_page() -> None:
         )
 
 
-def traffic_sources() -> None:
-    st.header("Traffic sources")
+def reach() -> None:
+    st.header("Reach")
     mix = data.breakdown(reader, "traffic", first, last, video_id, by_day=True)
     totals = data.breakdown(reader, "traffic", first, last, video_id)
     st.plotly_chart(
@@ -179,6 +179,17 @@ def traffic_sources() -> None:
         use_container_width=True,
     )
     st.dataframe([{"source": t["name"], "views": data.human(t["views"])} for t in totals], hide_index=True)
+    locations = data.playback_locations(reader, first, last, video_id)
+    if locations:
+        st.plotly_chart(
+            px.bar(locations, x="name", y="views", title="Views by playback location"),
+            use_container_width=True,
+        )
+    else:
+        st.caption(
+            "Playback locations come from the Reporting API's daily files (`--analytics-mode "
+            "hybrid` or `bulk`); none covers these days."
+        )
 
 
 def geography() -> None:
@@ -201,7 +212,7 @@ PAGES = {
     "Overview": overview,
     "Videos": videos_page,
     "Audience": audience_page,
-    "Traffic sources": traffic_sources,
+    "Reach": reach,
     "Geography": geography,
     "Devices": devices,
 }

@@ -41,6 +41,7 @@ MARTS = {
     "device": "gold_video_device_daily_summary",
     "audience": "gold_video_audience_daily",
     "subscribed": "gold_video_subscribed_status_daily",
+    "playback": "gold_video_playback_location_daily",
 }
 
 DEFAULT_LOCK_WAIT_S = 5.0
@@ -313,6 +314,19 @@ def subscribed(r: Reader, first: date, last: date, video_id: str | None = None) 
     return r.rows(
         f"select subscribed_status, sum(views) as views, sum(watch_time_minutes) as minutes "
         f"from {r.table('subscribed')} where {where} group by subscribed_status order by subscribed_status",
+        params,
+    )
+
+
+def playback_locations(
+    r: Reader, first: date, last: date, video_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Views and watch time per playback location (the embedding sites summed)."""
+    where, params = _span(first, last, video_id)
+    return r.rows(
+        f"select playback_location_name as name, sum(views) as views, sum(watch_time_minutes) as minutes "
+        f"from {r.table('playback')} where {where} group by playback_location_name "
+        f"order by views desc, name",
         params,
     )
 

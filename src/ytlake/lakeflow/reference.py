@@ -109,6 +109,14 @@ def generated() -> dict[Path, str]:
             "device_types.csv",
             "device_type",
         ),
+        silver / "dim_playback_location.sql": csv_dataset_sql(
+            "dim_playback_location",
+            "One row per playback location code of the Reporting API (playback_location_type, as "
+            "bulk_code): the insightPlaybackLocationType of v2 (NULL where v2 documents none), "
+            "name, description.",
+            "playback_locations.csv",
+            "bulk_code",
+        ),
     }
 
 
