@@ -261,3 +261,17 @@ def test_a_temporary_view_replaces_an_earlier_table_or_view_of_its_name(events):
 def test_a_streaming_table_without_a_stream_is_refused():
     with pytest.raises(LakeflowParseError, match=r"reads its source as STREAM\(<table>\)"):
         parse_dataset("CREATE OR REFRESH STREAMING TABLE x AS SELECT 1 AS a")
+
+
+def test_a_streaming_table_reads_a_backlog_in_batches(events, monkeypatch):
+    from ytlake.lakeflow import runner
+
+    monkeypatch.setattr(runner, "STREAM_BATCH_ROWS", 2)
+    _events(events, [("a", 1), (None, 2), ("c", 3), ("d", 4), ("e", 5)])
+    [streamed] = [d for d in _pipeline(events).datasets if d.name == "streamed"]
+    assert (streamed.rows, streamed.added) == (4, 4)  # five rows in three batches, one dropped
+    assert streamed.expectations["id_present"] == {"action": "DROP ROW", "passed": 4, "failed": 1}
+    _events(events, [("f", 6), ("g", 8), ("h", 9)])
+    [streamed] = [d for d in _pipeline(events).datasets if d.name == "streamed"]
+    assert (streamed.rows, streamed.added) == (7, 3)
+    assert [r["id"] for r in _streamed(events)] == ["a", "c", "d", "e", "f", "g", "h"]

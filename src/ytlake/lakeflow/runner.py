@@ -50,6 +50,8 @@ class ExpectationFailedError(RuntimeError):
 
 
 PROGRESS_SCHEMA = "_lakeflow"
+#: Source rows a streaming table reads per batch (Bronze file parts: a few MB each)
+STREAM_BATCH_ROWS = 100
 
 
 @dataclass
@@ -268,7 +270,7 @@ class _Progress:
         declared = [c for c in ds.skipped_clauses if c.startswith("column definition")]
         rules = [(e.name, e.condition, e.action) for e in ds.expectations]
         self.digest = hashlib.sha256(repr((ds.query, rules, declared)).encode()).hexdigest()[:16]
-        self.update = uuid.uuid4().hex
+        self.update = ""
         # a source that is a dataset of this pipeline is read from its schema
         self.sources = {s: f"{schema}.{s}" if s in names - views else s for s in ds.streams()}
         if not self.sources:
@@ -292,23 +294,33 @@ class _Progress:
         )[0]
         return "an earlier update did not finish" if unfinished else None
 
-    def stage(self, incremental: bool) -> dict[str, str]:
-        """What each ``STREAM(source)`` reads: its unread rows (incremental), or all of it. On
-        DuckDB a view (the transaction reads one snapshot); on Spark a checkpointed copy."""
+    def stage(self, incremental: bool, limit: int) -> int:
+        """Stage what each ``STREAM(source)`` reads: up to ``limit`` of its unread rows
+        (incremental), or of all its rows, first by ``request_id``; how many were staged
+        (at most, over the sources). On DuckDB a view (the transaction reads one snapshot);
+        on Spark a checkpointed copy."""
+        self.update = uuid.uuid4().hex
+        most = 0
         for i, (source, read) in enumerate(self.sources.items()):
             stage = f"_ytlake_stream_{self.ds.name}_{i}"
-            rows = f"SELECT s.* FROM {read} AS s"
-            if incremental:
-                rows += (
-                    f" WHERE NOT EXISTS (SELECT 1 FROM {self.table} AS p "
-                    f"WHERE p.source = {_sql_string(source)} AND p.request_id = s.request_id)"
-                )
+            unread = (
+                f"NOT EXISTS (SELECT 1 FROM {self.table} AS p "
+                f"WHERE p.source = {_sql_string(source)} AND p.request_id = s.request_id)"
+                if incremental
+                else "TRUE"
+            )
+            rows = (
+                f"SELECT s.* FROM {read} AS s WHERE {unread} AND s.request_id IN "
+                f"(SELECT s.request_id FROM {read} AS s WHERE {unread} "
+                f"ORDER BY s.request_id LIMIT {int(limit)})"
+            )
             if self.engine.name == "duckdb":
                 _native(self.engine, f"CREATE OR REPLACE TEMP VIEW {stage} AS {rows}")
             else:
                 self.engine.spark.sql(rows).localCheckpoint().createOrReplaceTempView(stage)  # type: ignore[attr-defined]
             self.staged[source] = stage
-        return self.staged
+            most = max(most, int(_scalar_row(self.engine, f"SELECT count(*) FROM {stage}")[0] or 0))
+        return most
 
     def begin(self, incremental: bool) -> None:
         """Before the table's new rows (Spark): record what this update read."""
@@ -352,29 +364,19 @@ def _columns(engine: Engine, relation: str) -> list[str]:
     return list(engine.spark.table(relation).columns)  # type: ignore[attr-defined]
 
 
-def _refresh(
-    engine: Engine, ds: Dataset, names: set[str], views: frozenset[str], schema: str, full_refresh: bool
-) -> DatasetResult:
-    started = time.monotonic()
-    for clause in ds.skipped_clauses:
-        log.info("lakeflow: %s: %s ignored locally", ds.name, clause)
-    if ds.properties:
-        log.info("lakeflow: %s: TBLPROPERTIES %s ignored locally", ds.name, ds.properties)
-    target = f"{schema}.{ds.name}"
-    progress = _Progress(engine, ds, schema, names, views) if ds.kind == "STREAMING TABLE" else None
-    incremental = False
-    if progress and not full_refresh and engine.table_exists(target):
-        why = progress.resumable()
-        incremental = why is None
-        if why:
-            log.warning(
-                "lakeflow: %s: %s: its sources are read whole (on Databricks, a changed streaming "
-                "table needs a full refresh asked for: it keeps the rows it has)",
-                ds.name,
-                why,
-            )
-    reads = progress.stage(incremental) if progress else {}
-    before = int(_scalar_row(engine, f"SELECT count(*) FROM {target}")[0] or 0) if incremental else 0
+def _write(
+    engine: Engine,
+    ds: Dataset,
+    names: set[str],
+    views: frozenset[str],
+    schema: str,
+    target: str,
+    progress: _Progress | None,
+    incremental: bool,
+) -> dict[str, dict[str, int | str]]:
+    """Compute the dataset (a streaming table: over the staged source rows), apply the
+    expectations, and replace the table or append to it; the expectations' counts."""
+    reads = progress.staged if progress else {}
     query = query_sql(ds, engine.name, names, schema, views, reads)
     if engine.name == "duckdb" and incremental:
         stage = f"_ytlake_stage_{ds.name}"
@@ -436,6 +438,49 @@ def _refresh(
         engine.spark.catalog.dropTempView(stage)  # type: ignore[attr-defined]
     if progress:
         progress.finish(incremental)
+    return counts
+
+
+def _refresh(
+    engine: Engine, ds: Dataset, names: set[str], views: frozenset[str], schema: str, full_refresh: bool
+) -> DatasetResult:
+    started = time.monotonic()
+    for clause in ds.skipped_clauses:
+        log.info("lakeflow: %s: %s ignored locally", ds.name, clause)
+    if ds.properties:
+        log.info("lakeflow: %s: TBLPROPERTIES %s ignored locally", ds.name, ds.properties)
+    target = f"{schema}.{ds.name}"
+    progress = _Progress(engine, ds, schema, names, views) if ds.kind == "STREAMING TABLE" else None
+    incremental = False
+    if progress and not full_refresh and engine.table_exists(target):
+        why = progress.resumable()
+        incremental = why is None
+        if why:
+            log.warning(
+                "lakeflow: %s: %s: its sources are read whole (on Databricks, a changed streaming "
+                "table needs a full refresh asked for: it keeps the rows it has)",
+                ds.name,
+                why,
+            )
+    before = int(_scalar_row(engine, f"SELECT count(*) FROM {target}")[0] or 0) if incremental else 0
+    if progress is None:
+        counts = _write(engine, ds, names, views, schema, target, None, False)
+    else:
+        # the unread source rows in batches (by request_id): memory does not grow with a
+        # backlog, a first read of a year of files included
+        counts = {}
+        while True:
+            read = progress.stage(incremental, STREAM_BATCH_ROWS)
+            for name, c in _write(engine, ds, names, views, schema, target, progress, incremental).items():
+                was = counts.get(name, {"action": c["action"], "passed": 0, "failed": 0})
+                counts[name] = {
+                    **was,
+                    "passed": was["passed"] + c["passed"],
+                    "failed": was["failed"] + c["failed"],
+                }
+            incremental = True  # the next batches append
+            if read < STREAM_BATCH_ROWS:
+                break
     rows = int(_scalar_row(engine, f"SELECT count(*) FROM {target}")[0] or 0)
     result = DatasetResult(
         ds.name, rows, time.monotonic() - started, counts, rows - before if progress else None

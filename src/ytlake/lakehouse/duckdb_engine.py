@@ -190,6 +190,12 @@ class DuckDBEngine(Engine):
             raise unreadable_error(self.path, text) from None
         self.con.execute("SET enable_progress_bar = false")
         self.con.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            # DuckDB checkpoints whenever its WAL passes this size (16 MB by default), and each
+            # checkpoint rewrites the Bronze files table whole (its few, large rows share one row
+            # group): put off to the connection's close, a task pays one rewrite, not one per
+            # 16 MB it lands (benchmarks/README.md, bulk_landing)
+            self.con.execute("SET checkpoint_threshold = '1GB'")
 
     # -- interface ------------------------------------------------------------------
     def translate(self, sql: str) -> list[str]:
