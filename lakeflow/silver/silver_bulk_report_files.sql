@@ -1,5 +1,6 @@
 -- One row per channel, Reporting API report type and Pacific-time day: the file Silver reads for
--- that day (bronze.analytics_bulk_reports_raw, landed by --analytics-mode bulk|hybrid).
+-- that day (its parts: silver_bulk_report_parts, from bronze.analytics_bulk_reports_raw, landed by
+-- --analytics-mode bulk|hybrid).
 -- A file is read only when its download attempt landed whole: the part marked final = true and
 -- every part before it (a run killed mid-file leaves parts of an attempt without a final one;
 -- they are never read). When Google restates a day it makes a new report for the same day (new
@@ -16,36 +17,23 @@ CREATE OR REFRESH MATERIALIZED VIEW silver_bulk_report_files (
 COMMENT 'One row per channel, Reporting API report type (report_type = reportTypeId) and Pacific-time day (date): the complete file read for that day, the latest createTime of the reports landed for it (a restatement replaces the first report).'
 TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'channel_id,report_type,date', 'ytlake.serve' = 'false')
 AS
-WITH parts AS (
+WITH attempts AS (
   SELECT
-    snapshot_date,
-    ingest_ts_utc,
-    run_id,
-    from_json(
-      payload,
-      'STRUCT<status: INT, request: STRUCT<params: STRUCT<channelId: STRING, reportTypeId: STRING, jobId: STRING, reportId: STRING, startTime: STRING, endTime: STRING, createTime: STRING, attempt: STRING, part: INT, final: STRING>>>'
-    ).request.params AS p
-  FROM bronze.analytics_bulk_reports_raw
-  WHERE get_json_object(payload, '$.status') = '200'
-),
-
-attempts AS (
-  SELECT
-    p.channelId AS channel_id,
-    p.reportTypeId AS report_type,
-    to_date(substr(p.startTime, 1, 10)) AS date,
-    to_date(substr(p.endTime, 1, 10)) AS end_date,
-    p.reportId AS report_id,
-    p.jobId AS job_id,
-    p.createTime AS create_time,
-    p.attempt AS attempt,
-    count(DISTINCT p.part) AS parts,
-    max(CASE WHEN p.final = 'true' THEN p.part END) AS final_part,
+    channel_id,
+    report_type,
+    to_date(substr(start_time, 1, 10)) AS date,
+    to_date(substr(end_time, 1, 10)) AS end_date,
+    report_id,
+    job_id,
+    create_time,
+    attempt,
+    count(DISTINCT part) AS parts,
+    max(CASE WHEN final = 'true' THEN part END) AS final_part,
     max(snapshot_date) AS snapshot_date,
     max(ingest_ts_utc) AS ingest_ts_utc,
     max(run_id) AS run_id
-  FROM parts
-  GROUP BY p.channelId, p.reportTypeId, p.startTime, p.endTime, p.reportId, p.jobId, p.createTime, p.attempt
+  FROM silver_bulk_report_parts
+  GROUP BY channel_id, report_type, start_time, end_time, report_id, job_id, create_time, attempt
 )
 
 SELECT

@@ -81,30 +81,51 @@ class BulkOutcome:
         }
 
 
+#: Silver's parsed parts (the pipeline's default schema), when the pipeline has run
+PARTS = "silver.silver_bulk_report_parts"
+
+
 def landed_files(engine: Engine) -> dict[str, tuple[str, date]]:
     """Report id -> (report type, Pacific day) of every file landed whole (any run): a download
     attempt whose parts all landed, the final one included, and that names its channel —
     the files Silver reads (``silver_bulk_report_files``); any other is downloaded again."""
     if not engine.table_exists(TABLE):
         return {}
+    # a part's parameters: from Silver's silver_bulk_report_parts where the pipeline read it
+    # already, from its Bronze row (the whole JSON, CSV included, parsed) only where not: a
+    # year of files is never parsed again to find what landed
+    bronze = engine.qualify(TABLE)
+    fresh = f"SELECT payload FROM {bronze}"
+    known = ""
+    if engine.table_exists(PARTS):
+        parts = engine.qualify(PARTS)
+        fresh += f" WHERE request_id NOT IN (SELECT request_id FROM {parts})"
+        known = f"""
+          UNION ALL
+          SELECT report_id, report_type, start_time, attempt, part, final
+          FROM {parts}
+          WHERE status = 200 AND channel_id IS NOT NULL"""
     query = f"""
-        WITH parts AS (
-          SELECT from_json(payload, '{PART_ENVELOPE}') AS part FROM {engine.qualify(TABLE)}
-        ),
-        attempts AS (
+        WITH landed AS (
           SELECT
             part.request.params.reportId AS report_id,
             part.request.params.reportTypeId AS report_type,
             part.request.params.startTime AS start_time,
-            count(DISTINCT part.request.params.part) AS parts,
-            max(CASE WHEN part.request.params.final = 'true' THEN part.request.params.part END) AS final_part
-          FROM parts
-          WHERE part.status = 200 AND part.request.params.channelId IS NOT NULL
-          GROUP BY
-            part.request.params.reportId,
-            part.request.params.reportTypeId,
-            part.request.params.startTime,
-            part.request.params.attempt
+            part.request.params.attempt AS attempt,
+            part.request.params.part AS part,
+            part.request.params.final AS final
+          FROM (SELECT from_json(payload, '{PART_ENVELOPE}') AS part FROM ({fresh}) AS fresh) AS parsed
+          WHERE part.status = 200 AND part.request.params.channelId IS NOT NULL{known}
+        ),
+        attempts AS (
+          SELECT
+            report_id,
+            report_type,
+            start_time,
+            count(DISTINCT part) AS parts,
+            max(CASE WHEN final = 'true' THEN part END) AS final_part
+          FROM landed
+          GROUP BY report_id, report_type, start_time, attempt
         )
         SELECT DISTINCT report_id, report_type, start_time
         FROM attempts
