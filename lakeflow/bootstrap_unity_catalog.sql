@@ -127,6 +127,58 @@ USING DELTA
 COMMENT 'Reporting API v1 report files (media.download), as received: one row per part of a file (the header row, then up to 20,000 lines of CSV); request.params names the channel (channelId) and the report (reportTypeId, jobId, reportId, startTime, endTime, createTime), the download attempt, the part and, on the last part, final = true. A file counts as landed when its final part did.'
 TBLPROPERTIES ('ytlake.layer' = 'bronze');
 
+CREATE TABLE IF NOT EXISTS ${catalog}.bronze.oauth_grants_raw (
+  snapshot_date DATE NOT NULL COMMENT 'Pacific-time day of the run that fetched this row',
+  ingest_ts_utc TIMESTAMP NOT NULL COMMENT 'When the answer was received (UTC)',
+  source_system STRING NOT NULL COMMENT 'google (the real APIs) or emulator',
+  request_id STRING NOT NULL COMMENT 'Unique id of the API call',
+  schema_version STRING NOT NULL COMMENT 'Version of the payload envelope',
+  run_id STRING NOT NULL COMMENT 'Run that landed the row (run_context_log.run_id)',
+  payload STRING NOT NULL COMMENT 'JSON envelope: {request: {endpoint, params}, status, body}; never credentials'
+)
+USING DELTA
+COMMENT 'The scopes the refresh token was granted, as the OAuth token endpoint said when the Analytics task refreshed it: one row per run (request.params: grant_type and the channel; body: {scope}; never a token). Revenue is asked for only when the scope list holds yt-analytics-monetary.readonly.'
+TBLPROPERTIES ('ytlake.layer' = 'bronze');
+
+CREATE TABLE IF NOT EXISTS ${catalog}.bronze.analytics_channel_revenue_daily_raw (
+  snapshot_date DATE NOT NULL COMMENT 'Pacific-time day of the run that fetched this row',
+  ingest_ts_utc TIMESTAMP NOT NULL COMMENT 'When the answer was received (UTC)',
+  source_system STRING NOT NULL COMMENT 'google (the real APIs) or emulator',
+  request_id STRING NOT NULL COMMENT 'Unique id of the API call',
+  schema_version STRING NOT NULL COMMENT 'Version of the payload envelope',
+  run_id STRING NOT NULL COMMENT 'Run that landed the row (run_context_log.run_id)',
+  payload STRING NOT NULL COMMENT 'JSON envelope: {request: {endpoint, params}, status, body}; never credentials'
+)
+USING DELTA
+COMMENT 'Analytics v2 reports.query, the channel by day, revenue and ad metrics (monetary scope only): one row per call.'
+TBLPROPERTIES ('ytlake.layer' = 'bronze');
+
+CREATE TABLE IF NOT EXISTS ${catalog}.bronze.analytics_video_revenue_daily_raw (
+  snapshot_date DATE NOT NULL COMMENT 'Pacific-time day of the run that fetched this row',
+  ingest_ts_utc TIMESTAMP NOT NULL COMMENT 'When the answer was received (UTC)',
+  source_system STRING NOT NULL COMMENT 'google (the real APIs) or emulator',
+  request_id STRING NOT NULL COMMENT 'Unique id of the API call',
+  schema_version STRING NOT NULL COMMENT 'Version of the payload envelope',
+  run_id STRING NOT NULL COMMENT 'Run that landed the row (run_context_log.run_id)',
+  payload STRING NOT NULL COMMENT 'JSON envelope: {request: {endpoint, params}, status, body}; never credentials'
+)
+USING DELTA
+COMMENT 'Analytics v2 reports.query, one video by day, revenue and ad metrics (monetary scope only): one row per call.'
+TBLPROPERTIES ('ytlake.layer' = 'bronze');
+
+CREATE TABLE IF NOT EXISTS ${catalog}.bronze.analytics_channel_ad_type_daily_raw (
+  snapshot_date DATE NOT NULL COMMENT 'Pacific-time day of the run that fetched this row',
+  ingest_ts_utc TIMESTAMP NOT NULL COMMENT 'When the answer was received (UTC)',
+  source_system STRING NOT NULL COMMENT 'google (the real APIs) or emulator',
+  request_id STRING NOT NULL COMMENT 'Unique id of the API call',
+  schema_version STRING NOT NULL COMMENT 'Version of the payload envelope',
+  run_id STRING NOT NULL COMMENT 'Run that landed the row (run_context_log.run_id)',
+  payload STRING NOT NULL COMMENT 'JSON envelope: {request: {endpoint, params}, status, body}; never credentials'
+)
+USING DELTA
+COMMENT 'Analytics v2 reports.query, the channel by adType and day: gross revenue, ad impressions and CPM (monetary scope only): one row per call.'
+TBLPROPERTIES ('ytlake.layer' = 'bronze');
+
 CREATE TABLE IF NOT EXISTS ${catalog}.bronze.run_context_log (
   run_id STRING NOT NULL COMMENT 'Run id: the Databricks job run id, or a local id',
   job_id STRING COMMENT 'Databricks job id (local runs: local)',

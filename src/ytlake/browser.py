@@ -78,14 +78,33 @@ class Chromium:
     def open(self, url: str, ready: Callable[[str], bool], timeout_s: float = 60) -> str:
         """Navigate and wait until ``ready(page text)``; returns the page text."""
         self.call("Page.navigate", url=url)
+        return self.wait_for(ready, timeout_s)
+
+    def click_label(self, text: str) -> None:
+        """Click the first ``<label>`` whose text is ``text`` (a Streamlit radio option)."""
+        found = self.call(
+            "Runtime.evaluate",
+            expression=(
+                "(() => { const l = [...document.querySelectorAll('label')]"
+                f".find(e => e.innerText.trim() === {json.dumps(text)}); if (l) l.click(); return !!l; }})()"
+            ),
+        )
+        if not found.get("result", {}).get("value"):
+            raise LookupError(f"no label {text!r} on the page")
+
+    def text(self) -> str:
+        result = self.call("Runtime.evaluate", expression="document.body ? document.body.innerText : ''")
+        return result.get("result", {}).get("value", "") or ""
+
+    def wait_for(self, ready: Callable[[str], bool], timeout_s: float = 60) -> str:
+        """Wait until ``ready(page text)`` (a rerun after a click); returns the page text."""
         deadline = time.monotonic() + timeout_s
         text = ""
         while time.monotonic() < deadline:
-            result = self.call("Runtime.evaluate", expression="document.body ? document.body.innerText : ''")
-            text = result.get("result", {}).get("value", "") or ""
+            text = self.text()
             if ready(text):
                 time.sleep(1.0)  # let the charts finish their transitions
-                return self.call("Runtime.evaluate", expression="document.body.innerText")["result"]["value"]
+                return self.text()
             time.sleep(0.3)
         raise TimeoutError(f"the page did not render in {timeout_s:.0f} s; it shows: {text[:200]!r}")
 

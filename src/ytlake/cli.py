@@ -116,6 +116,9 @@ def run(
     demo_seed: Annotated[int, typer.Option(help="demo world seed")] = 42,
     demo_videos: Annotated[int, typer.Option(help="videos in the demo channel")] = 60,
     demo_history_days: Annotated[int, typer.Option(help="days of demo channel history")] = 120,
+    demo_monetary: Annotated[
+        bool, typer.Option(help="the demo token may read revenue (as after `ytlake auth --monetary`)")
+    ] = False,
     quota_budget: Annotated[
         int | None,
         typer.Option(
@@ -149,6 +152,7 @@ def run(
         demo_seed=demo_seed,
         demo_videos=demo_videos,
         demo_history_days=demo_history_days,
+        demo_monetary=demo_monetary,
     )
     options.validate()
     if quota_budget is not None:
@@ -423,8 +427,14 @@ def auth(
         bool, typer.Option("--print", help="print the token instead of writing it")
     ] = False,
     no_browser: Annotated[bool, typer.Option(help="print the URL instead of opening a browser")] = False,
+    monetary: Annotated[
+        bool, typer.Option(help="also ask for revenue and ad metrics (yt-analytics-monetary.readonly)")
+    ] = False,
 ) -> None:
-    """Get a YouTube refresh token (installed-app OAuth flow with PKCE, read-only scopes)."""
+    """Get a YouTube refresh token (installed-app OAuth flow with PKCE, read-only scopes).
+
+    With --monetary the token may read revenue too; the pipeline asks Google for revenue only
+    when its token carries that scope."""
     from ytlake.settings import Secrets
     from ytlake.youtube.auth import GOOGLE_AUTH_URI, ConsentError, consent, write_env
     from ytlake.youtube.endpoints import ApiRoot
@@ -444,6 +454,7 @@ def auth(
             auth_uri=auth_uri,
             token_uri=root.token_uri,
             open_browser=not no_browser,
+            monetary=monetary,
         )
     except ConsentError as err:
         raise SettingsError(str(err)) from None
@@ -654,6 +665,9 @@ def emulator_serve(
             "Reporting API jobs) in this file across restarts"
         ),
     ] = None,
+    demo_monetary: Annotated[
+        bool, typer.Option(help="the demo refresh tokens may read revenue (yt-analytics-monetary.readonly)")
+    ] = False,
 ) -> None:
     """Serve the emulator until stopped; prints its base URL and the demo credentials.
 
@@ -723,6 +737,7 @@ def emulator_serve(
         except StateFileError as err:
             raise SettingsError(str(err)) from None
     config = EmulatorConfig(
+        demo_monetary=demo_monetary,
         state_path=state,
         token_ttl=token_ttl,
         data_api_quota=data_api_quota,

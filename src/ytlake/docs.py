@@ -5,8 +5,8 @@
   from the bootstrap DDL, Silver from the Lakeflow files (grain property, tables read),
   Gold from the dbt manifest (grain meta, refs and sources);
 - ``architecture.png`` — sources, the job's tasks, the layers and the dashboards;
-- ``dashboard_01.png`` — a screenshot of the dashboard over a demo lakehouse, taken in
-  headless Chromium (optional: ``--no-screenshot``).
+- ``dashboard_<page>.png`` — a screenshot of every dashboard page over a demo lakehouse
+  (revenue authorised), taken in headless Chromium (optional: ``--no-screenshot``).
 
 The diagrams are a pure function of the code: regenerating them changes no byte unless the
 code changed.
@@ -20,8 +20,10 @@ import shutil
 import subprocess
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from ytlake import paths
 from ytlake.job import job_tasks, load_bundle
@@ -171,17 +173,71 @@ def architecture_dot() -> str:
     return dot.replace("14 materialized views", silver).replace("5 dbt marts", f"{n_gold} dbt marts")
 
 
-def screenshot(out: Path) -> None:
-    """Build a small demo lakehouse, start the dashboard, and screenshot it in headless Chromium."""
-    from ytlake.browser import Chromium
+#: Each dashboard page and a text it shows once drawn (its header, and a chart title or the
+#: sentence that stands in for the charts).
+PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Overview": ("Channel overview", ("Views per day",)),
+    "Videos": ("Videos", ("Daily views",)),
+    "Audience": ("Audience", ("Viewers by age and gender", "No audience data")),
+    "Reach": ("Reach", ("Views by traffic source",)),
+    "Geography": ("Geography", ("Views by country",)),
+    "Devices": ("Devices", ("Views by device type",)),
+    "Revenue": ("Revenue", ("Estimated revenue per day", "Revenue is not authorised", "No revenue reported")),
+}
+
+
+def page_drawn(page: str) -> Callable[[str], bool]:
+    header, shown = PAGES[page]
+    return lambda text: header in text and any(s in text for s in shown)
+
+
+def visit_every_page(browser: Any, url: str, shoot: Callable[[str], Path | None]) -> dict[str, str]:
+    """Open the dashboard and click through every page; returns each page's text, after taking
+    the screenshot ``shoot(page)`` names (None: none)."""
+    texts = {}
+    browser.open(url, ready=page_drawn("Overview"))
+    for page in PAGES:
+        browser.click_label(page)
+        texts[page] = browser.wait_for(page_drawn(page))
+        target = shoot(page)
+        if target is not None:
+            browser.screenshot(target)
+    return texts
+
+
+#: The demo lakehouse of the screenshots: a pinned world and days, so the pictures change
+#: only when the code does.
+DOCS_TODAY = date(2026, 6, 30)
+
+
+def demo_lakehouse(lakehouse: Path) -> None:
+    """Two demo runs three days apart (the first creates the Reporting API's jobs, the second
+    lands their files: audience, playback locations), the token allowed to read revenue."""
+    from ytlake.emulator.server import running_emulator
+    from ytlake.emulator.service import EmulatorConfig
+    from ytlake.emulator.world import PACIFIC, WorldConfig
     from ytlake.runlocal import RunOptions, run_local
+
+    state = lakehouse.parent / "emulator_state.json"
+    for today in (DOCS_TODAY - timedelta(days=3), DOCS_TODAY):
+        noon = datetime(today.year, today.month, today.day, 12, tzinfo=PACIFIC).timestamp()
+        world = WorldConfig(videos=24, history_days=90, today=today, start=DOCS_TODAY - timedelta(days=90))
+        config = EmulatorConfig(state_path=state, demo_monetary=True)
+        with running_emulator(world, config, clock=lambda noon=noon: noon) as emu:
+            run_local(RunOptions(source="demo", api_root=emu.base_url, lakehouse=lakehouse, today=today))
+
+
+def screenshot(out_dir: Path) -> list[Path]:
+    """Build the demo lakehouse, start the dashboard, and screenshot every page in headless
+    Chromium."""
+    from ytlake.browser import Chromium
 
     with tempfile.TemporaryDirectory() as tmp:
         lakehouse = Path(tmp) / "demo.duckdb"
-        run_local(RunOptions(source="demo", lakehouse=lakehouse, demo_videos=24, demo_history_days=90))
+        demo_lakehouse(lakehouse)
         with running_dashboard(lakehouse) as url, Chromium() as browser:
-            browser.open(url, ready=lambda text: "Net subscribers" in text and "Views per day" in text)
-            browser.screenshot(out)
+            visit_every_page(browser, url, lambda page: out_dir / f"dashboard_{page.lower()}.png")
+    return [out_dir / f"dashboard_{page.lower()}.png" for page in PAGES]
 
 
 @contextlib.contextmanager
@@ -228,6 +284,5 @@ def generate(out_dir: Path, with_screenshot: bool = True) -> list[Path]:
         _dot_to_png(dot, out_dir / name)
         written.append(out_dir / name)
     if with_screenshot:
-        screenshot(out_dir / "dashboard_01.png")
-        written.append(out_dir / "dashboard_01.png")
+        written += screenshot(out_dir)
     return written

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from ytlake.lakehouse import open_engine
 from ytlake.tasks.bulk import v2_coverage
-from ytlake.tasks.ingest_state import covered_days, days_with_views, known_videos, pacific_day
+from ytlake.tasks.ingest_state import covered_days, days_with_views, granted_scopes, known_videos, pacific_day
 from ytlake.youtube.data_api import MAX_PAGE, DataApi, uploads_playlist_id
-from ytlake.youtube.endpoints import ApiRoot
+from ytlake.youtube.endpoints import MONETARY_SCOPE, ApiRoot
 from ytlake.youtube.http import GoogleApiError, GoogleHttp
 from ytlake.youtube.planning import (
     VideoInfo,
@@ -33,7 +33,7 @@ from ytlake.youtube.planning import (
     single_days_to_ask,
     window,
 )
-from ytlake.youtube.reports import REPORTS, REPORTS_BY_NAME
+from ytlake.youtube.reports import REPORTS_BY_NAME, reports_to_ask
 
 
 @dataclass
@@ -67,6 +67,7 @@ class Uploads:
     channel_id: str
     videos: list[VideoInfo]
     units: int
+    monetary: bool = False  # the token may read revenue: the revenue reports are asked
 
 
 def list_uploads(http: GoogleHttp, root: ApiRoot) -> Uploads:
@@ -86,10 +87,12 @@ def list_uploads(http: GoogleHttp, root: ApiRoot) -> Uploads:
         if err.status != 404 or err.reason != "playlistNotFound":
             raise
         units += 1  # a channel that never uploaded
-    return Uploads(channel_id, videos, units)
+    return Uploads(channel_id, videos, units, MONETARY_SCOPE in http.oauth.granted_scopes())
 
 
-def first_run_plan(plan: Plan, win: Window, chunk_days: int | None, uploads: Uploads) -> Plan:
+def first_run_plan(
+    plan: Plan, win: Window, chunk_days: int | None, uploads: Uploads, analytics_mode: str = "hybrid"
+) -> Plan:
     """A first run's requests, from the listed uploads: every range report once per scope
     from the window's start (or the publish day); country at most one request per video-day."""
     videos = [v for v in uploads.videos if v.published_day <= win.end]
@@ -99,7 +102,7 @@ def first_run_plan(plan: Plan, win: Window, chunk_days: int | None, uploads: Upl
         "playlistItems.list": max(1, math.ceil(len(uploads.videos) / MAX_PAGE)),
         "videos.list": math.ceil(len(uploads.videos) / MAX_PAGE),
     }
-    for report in REPORTS:
+    for report in reports_to_ask(analytics_mode, uploads.monetary):
         if report.grain == "range":
             reqs = range_requests(report, uploads.channel_id, videos, win, {}, 0, chunk_days)
             plan.analytics_requests[report.name] = len(reqs)
@@ -115,10 +118,11 @@ def first_run_plan(plan: Plan, win: Window, chunk_days: int | None, uploads: Upl
 
 
 def _by_mode(plan: Plan, analytics_mode: str, lakehouse: Path, catalog: str, today: date) -> Plan:
-    """The v2 plan as ``--analytics-mode`` changes it: bulk asks v2 nothing; bulk and hybrid
-    add the Reporting API's requests."""
+    """The v2 plan as ``--analytics-mode`` changes it: bulk asks v2 only what no file holds
+    (revenue); bulk and hybrid add the Reporting API's requests."""
     if analytics_mode == "bulk":
-        plan.analytics_requests = {}
+        kept = {r.name for r in reports_to_ask("bulk", monetary=True)}
+        plan.analytics_requests = {k: n for k, n in plan.analytics_requests.items() if k in kept}
     if analytics_mode in ("bulk", "hybrid"):
         plan.reporting_requests, note = bulk_requests(lakehouse, catalog, today)
         plan.notes.append(note)
@@ -178,7 +182,7 @@ def plan_next_run(
             first = not engine.table_exists("bronze.channels_raw") or engine.count("bronze.channels_raw") == 0
     if first:
         if list_channel is not None:
-            plan = first_run_plan(plan, win, chunk_days, list_channel())
+            plan = first_run_plan(plan, win, chunk_days, list_channel(), analytics_mode)
             return _by_mode(plan, analytics_mode, lakehouse, catalog, today)
         plan.notes.append("no lakehouse yet: a first run lists the channel to learn its videos")
         plan.data_api_units = {"channels.list": 1, "playlistItems.list": 1, "videos.list": 1}
@@ -197,10 +201,16 @@ def plan_next_run(
         pages = max(1, math.ceil(len(videos) / MAX_PAGE))
         plan.data_api_units = {"channels.list": 1, "playlistItems.list": pages, "videos.list": pages}
         # hybrid: the days landed bulk files cover are not asked of v2 (as in the task)
+        # revenue: asked when the latest recorded grant holds the monetary scope (as the task)
+        reports = reports_to_ask(analytics_mode, MONETARY_SCOPE in (granted_scopes(engine) or ()))
+        if len(reports) < len(reports_to_ask(analytics_mode, True)):
+            plan.notes.append(
+                "revenue: not authorised (the token lacks the monetary scope; `ytlake auth --monetary`)"
+            )
         covered, bulk_days = v2_coverage(
-            engine, REPORTS, "~none~", channel_id, [v.video_id for v in videos], win, analytics_mode
+            engine, reports, "~none~", channel_id, [v.video_id for v in videos], win, analytics_mode
         )
-        for report in REPORTS:
+        for report in reports:
             if report.grain == "range":
                 reqs = range_requests(
                     report,
@@ -213,7 +223,7 @@ def plan_next_run(
                     bulk_skip(report, bulk_days),
                 )
                 plan.analytics_requests[report.name] = len(reqs)
-        for report in REPORTS:
+        for report in reports:
             if report.grain != "single_day":
                 continue
             source = REPORTS_BY_NAME[report.days_from or ""]

@@ -70,6 +70,7 @@ class RunOptions:
     demo_seed: int = 42
     demo_videos: int = 60
     demo_history_days: int = 120
+    demo_monetary: bool = False  # the demo token may read revenue (as after `ytlake auth --monetary`)
 
     def validate(self) -> None:
         """Raise :class:`SettingsError` naming the first bad option and the fix."""
@@ -208,6 +209,7 @@ def demo_world_start(options: RunOptions, today: date) -> date:
 @contextlib.contextmanager
 def _demo_emulator(options: RunOptions, today: date, start: date) -> Iterator[str]:
     from ytlake.emulator.server import running_emulator  # the emulator only for demo runs
+    from ytlake.emulator.service import EmulatorConfig
     from ytlake.emulator.world import WorldConfig
 
     world = WorldConfig(
@@ -219,7 +221,7 @@ def _demo_emulator(options: RunOptions, today: date, start: date) -> Iterator[st
         latency_days=options.latency_days,
         final_after_days=max(options.latency_days, 4),
     )
-    with running_emulator(world) as emu:
+    with running_emulator(world, EmulatorConfig(demo_monetary=options.demo_monetary)) as emu:
         yield emu.base_url
 
 

@@ -48,6 +48,18 @@ def test_each_page_renders_its_charts(app, page):
     assert len(app.get("plotly_chart")) >= 1
 
 
+def test_the_revenue_page_says_not_authorised_without_the_monetary_scope(app, built):
+    # the runs here use the demo token (no yt-analytics-monetary.readonly): no revenue, and no 0
+    assert built.sql("SELECT DISTINCT revenue_status FROM gold.gold_channel_revenue_daily") == [
+        ("not authorised",)
+    ]
+    app.sidebar.radio[0].set_value("Revenue").run()
+    assert not app.exception, app.exception
+    assert app.header[0].value == "Revenue"
+    assert "Revenue is not authorised" in app.info[0].value and "ytlake auth --monetary" in app.info[0].value
+    assert not app.get("plotly_chart") and not app.metric
+
+
 def test_the_video_filter_narrows_the_breakdowns(app, built):
     video_id = built.sql(
         "SELECT video_id FROM gold.gold_video_daily_summary GROUP BY 1 ORDER BY sum(views) DESC LIMIT 1"

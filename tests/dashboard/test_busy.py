@@ -16,7 +16,7 @@ import pytest
 from ytlake.dashboard import data
 
 APP = Path(data.__file__).with_name("app.py")
-PAGES = ["Overview", "Videos", "Audience", "Reach", "Geography", "Devices"]
+PAGES = ["Overview", "Videos", "Audience", "Reach", "Geography", "Devices", "Revenue"]
 LAST = date(2026, 3, 10)
 
 
@@ -63,6 +63,19 @@ def _tiny_gold(path: Path) -> Path:
         f"CREATE TABLE gold.gold_video_playback_location_daily AS SELECT date::DATE AS date, v AS video_id, "
         f"'Watch page' AS playback_location_name, 50 AS views, 25.0 AS watch_time_minutes FROM ({days}), "
         "(VALUES ('v1'), ('v2')) t(v)"
+    )
+    con.execute(
+        f"CREATE TABLE gold.gold_channel_revenue_daily AS SELECT date::DATE AS date, 'reported' AS revenue_status, "
+        f"1.5 AS estimated_revenue, 2.0 AS gross_revenue, 400 AS ad_impressions, 100 AS views FROM ({days})"
+    )
+    con.execute(
+        f"CREATE TABLE gold.gold_video_revenue_daily AS SELECT date::DATE AS date, v AS video_id, "
+        f"'Video ' || v AS video_title, 0.75 AS estimated_revenue, 1.0 AS gross_revenue, 200 AS ad_impressions, "
+        f"50 AS views FROM ({days}), (VALUES ('v1'), ('v2')) t(v)"
+    )
+    con.execute(
+        f"CREATE TABLE gold.gold_channel_ad_type_daily AS SELECT date::DATE AS date, a AS ad_type, "
+        f"1.0 AS gross_revenue, 200 AS ad_impressions FROM ({days}), (VALUES ('auctionInstream'), ('auctionDisplay')) t(a)"
     )
     con.close()
     return path

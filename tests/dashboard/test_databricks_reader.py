@@ -570,7 +570,9 @@ def test_every_page_of_the_app_reads_through_the_connector(app_process, gold, mo
         assert not at.exception, at.exception
         return [(m.label, m.value) for m in at.metric], [h.value for h in at.header]
 
-    pages = [(p, None) for p in ("Overview", "Videos", "Audience", "Reach", "Geography", "Devices")]
+    pages = [
+        (p, None) for p in ("Overview", "Videos", "Audience", "Reach", "Geography", "Devices", "Revenue")
+    ]
     pages += [("Devices", ODD_VIDEO), ("Videos", ODD_VIDEO)]
     remote = {case: render(*case) for case in pages}
     assert len(app_process.received) > len(pages)

@@ -10,7 +10,7 @@ import webbrowser
 import httpx
 import pytest
 
-from ytlake.emulator.oauth import ANALYTICS_READONLY
+from ytlake.emulator.oauth import ANALYTICS_READONLY, MONETARY_READONLY
 from ytlake.emulator.server import running_emulator
 from ytlake.emulator.service import Emulator, EmulatorConfig
 from ytlake.emulator.world import World
@@ -114,13 +114,14 @@ def test_a_wrong_pkce_verifier_is_refused(tmp_path):
     assert (status, body["error"]) == (400, "invalid_grant")
 
 
-def _consent(emu, browser):
+def _consent(emu, browser, monetary=False):
     return consent(
         "ytlake-demo-client",
         "ytlake-demo-secret",
         auth_uri=f"{emu.base_url}/o/oauth2/auth",
         token_uri=f"{emu.base_url}/token",
         browser=browser,
+        monetary=monetary,
     )
 
 
@@ -137,6 +138,38 @@ def test_a_scope_left_unticked_is_named(browser):
     with running_emulator(tiny_world_config(), config) as emu, pytest.raises(ConsentError) as err:
         _consent(emu, browser)
     assert "yt-analytics.readonly" in str(err.value) and "ytlake auth" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_monetary_consent_grants_revenue_and_the_pipeline_learns_it_from_the_token(browser):
+    """`ytlake auth --monetary` asks for yt-analytics-monetary.readonly; the token it returns
+    carries it, and OAuthSession learns the granted scopes from the token endpoint (it asks for
+    no scope on refresh). Without --monetary the token has no revenue scope."""
+    from ytlake.youtube.endpoints import MONETARY_SCOPE, SCOPES
+    from ytlake.youtube.oauth import ClientCredentials, OAuthSession
+
+    with running_emulator(tiny_world_config()) as emu:
+        granted = {}
+        for monetary in (True, False):
+            token = _consent(emu, browser, monetary=monetary)
+            session = OAuthSession(
+                ClientCredentials("ytlake-demo-client", "ytlake-demo-secret", token), f"{emu.base_url}/token"
+            )
+            try:
+                granted[monetary] = session.granted_scopes()
+            finally:
+                session.close()
+    assert granted[True] == {*SCOPES, MONETARY_SCOPE}
+    assert granted[False] == set(SCOPES)
+
+
+def test_a_revenue_box_left_unticked_is_named(browser):
+    config = EmulatorConfig(denied_scopes=frozenset({MONETARY_READONLY}))
+    with running_emulator(tiny_world_config(), config) as emu:
+        with pytest.raises(ConsentError) as err:
+            _consent(emu, browser, monetary=True)
+        assert _consent(emu, browser).startswith("1//")  # without revenue, the same consent is fine
+    assert "yt-analytics-monetary.readonly" in str(err.value) and "ytlake auth --monetary" in str(err.value)
     assert "\n" not in str(err.value)
 
 

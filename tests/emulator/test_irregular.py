@@ -316,3 +316,50 @@ def test_a_token_without_the_analytics_scope_is_insufficient_permissions():
     assert err.value.status_code == 403
     assert error["errors"][0]["reason"] == "insufficientPermissions"
     assert error["details"][0]["reason"] == "ACCESS_TOKEN_SCOPE_INSUFFICIENT"
+
+
+def test_revenue_with_its_scope_adds_up_and_keeps_to_googles_shapes():
+    """A token granted yt-analytics-monetary.readonly reads revenue: FLOAT money, INTEGER
+    counts; per-video days add up to the channel's (rounding aside); ad types only with the
+    ad performance metrics; CPM is gross per thousand impressions."""
+    config = EmulatorConfig.exact(demo_monetary=True)
+    with running_emulator(tiny_world_config(videos=6, history_days=30), config) as emu:
+        _, ya = _clients(emu.base_url)
+        window = _window(emu.world)
+        money = "estimatedRevenue,grossRevenue,adImpressions,cpm"
+        channel = _query(ya, dimensions="day", metrics=money, **window)
+        types = {h["name"]: h["dataType"] for h in channel["columnHeaders"]}
+        assert types == {
+            "day": "STRING",
+            "estimatedRevenue": "FLOAT",
+            "grossRevenue": "FLOAT",
+            "adImpressions": "INTEGER",
+            "cpm": "FLOAT",
+        }
+        rows = {r[0]: r[1:] for r in channel["rows"]}
+        assert rows and all(revenue > 0 and impressions > 0 for revenue, _, impressions, _ in rows.values())
+        for _, gross, impressions, cpm in rows.values():
+            assert cpm == pytest.approx(gross * 1000 / impressions, abs=0.02)
+        by_video: dict[str, float] = {}
+        for video in emu.world.videos_of(1):
+            answer = _query(
+                ya, dimensions="day", metrics="estimatedRevenue", filters=f"video=={video.video_id}", **window
+            )
+            for day, revenue in answer.get("rows", []):
+                by_video[day] = by_video.get(day, 0.0) + revenue
+        for day, revenue in by_video.items():  # the channel also has its deleted videos' days
+            assert revenue <= rows[day][0] + 0.0005 * 7
+        ads = _query(ya, dimensions="adType,day", metrics="grossRevenue,adImpressions", **window)
+        per_day: dict[str, float] = {}
+        for _, day, gross, _ in ads["rows"]:
+            per_day[day] = per_day.get(day, 0.0) + gross
+        assert per_day.keys() == rows.keys()
+        for day, gross in per_day.items():  # the ideal world withholds no ad type
+            assert gross == pytest.approx(rows[day][1], abs=0.0005 * 9)
+        for unsupported in (
+            {"dimensions": "adType,day", "metrics": "views"},
+            {"dimensions": "adType", "metrics": "estimatedRevenue"},
+        ):
+            with pytest.raises(HttpError) as err:
+                _query(ya, **window, **unsupported)
+            assert err.value.status_code == 400

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from ytlake.emulator.world import COUNTRIES, TRAFFIC_SOURCES, World, WorldConfig
+from ytlake.emulator.world import COUNTRIES, REVENUE_BREAKDOWNS, TRAFFIC_SOURCES, World, WorldConfig
 
 WORLD = World(
     WorldConfig(seed=42, videos=60, history_days=240, today=__import__("datetime").date(2026, 6, 1))
@@ -51,10 +51,15 @@ def test_breakdowns_sum_exactly_for_every_metric():
     for v in WORLD.videos[:20]:
         day = v.published_date + timedelta(days=3)
         total = WORLD.video_day(v, day)
-        for kind in ("traffic", "device", "country"):
+        for kind in ("traffic", "device", "country", "ad_type"):
             parts = WORLD.breakdown(kind, v, day, observed=False)
-            for i, value in enumerate(total.as_tuple()):
-                assert sum(m.as_tuple()[i] for m in parts.values()) == value, (kind, i)
+            summed = [sum(column) for column in zip(*(m.as_tuple() for m in parts.values()), strict=True)]
+            revenue = len(total.revenue_tuple())
+            if kind in REVENUE_BREAKDOWNS:  # revenue splits too, exactly
+                assert summed == list(total.as_tuple()), kind
+            else:  # no report of these answers revenue: the split leaves it out
+                assert summed[:-revenue] == list(total.as_tuple()[:-revenue]), kind
+                assert summed[-revenue:] == [0] * revenue, kind
             if kind == "traffic":
                 assert set(parts) <= set(TRAFFIC_SOURCES)
 
@@ -70,3 +75,28 @@ def test_private_hidden_likes_and_deleted_videos_exist():
     assert any(v.privacy_status == "private" for v in WORLD.videos)
     assert any(v.likes_hidden for v in WORLD.videos)
     assert any(v.deleted_on for v in WORLD.videos)
+
+
+def test_revenue_is_plausible_and_consistent():
+    """A partner channel's money: ads on about half the views, the creator's 55% share of
+    what advertisers paid, Premium revenue on top, CPMs of a few dollars; private videos earn
+    nothing."""
+    days = seen = 0
+    for v in WORLD.videos:
+        for offset in (0, 5, 30):
+            m = WORLD.video_day(v, v.published_date + timedelta(days=offset))
+            if not m.views:
+                continue
+            days += 1
+            if v.privacy_status == "private":
+                assert m.revenue_tuple() == (0, 0, 0, 0, 0)
+                continue
+            assert m.monetized_playbacks <= m.views
+            assert m.monetized_playbacks > 0 or m.views < 5
+            assert m.monetized_playbacks <= m.ad_impressions or m.monetized_playbacks < 2
+            assert m.ad_revenue_micros == m.gross_revenue_micros * 55 // 100
+            assert m.estimated_revenue_micros >= m.ad_revenue_micros
+            if m.ad_impressions >= 100:
+                seen += 1
+                assert 1.5e6 <= m.cpm_micros <= 17e6  # $1.5-$17 per thousand impressions
+    assert days > 50 and seen > 20

@@ -33,8 +33,9 @@ def test_every_mart_is_built_and_every_dbt_test_passed(built):
     summary = json.loads(
         built.sql("SELECT summary FROM bronze.run_context_log ORDER BY started_ts_utc DESC LIMIT 1")[0][0]
     )
-    # the five marts, the breakdown coverage, audience, subscribed status, playback location
-    assert summary["dbt_run"] == {"success": 9}
+    # the five marts, the breakdown coverage, audience, subscribed status, playback location,
+    # and revenue: the channel's (every day, "not authorised" here), the videos' and ad types'
+    assert summary["dbt_run"] == {"success": 12}
     counts = summary["dbt_test"]["counts"]
     assert counts.get("fail", 0) == 0 and counts.get("error", 0) == 0
     assert counts["pass"] >= 40  # schema, singular and unit tests

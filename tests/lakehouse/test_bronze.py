@@ -14,6 +14,7 @@ from ytlake.lakehouse.bronze import (
     read_envelope,
 )
 from ytlake.lakehouse.identifiers import InvalidIdentifierError
+from ytlake.youtube.reports import REPORTS
 
 
 def test_envelope_keeps_request_status_and_parsed_body():
@@ -42,10 +43,12 @@ def test_read_envelope_rejects_other_json():
         read_envelope('{"items": []}')
 
 
-def test_ddl_declares_the_nine_bronze_tables_and_the_operational_ones():
+def test_ddl_declares_the_raw_tables_and_the_operational_ones():
     tables = bronze_table_columns()
     assert set(tables) == {*RAW_TABLES, "run_context_log", *OPERATIONAL_TABLES}
-    assert len(RAW_TABLES) == 9  # the seed's eight and the Reporting API's files
+    # the seed's eight, the Reporting API's files, the granted scopes and the three revenue reports
+    assert len(RAW_TABLES) == 13
+    assert {*RAW_TABLES} >= {r.table.removeprefix("bronze.") for r in REPORTS}
 
 
 @pytest.mark.parametrize("table", RAW_TABLES)

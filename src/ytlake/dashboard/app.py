@@ -33,7 +33,9 @@ except data.Unavailable as err:
     unavailable(err)
 
 st.sidebar.title("YouTube Analytics")
-page = st.sidebar.radio("Page", ["Overview", "Videos", "Audience", "Reach", "Geography", "Devices"])
+page = st.sidebar.radio(
+    "Page", ["Overview", "Videos", "Audience", "Reach", "Geography", "Devices", "Revenue"]
+)
 if first_day is None:
     main.warning("Gold is empty: run `ytlake run` first.")
     st.stop()
@@ -208,6 +210,95 @@ def devices() -> None:
     st.plotly_chart(px.bar(rows, x="name", y="views", title="Views by device type"), use_container_width=True)
 
 
+def per_thousand(money, count) -> str:
+    """A CPM or RPM: money per thousand (impressions or views), or a dash."""
+    return f"{float(money) * 1000 / count:,.2f}" if count and money is not None else "–"
+
+
+def revenue_page() -> None:
+    st.header("Revenue")
+    status = data.revenue_status(reader, first, last)
+    if not status.get("reported"):
+        if status.get("refused"):
+            st.info(
+                "Google refused revenue for this channel (403): a channel outside the YouTube "
+                "Partner Program has none to report."
+            )
+        elif status.get("not reported"):
+            st.info(
+                "No revenue reported for these days yet: Google's revenue figures arrive a few days late."
+            )
+        else:
+            st.info(
+                "Revenue is not authorised: the refresh token lacks yt-analytics-monetary.readonly. "
+                "Run `ytlake auth --monetary` (a channel in the YouTube Partner Program), then `ytlake run`."
+            )
+        return
+    days = data.revenue_daily(reader, first, last, video_id)
+    revenue = sum(float(d["estimated_revenue"] or 0) for d in days)
+    gross = sum(float(d["gross_revenue"] or 0) for d in days)
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Estimated revenue", f"{revenue:,.2f}")
+    c2.metric("RPM (revenue per 1,000 views)", per_thousand(revenue, sum(d["views"] or 0 for d in days)))
+    c3.metric(
+        "CPM (gross per 1,000 ad impressions)",
+        per_thousand(gross, sum(d["ad_impressions"] or 0 for d in days)),
+    )
+    rows = [
+        {
+            "date": d["date"],
+            "estimated revenue": float(d["estimated_revenue"] or 0),
+            "status": "provisional" if provisional(d["date"]) else "final",
+        }
+        for d in days
+    ]
+    name = video_names.get(video_id, video_id) if video_id else "the channel"
+    st.plotly_chart(
+        px.bar(
+            rows,
+            x="date",
+            y="estimated revenue",
+            color="status",
+            title=f"Estimated revenue per day: {name}",
+            color_discrete_map={"final": "#c4302b", "provisional": "#f4a6a3"},
+        ),
+        use_container_width=True,
+    )
+    st.caption(
+        "In the channel's currency, as Google estimates it (ads and YouTube Premium). "
+        + (
+            f"{status['not reported']} day(s) in this range are not reported yet."
+            if status.get("not reported")
+            else ""
+        )
+    )
+    top = data.top_earning_videos(reader, first, last)
+    st.dataframe(
+        [
+            {
+                "video": v["video_title"] or v["video_id"],
+                "estimated revenue": round(float(v["revenue"] or 0), 2),
+                "RPM": per_thousand(v["revenue"], v["views"]),
+                "CPM": per_thousand(v["gross"], v["impressions"]),
+            }
+            for v in top
+        ],
+        use_container_width=True,
+        hide_index=True,
+    )
+    kinds = data.ad_types(reader, first, last)
+    if kinds:
+        st.plotly_chart(
+            px.bar(
+                [{"ad type": k["ad_type"], "gross revenue": float(k["gross"] or 0)} for k in kinds],
+                x="ad type",
+                y="gross revenue",
+                title="Gross ad revenue by ad type (the channel)",
+            ),
+            use_container_width=True,
+        )
+
+
 PAGES = {
     "Overview": overview,
     "Videos": videos_page,
@@ -215,6 +306,7 @@ PAGES = {
     "Reach": reach,
     "Geography": geography,
     "Devices": devices,
+    "Revenue": revenue_page,
 }
 try:
     with main.container():

@@ -42,6 +42,9 @@ MARTS = {
     "audience": "gold_video_audience_daily",
     "subscribed": "gold_video_subscribed_status_daily",
     "playback": "gold_video_playback_location_daily",
+    "revenue": "gold_channel_revenue_daily",
+    "video_revenue": "gold_video_revenue_daily",
+    "ad_type": "gold_channel_ad_type_daily",
 }
 
 DEFAULT_LOCK_WAIT_S = 5.0
@@ -328,6 +331,51 @@ def playback_locations(
         f"from {r.table('playback')} where {where} group by playback_location_name "
         f"order by views desc, name",
         params,
+    )
+
+
+def revenue_status(r: Reader, first: date, last: date) -> dict[str, int]:
+    """Days per revenue status (reported, not authorised, not reported) in the span."""
+    rows = r.rows(
+        f"select revenue_status, count(*) as days from {r.table('revenue')} "
+        f"where date between ? and ? group by revenue_status",
+        [first, last],
+    )
+    return {row["revenue_status"]: row["days"] for row in rows}
+
+
+def revenue_daily(r: Reader, first: date, last: date, video_id: str | None = None) -> list[dict[str, Any]]:
+    """Reported revenue per day: the channel's, or one video's."""
+    where, params = _span(first, last, video_id)
+    table, reported = (
+        (r.table("video_revenue"), "")
+        if video_id
+        else (r.table("revenue"), " and revenue_status = 'reported'")
+    )
+    return r.rows(
+        f"select date, estimated_revenue, gross_revenue, ad_impressions, views from {table} "
+        f"where {where}{reported} order by date",
+        params,
+    )
+
+
+def top_earning_videos(r: Reader, first: date, last: date, limit: int = 20) -> list[dict[str, Any]]:
+    """Videos by estimated revenue in the span, with RPM (revenue per thousand views)."""
+    return r.rows(
+        f"select video_id, max(video_title) as video_title, sum(estimated_revenue) as revenue, "
+        f"sum(views) as views, sum(gross_revenue) as gross, sum(ad_impressions) as impressions "
+        f"from {r.table('video_revenue')} where date between ? and ? group by video_id "
+        f"order by revenue desc, video_id limit {int(limit)}",
+        [first, last],
+    )
+
+
+def ad_types(r: Reader, first: date, last: date) -> list[dict[str, Any]]:
+    """Gross ad revenue and impressions per ad type in the span."""
+    return r.rows(
+        f"select ad_type, sum(gross_revenue) as gross, sum(ad_impressions) as impressions "
+        f"from {r.table('ad_type')} where date between ? and ? group by ad_type order by gross desc, ad_type",
+        [first, last],
     )
 
 

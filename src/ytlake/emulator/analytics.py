@@ -114,6 +114,7 @@ class AnalyticsApi:
             numbers.get("maxResults"),
             numbers.get("startIndex", 1),
             monetary_scope=one(params, "__monetary") == "1",
+            partner=one(params, "__partner") != "0",
         )
         try:
             column_headers, rows = rules.answer(self.world, caller, query, self.config.irregular)

@@ -61,8 +61,11 @@ class OAuth:
         self.tokens: dict[str, Token] = {}  # access token -> grant
         # code -> (PKCE challenge, challenge method, redirect_uri, scope asked, prompt)
         self._codes: dict[str, tuple[str, str, str, str, str]] = {}
+        demo_grant = (
+            FULL_GRANT | {MONETARY_READONLY} if getattr(config, "demo_monetary", False) else FULL_GRANT
+        )
         self.refresh_tokens: dict[str, tuple[int, frozenset[str]]] = {
-            demo_refresh_token(c.index): (c.index, FULL_GRANT) for c in world.channels
+            demo_refresh_token(c.index): (c.index, demo_grant) for c in world.channels
         }
         self.consented: set[tuple[str, int]] = set()  # (client, channel) pairs that consented once
 

@@ -2,9 +2,10 @@
 
 The supported shapes follow Google's channel-report tables (see the reference facts):
 ``day`` (R2), ``insightTrafficSourceType[,day]`` (R6), ``deviceType[,day]`` (R7),
-``country`` without a time dimension (R3), and top videos ``video`` with a descending
-sort and ``maxResults <= 200`` (R11) — each for the channel or with ``filters=video==ID``
-(top videos: channel only). Anything else is Google's 400 "The query is not supported".
+``country`` without a time dimension (R3), top videos ``video`` with a descending sort and
+``maxResults <= 200`` (R11), and ad performance ``adType[,day]`` (R12, monetary scope) —
+each for the channel or with ``filters=video==ID`` (top videos: channel only).
+Anything else is Google's 400 "The query is not supported".
 """
 
 from __future__ import annotations
@@ -47,20 +48,24 @@ KNOWN_UNMODELLED = frozenset(
         "cardTeaserClickRate",
     }
 )
-#: Revenue and ad metrics: they need the yt-analytics-monetary.readonly scope (and a partner
-#: channel); without it Google answers 403 Forbidden.
-MONETARY = frozenset(
-    {
-        "estimatedRevenue",
-        "estimatedAdRevenue",
-        "grossRevenue",
-        "estimatedRedPartnerRevenue",
-        "monetizedPlaybacks",
-        "playbackBasedCpm",
-        "adImpressions",
-        "cpm",
-    }
-)
+#: Revenue and ad metrics -> DayMetrics attribute: they need the yt-analytics-monetary.readonly
+#: scope (and a partner channel); without it Google answers 403 Forbidden. Money is kept in
+#: micros and answered in the currency's units (FLOAT), rounded to 1/1000 as Google's are.
+MONETARY_METRICS: dict[str, str] = {
+    "estimatedRevenue": "estimated_revenue_micros",
+    "estimatedAdRevenue": "ad_revenue_micros",
+    "grossRevenue": "gross_revenue_micros",
+    "estimatedRedPartnerRevenue": "premium_revenue_micros",
+    "monetizedPlaybacks": "monetized_playbacks",
+    "playbackBasedCpm": "playback_based_cpm_micros",
+    "adImpressions": "ad_impressions",
+    "cpm": "cpm_micros",
+}
+MONETARY = frozenset(MONETARY_METRICS)
+#: The monetary metrics that are counts, not money (INTEGER).
+_MONETARY_COUNTS = frozenset({"monetizedPlaybacks", "adImpressions"})
+#: The ad performance report (adType): Google's metrics for it.
+AD_PERFORMANCE = frozenset({"grossRevenue", "adImpressions", "cpm"})
 #: Extra days of lag per metric beyond the world's latency. Google: an answer contains data
 #: "up until the last day for which all metrics in the query are available", so a report
 #: asking for subscribers or engaged views ends a day before one asking for views alone.
@@ -108,7 +113,14 @@ TRAFFIC_DEVICE = frozenset(
     {"views", "engagedViews", "estimatedMinutesWatched", "averageViewDuration", "averageViewPercentage"}
 )
 TOP_VIDEO_SORTS = frozenset(
-    {"views", "engagedViews", "estimatedMinutesWatched", "subscribersGained", "subscribersLost"}
+    {
+        "views",
+        "engagedViews",
+        "estimatedMinutesWatched",
+        "subscribersGained",
+        "subscribersLost",
+        "estimatedRevenue",
+    }
 )
 #: The traffic source report refuses more than this many video-days in one query.
 MAX_TRAFFIC_VIDEO_DAYS = 50_000
@@ -161,8 +173,15 @@ SHAPES: dict[frozenset[str], Shape] = {
     frozenset({"deviceType"}): Shape("device", TRAFFIC_DEVICE),
     frozenset({"country"}): Shape("country", CORE),
     frozenset({"video"}): Shape(None, CORE, video_filter=False),
+    frozenset({"adType", "day"}): Shape("ad_type", AD_PERFORMANCE),
+    frozenset({"adType"}): Shape("ad_type", AD_PERFORMANCE),
 }
-_DIMENSION_OF = {"traffic": "insightTrafficSourceType", "device": "deviceType", "country": "country"}
+_DIMENSION_OF = {
+    "traffic": "insightTrafficSourceType",
+    "device": "deviceType",
+    "country": "country",
+    "ad_type": "adType",
+}
 
 
 class QueryError(ValueError):
@@ -184,6 +203,7 @@ class Query:
     max_results: int | None
     start_index: int
     monetary_scope: bool = False  # the token carries yt-analytics-monetary.readonly
+    partner: bool = True  # the channel is in the YouTube Partner Program
 
 
 def check_shape(q: Query) -> Shape:
@@ -196,7 +216,7 @@ def check_shape(q: Query) -> Shape:
             raise QueryError("unknown", f"Unknown identifier ({d}) given in field parameters.dimensions.")
     if len(set(q.dimensions)) != len(q.dimensions) or len(set(q.metrics)) != len(q.metrics):
         raise QueryError("unsupported")
-    if any(m in MONETARY for m in q.metrics) and not q.monetary_scope:
+    if any(m in MONETARY for m in q.metrics) and not (q.monetary_scope and q.partner):
         raise QueryError("forbidden", "Forbidden")
     shape = SHAPES.get(frozenset(q.dimensions)) if q.dimensions else Shape(None, CORE)
     if shape is None:
@@ -233,8 +253,15 @@ def _days(start: date, last: date) -> Iterable[date]:
         day += timedelta(days=1)
 
 
-def _value(m: DayMetrics, name: str) -> int:
+def _value(m: DayMetrics, name: str) -> int | float:
+    if name in MONETARY_METRICS:
+        value = getattr(m, MONETARY_METRICS[name])
+        return int(value) if name in _MONETARY_COUNTS else round(value / 1_000_000, 3)
     return int(getattr(m, METRICS[name])) if name in METRICS else 0
+
+
+def _data_type(name: str) -> str:
+    return "FLOAT" if name in MONETARY and name not in _MONETARY_COUNTS else "INTEGER"
 
 
 def available_through(world: World, metrics: Iterable[str], irregular: Irregularities) -> date:
@@ -310,8 +337,12 @@ def answer(
         total = sum(totals.values(), ZERO)
         totals = {(): total} if (total.views or total.estimated_minutes_watched) else {}
     if shape.breakdown is not None and irregular.privacy_threshold:
-        # withheld: a breakdown row (of a day, or of the range) under the threshold
-        totals = {k: m for k, m in totals.items() if m.views >= irregular.privacy_threshold}
+        # withheld: a breakdown row (of a day, or of the range) under the threshold (of views;
+        # of impressions for ad types, where the views of a row mean nothing)
+        if shape.breakdown == "ad_type":
+            totals = {k: m for k, m in totals.items() if m.ad_impressions >= irregular.privacy_threshold}
+        else:
+            totals = {k: m for k, m in totals.items() if m.views >= irregular.privacy_threshold}
     rows = [[*key, *(_value(m, name) for name in q.metrics)] for key, m in totals.items()]
     if has_day and shape.breakdown is None and irregular.sparse_days:
         rows = [r for r in rows if any(r[len(q.dimensions) :])]  # days without activity: absent
@@ -325,7 +356,7 @@ def answer(
     if q.max_results is not None:
         rows = rows[: q.max_results]
     headers = [{"name": d, "columnType": "DIMENSION", "dataType": "STRING"} for d in q.dimensions]
-    headers += [{"name": m, "columnType": "METRIC", "dataType": "INTEGER"} for m in q.metrics]
+    headers += [{"name": m, "columnType": "METRIC", "dataType": _data_type(m)} for m in q.metrics]
     if irregular.shuffle_columns and len(headers) > 1:
         order = _shuffled(len(headers), q)
         headers = [headers[i] for i in order]

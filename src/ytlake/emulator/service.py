@@ -24,7 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ytlake.emulator import errors
+from ytlake.emulator import errors, rules
 from ytlake.emulator import state as emulator_state
 from ytlake.emulator.analytics import AnalyticsApi
 from ytlake.emulator.data_api import ENDPOINT_NAMES, DataApi
@@ -81,6 +81,12 @@ class EmulatorConfig:
     playlist_cap: int = 20_000
     # Consent boxes the user leaves unticked (granular consent): never granted by the flow.
     denied_scopes: frozenset[str] = frozenset()
+    # The demo refresh tokens may read revenue too (yt-analytics-monetary.readonly), as if
+    # their owner had run `ytlake auth --monetary`; off: Google's default consent, no revenue.
+    demo_monetary: bool = False
+    # Channels (1-based) outside the YouTube Partner Program: Google refuses their revenue
+    # (403 forbidden) even to a token with the monetary scope.
+    non_partner_channels: frozenset[int] = frozenset()
     # Where what calls change (quota spent, refresh tokens issued and revoked) is kept across
     # restarts (``ytlake emulator serve --state PATH``); None: in memory only.
     state_path: Path | None = None
@@ -107,9 +113,12 @@ class Stats:
     data_api_units: Counter = field(default_factory=Counter)
     analytics_requests: Counter = field(default_factory=Counter)
     faults: Counter = field(default_factory=Counter)
+    #: reports.query calls that asked for a revenue or ad metric, answered or not
+    monetary_requests: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "monetary_requests": self.monetary_requests,
             "requests": dict(self.requests),
             "statuses": {str(k): v for k, v in self.statuses.items()},
             "data_api_units": dict(self.data_api_units),
@@ -191,8 +200,12 @@ class Emulator:
     ) -> Answer:
         path = "/" + path.strip("/")
         route = self._routes.get((method.upper(), path))
+        monetary = path == "/v2/reports" and any(
+            m.strip() in rules.MONETARY for v in params.get("metrics", []) for m in v.split(",")
+        )
         with self._lock:
             self.stats.requests[path] += 1
+            self.stats.monetary_requests += monetary
             number = sum(self.stats.requests.values())
         bad = _control_characters(params, form)
         if bad is not None:
@@ -257,7 +270,11 @@ class Emulator:
             return (*self._quota_refusal(analytics), {})
         if analytics:  # what the token may see is part of the question (and of the cache key);
             # set here, so a caller cannot claim it
-            params = {**params, "__monetary": ["1" if MONETARY_READONLY in token.scopes else "0"]}
+            params = {
+                **params,
+                "__monetary": ["1" if MONETARY_READONLY in token.scopes else "0"],
+                "__partner": ["0" if caller in self.config.non_partner_channels else "1"],
+            }
         key = (
             path,
             caller,

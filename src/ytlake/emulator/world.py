@@ -102,6 +102,17 @@ DEVICE_TYPES: dict[str, float] = {
     "GAME_CONSOLE": 0.007,
     "UNKNOWN_PLATFORM": 0.003,
 }
+#: adType values (the ad performance report) with their base share of ad impressions.
+AD_TYPES: dict[str, float] = {
+    "auctionTrueviewInstream": 0.38,
+    "auctionInstream": 0.22,
+    "auctionBumperInstream": 0.16,
+    "auctionDisplay": 0.12,
+    "reservedInstream": 0.06,
+    "reservedBumperInstream": 0.03,
+    "auctionUnknown": 0.02,
+    "reservedMasthead": 0.01,
+}
 #: Real ISO 3166-1 alpha-2 codes, most-watching first; shares fall off as a power law.
 COUNTRIES: tuple[str, ...] = (
     "US",
@@ -270,6 +281,27 @@ class DayMetrics:
     #: Views under YouTube's older "engaged" definition (``engagedViews``); since 2025 ``views``
     #: counts every start (Shorts first, then all formats), so engaged views <= views.
     engaged_views: int = 0
+    #: Revenue (a partner channel's): playbacks that showed an ad, ad impressions, and money in
+    #: micros of the channel's currency (exact integers, so sums over days and videos add up).
+    monetized_playbacks: int = 0
+    ad_impressions: int = 0
+    gross_revenue_micros: int = 0  # what advertisers paid (grossRevenue)
+    ad_revenue_micros: int = 0  # the creator's share of it (estimatedAdRevenue)
+    estimated_revenue_micros: int = 0  # ad revenue plus YouTube Premium revenue (estimatedRevenue)
+
+    @property
+    def premium_revenue_micros(self) -> int:  # estimatedRedPartnerRevenue
+        return self.estimated_revenue_micros - self.ad_revenue_micros
+
+    @property
+    def cpm_micros(self) -> float:  # gross revenue per thousand ad impressions
+        return self.gross_revenue_micros * 1000 / self.ad_impressions if self.ad_impressions else 0.0
+
+    @property
+    def playback_based_cpm_micros(self) -> float:  # gross revenue per thousand monetized playbacks
+        return (
+            self.gross_revenue_micros * 1000 / self.monetized_playbacks if self.monetized_playbacks else 0.0
+        )
 
     @property
     def average_view_duration(self) -> int:
@@ -291,10 +323,24 @@ class DayMetrics:
             self.subscribers_gained,
             self.subscribers_lost,
             self.engaged_views,
+            *self.revenue_tuple(),
+        )
+
+    def revenue_tuple(self) -> tuple[int, ...]:
+        return (
+            self.monetized_playbacks,
+            self.ad_impressions,
+            self.gross_revenue_micros,
+            self.ad_revenue_micros,
+            self.estimated_revenue_micros,
         )
 
 
 ZERO = DayMetrics(0, 0, 0, 0, 0, 0, 0, 0)
+#: Where engaged views are in ``as_tuple`` (split along the views in a breakdown).
+_ENGAGED = 7
+#: Breakdowns that carry revenue: the reports whose query accepts revenue metrics.
+REVENUE_BREAKDOWNS = frozenset({"country", "ad_type"})
 
 
 class World:
@@ -494,7 +540,26 @@ class World:
         lost = int(gained * rng.uniform(0.05, 0.3) + rng.random() * 0.5)
         # drawn last, so every figure drawn before it is what it was before engagedViews existed
         engaged = int(views * rng.uniform(0.55, 0.92))
-        return DayMetrics(views, minutes, likes, comments, shares, gained, lost, engaged)
+        return DayMetrics(
+            views, minutes, likes, comments, shares, gained, lost, engaged, *self._revenue(video, day, views)
+        )
+
+    def _revenue(self, video: Video, day: date, views: int) -> tuple[int, int, int, int, int]:
+        """A day's revenue: about half the views show ads, 1.1-1.6 impressions each, a CPM
+        of the video's ($2-$14, a little daily noise); the creator keeps 55% of the ad money,
+        plus Premium revenue (about $0.4 per thousand views). Its own random stream, so the
+        other figures of the day do not depend on it."""
+        if views == 0 or video.privacy_status == "private":
+            return (0, 0, 0, 0, 0)
+        vrng = _rng(self.config.seed, "rates", video.video_id)
+        rng = _rng(self.config.seed, "revenue", video.video_id, day.toordinal())
+        monetized = int(views * vrng.uniform(0.35, 0.6) * rng.uniform(0.9, 1.1))
+        impressions = int(monetized * rng.uniform(1.1, 1.6))
+        cpm_micros = vrng.uniform(2.0, 14.0) * rng.uniform(0.85, 1.15) * 1_000_000
+        gross = int(impressions * cpm_micros / 1000)
+        ad_revenue = gross * 55 // 100
+        premium = int(views * rng.uniform(0.2, 0.6) * 1000)  # $0.0002-0.0006 a view
+        return (monetized, impressions, gross, ad_revenue, ad_revenue + premium)
 
     def channel_day(self, channel_index: int, day: date) -> DayMetrics:
         """Channel totals: every video, deleted ones included (their past views stay)."""
@@ -591,6 +656,8 @@ class World:
                 base["NOTIFICATION"] *= 3.0
         elif kind == "device":
             base = dict(DEVICE_TYPES)
+        elif kind == "ad_type":
+            base = dict(AD_TYPES)
         else:
             home = self.channel(video.channel_index).country
             order = [home, *[c for c in COUNTRIES if c != home]]
@@ -601,7 +668,7 @@ class World:
         self, kind: str, video: Video, day: date, observed: bool = True, as_of: date | None = None
     ) -> dict[str, DayMetrics]:
         """A video's figures on ``day`` (as reported today, or ``as_of``) split by ``kind``
-        (traffic, device or country).
+        (traffic, device, country or ad_type; revenue only where a report answers it).
 
         Every metric is allocated with the same weights, so each metric sums exactly to the
         video's figure for the day; engaged views follow the views' split (never more than the
@@ -611,10 +678,17 @@ class World:
         if metrics.views == 0 and metrics.estimated_minutes_watched == 0:
             return {}
         weights = self._mix(kind, video, day)
-        columns = [allocate(value, weights) for value in metrics.as_tuple()]
-        if metrics.views:  # engaged views are some of the views: split along them, never above
-            columns[-1] = allocate(metrics.engaged_views, {k: float(v) for k, v in columns[0].items() if v})
-            columns[-1] = {k: columns[-1].get(k, 0) for k in weights}
+        values = metrics.as_tuple()
+        if kind not in REVENUE_BREAKDOWNS:  # no report of this breakdown answers revenue
+            values = values[: _ENGAGED + 1]
+        columns = [allocate(value, weights) for value in values]
+        # engaged views and revenue come with views: split along them (along the watch time on
+        # a day whose views a restatement scaled to 0), never onto a category without either
+        along = {k: float(v) for k, v in columns[0 if metrics.views else 1].items() if v}
+        if along:
+            for i in range(_ENGAGED, len(values)):
+                split = allocate(values[i], along)
+                columns[i] = {k: split.get(k, 0) for k in weights}
         out = {}
         for key in weights:
             values = tuple(col[key] for col in columns)

@@ -30,7 +30,8 @@ CONTRACT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("payload", "STRING"),
 )
 
-#: The raw tables, in the schema ``bronze``: the seed's eight, then the Reporting API's files.
+#: The raw tables, in the schema ``bronze``: the seed's eight, the Reporting API's files, the
+#: token's granted scopes, then the revenue reports.
 RAW_TABLES: tuple[str, ...] = (
     "channels_raw",
     "playlist_items_raw",
@@ -41,6 +42,10 @@ RAW_TABLES: tuple[str, ...] = (
     "analytics_video_country_daily_raw",
     "analytics_video_device_daily_raw",
     "analytics_bulk_reports_raw",
+    "oauth_grants_raw",
+    "analytics_channel_revenue_daily_raw",
+    "analytics_video_revenue_daily_raw",
+    "analytics_channel_ad_type_daily_raw",
 )
 
 #: Answers that are not what their endpoint returns: the contract's columns, then the table

@@ -15,6 +15,12 @@ Answers land in Bronze as they arrive, in batches each appended once or not at a
 landed; an answer that is not what the endpoint returns goes to ``bronze.quarantine`` and is
 asked again by the next run.
 
+Revenue: the token's granted scopes are recorded (``bronze.oauth_grants_raw``, never a
+token) and the revenue reports are asked only when they hold the monetary scope; without
+it no revenue request is made. Google refuses revenue (403) for a channel outside the
+Partner Program even with the scope: that answer is landed, no further revenue is asked
+this run, and the run is not failed for it.
+
 Errors: an answer about one video (gone, private, not the channel's) records and skips that
 video; a spent quota, in any of Google's shapes, stops the task cleanly; requests whose
 retries ran out are recorded and asked again by the next run (the task stops early when
@@ -25,6 +31,7 @@ task fails at once with Google's message and the request that drew it.
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +44,7 @@ from ytlake.tasks import common, run_state
 from ytlake.tasks.bulk import BulkOutcome, land_bulk, v2_coverage
 from ytlake.tasks.google import google_http
 from ytlake.tasks.ingest_state import (
+    GRANTS_TABLE,
     covered_days,
     days_with_views,
     known_videos,
@@ -47,6 +55,7 @@ from ytlake.tasks.ingest_state import (
 from ytlake.tasks.landing import Landing
 from ytlake.tasks.run_state import RunInfo
 from ytlake.youtube.analytics_api import AnalyticsApi, concerns_one_video
+from ytlake.youtube.endpoints import MONETARY_SCOPE
 from ytlake.youtube.http import ApiResponse, GoogleApiError, QuotaExceededError, RetryableError
 from ytlake.youtube.planning import (
     Request,
@@ -58,7 +67,8 @@ from ytlake.youtube.planning import (
     window,
 )
 from ytlake.youtube.reporting_api import ANALYTICS_MODES, ReportingApi
-from ytlake.youtube.reports import REPORTS, REPORTS_BY_NAME
+from ytlake.youtube.reports import REPORTS, REPORTS_BY_NAME, reports_to_ask
+from ytlake.youtube.shapes import GRANT_ENDPOINT
 
 TASK_KEY = "ingest_analytics_api_to_bronze"
 
@@ -130,12 +140,23 @@ def main(argv: list[str] | None = None) -> int:
             raise RuntimeError(
                 "no channel id: ingest_data_api_to_bronze landed no channels.list answer in this run"
             )
+        granted = http.oauth.granted_scopes()
+        monetary = MONETARY_SCOPE in granted
+        revenue = "asked" if monetary else "not authorised"
+        revenue_refused = ""
         # every video seen and not confirmed gone (any run): a run cut short forgets none
         videos = known_videos(engine).alive
         # a rerun of this run skips what this run already landed
         done_keys = set().union(*(landed_keys(run_payloads(engine, r.table, run.run_id)) for r in REPORTS))
         api = AnalyticsApi(http, root.analytics_api)
         writer = Landing(engine, run, flush_every=FLUSH_EVERY)
+        writer.add(
+            GRANTS_TABLE,
+            GRANT_ENDPOINT,
+            {"grant_type": "refresh_token", "channel": channel_id},
+            200,
+            json.dumps({"scope": " ".join(sorted(granted))}),
+        )
         if args.analytics_mode in ("bulk", "hybrid"):
             bulk = land_bulk(engine, writer, ReportingApi(http, root.reporting_api), run.today, channel_id)
             if bulk.stopped:
@@ -148,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def execute(requests: list[Request]) -> bool:
             """Run requests concurrently; False when the quota ran out or Google kept refusing."""
-            nonlocal partial, unanswered
+            nonlocal partial, unanswered, revenue_refused
             keyed = {request_key(r.params()): r for r in requests if r.scope not in skipped}
             # once each (a refused request may also be in this run's window), not what landed
             todo = [r for key, r in keyed.items() if key not in done_keys]
@@ -161,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
 
             def submit_next() -> None:
                 for req in queue:
-                    if req.scope in skipped:
+                    if req.scope in skipped or (req.report.monetary and revenue_refused):
                         continue
                     futures[pool.submit(api.request, req.params())] = req
                     return
@@ -199,6 +220,14 @@ def main(argv: list[str] | None = None) -> int:
                                 submit_next()
                             continue
                         except GoogleApiError as err:
+                            if req.report.monetary and err.status == 403 and err.response is not None:
+                                # a channel outside the Partner Program: recorded, not asked again
+                                revenue_refused = f"{err.status} {err.message}"[:200]
+                                land(req, err.response)
+                                answered += 1
+                                if ok:
+                                    submit_next()
+                                continue
                             if req.video_id and err.response is not None and concerns_one_video(err):
                                 skipped[req.video_id] = f"{err.status} {err.message}"[:200]
                                 land(req, err.response)  # recorded: Bronze keeps the answer
@@ -230,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
 
         # coverage, not a high-water mark: what earlier runs' answers cover, per report and scope;
         # in hybrid mode the days landed bulk files cover (this run's too) count as covered
-        reports_asked = REPORTS if args.analytics_mode != "bulk" else ()
+        reports_asked = reports_to_ask(args.analytics_mode, monetary)
         covered, bulk_days = v2_coverage(
             engine,
             reports_asked,
@@ -279,6 +308,11 @@ def main(argv: list[str] | None = None) -> int:
                 planned += len(phase2)
                 if not execute(phase2):
                     break
+        if revenue_refused:
+            revenue = f"refused: {revenue_refused}"
+            common.log.warning(
+                "%s: Google refused revenue (%s); not asked again this run", TASK_KEY, revenue_refused
+            )
         stats = http.stats.as_dict()
         written = writer.written
         quarantined = writer.quarantined
@@ -302,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         "retries": stats["retries"],
         "skipped_videos": skipped,
         "quarantined": quarantined,
+        "revenue": revenue,
         "partial": partial,
     }
     with common.engine_from(args) as engine:
@@ -320,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
             "skipped": skipped,
             "unanswered": unanswered,
             "quarantined": quarantined,
+            "revenue": revenue,
             "partial": partial,
         },
     )

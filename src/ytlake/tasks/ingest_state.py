@@ -174,6 +174,22 @@ def run_payloads(engine: Engine, table: str, run_id: str) -> list[dict[str, Any]
     return [json.loads(p) for p in rows]
 
 
+GRANTS_TABLE = "bronze.oauth_grants_raw"
+
+
+def granted_scopes(engine: Engine) -> frozenset[str] | None:
+    """The scopes the latest grant record says the refresh token holds (None: none landed)."""
+    if not engine.table_exists(GRANTS_TABLE):
+        return None
+    rows = engine.query(
+        f"SELECT payload FROM {engine.qualify(GRANTS_TABLE)} ORDER BY ingest_ts_utc DESC LIMIT 1"
+    ).to_pylist()
+    if not rows:
+        return None
+    body = json.loads(rows[0]["payload"]).get("body") or {}
+    return frozenset(str(body.get("scope") or "").split())
+
+
 #: 403 reasons that refuse for now (a spent quota, a rate limit), not for good.
 _LATER_403_REASONS = ("quotaExceeded", "dailyLimitExceeded", "rateLimitExceeded", "userRateLimitExceeded")
 

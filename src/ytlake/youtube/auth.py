@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from ytlake.youtube.endpoints import GOOGLE_TOKEN_URI, SCOPES
+from ytlake.youtube.endpoints import GOOGLE_TOKEN_URI, MONETARY_SCOPE, SCOPES
 from ytlake.youtube.oauth import refusal_message
 
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
@@ -45,8 +45,10 @@ def consent(
     open_browser: bool = True,
     browser: str | None = None,
     port: int = 0,
+    monetary: bool = False,
 ) -> str:
-    """Run the consent flow in a browser and return the refresh token."""
+    """Run the consent flow in a browser and return the refresh token (``monetary``: ask for
+    revenue and ad metrics too, ``yt-analytics-monetary.readonly``)."""
     from google_auth_oauthlib.flow import InstalledAppFlow
     from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
@@ -63,7 +65,8 @@ def consent(
             "redirect_uris": ["http://localhost"],
         }
     }
-    flow = InstalledAppFlow.from_client_config(config, scopes=list(SCOPES))
+    asked = (*SCOPES, MONETARY_SCOPE) if monetary else SCOPES
+    flow = InstalledAppFlow.from_client_config(config, scopes=list(asked))
     try:
         creds = flow.run_local_server(
             host="localhost",
@@ -84,6 +87,11 @@ def consent(
             f"Google refused the consent ({detail[:200]}); run `ytlake auth` again and allow access"
         ) from None
     missing = missing_scopes(creds.granted_scopes)
+    if not missing and monetary and missing_scopes(creds.granted_scopes, (MONETARY_SCOPE,)):
+        raise ConsentError(
+            "Google granted access without yt-analytics-monetary.readonly: run `ytlake auth --monetary` "
+            "again and tick the revenue box, or `ytlake auth` for a lakehouse without revenue"
+        )
     if missing:
         names = ", ".join(m.rsplit("/", 1)[-1] for m in missing)
         raise ConsentError(

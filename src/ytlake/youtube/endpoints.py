@@ -18,6 +18,9 @@ SCOPES = (
     "https://www.googleapis.com/auth/youtube.readonly",
     "https://www.googleapis.com/auth/yt-analytics.readonly",
 )
+#: Revenue and ad metrics: asked for only by ``ytlake auth --monetary``. The pipeline asks
+#: Google for revenue if and only if the refresh token carries it.
+MONETARY_SCOPE = "https://www.googleapis.com/auth/yt-analytics-monetary.readonly"
 
 
 class InvalidApiRootError(ValueError):

@@ -9,6 +9,7 @@ backoff; a refusal is not: ``invalid_client`` (a wrong client id or secret) and
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -111,6 +112,8 @@ class HttpxRequest(google.auth.transport.Request):
 
     def __init__(self, client: httpx.Client) -> None:
         self.client = client
+        #: the ``scope`` of the last token answer: what the refresh token was granted
+        self.granted_scope: str | None = None
 
     def __call__(self, url, method="GET", body=None, headers=None, timeout=None, **kwargs):  # type: ignore[override]
         try:
@@ -119,6 +122,11 @@ class HttpxRequest(google.auth.transport.Request):
             raise google.auth.exceptions.TransportError(
                 f"token endpoint unreachable: {type(err).__name__}"
             ) from None
+        if response.status_code == 200:
+            with contextlib.suppress(ValueError, AttributeError):
+                scope = response.json().get("scope")
+                if isinstance(scope, str):
+                    self.granted_scope = scope
         return _HttpxResponse(response)
 
 
@@ -139,7 +147,9 @@ class OAuthSession:
             token_uri=token_uri,
             client_id=credentials.client_id,
             client_secret=credentials.client_secret,
-            scopes=list(SCOPES),
+            # no scope asked on refresh: the token gets every scope it was granted, and the
+            # answer's ``scope`` says which (revenue is asked for only when it is there)
+            scopes=None,
         )
         self._client = httpx.Client(timeout=30, mounts=mounts())
         self._request = HttpxRequest(self._client)
@@ -152,6 +162,13 @@ class OAuthSession:
             if not self._creds.valid:
                 self._refresh()
             return str(self._creds.token)
+
+    def granted_scopes(self) -> frozenset[str]:
+        """The scopes the refresh token was granted (refreshing first if no token yet). A
+        token endpoint that does not say is taken to have granted what ytlake asks."""
+        self.access_token()
+        scope = self._request.granted_scope
+        return frozenset(scope.split()) if scope is not None else frozenset(SCOPES)
 
     def invalidate(self, token: str) -> None:
         """Forget ``token`` (the API said 401), so the next call refreshes."""

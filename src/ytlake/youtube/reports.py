@@ -5,7 +5,10 @@ supports), whether it is asked for the channel or per video, and its day grain: 
 (one call covers a date range, ``day`` is a dimension) or ``single_day`` (one call per day,
 for reports that cannot have ``day`` as a dimension — ``country,day`` is unsupported).
 A ``single_day`` report names the report whose answers say which days had views
-(``days_from``): it is asked only for those days. Adding a report is adding an entry.
+(``days_from``): it is asked only for those days. A ``monetary`` report (revenue and ad
+metrics) is asked only when the refresh token carries ``yt-analytics-monetary.readonly``
+(``ytlake auth --monetary``): without it no request for revenue is made at all. Adding a
+report is adding an entry.
 
 Answers are read by their ``columnHeaders`` names (in Silver and in the cursor), never by
 position: Google's data model lets clients rely on the headers only.
@@ -27,6 +30,17 @@ CORE_METRICS = (
     "subscribersGained",
     "subscribersLost",
 )
+#: A partner channel's revenue and ad metrics (money in the channel's currency).
+REVENUE_METRICS = (
+    "estimatedRevenue",
+    "estimatedAdRevenue",
+    "estimatedRedPartnerRevenue",
+    "grossRevenue",
+    "monetizedPlaybacks",
+    "adImpressions",
+    "cpm",
+    "playbackBasedCpm",
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,8 @@ class ReportSpec:
     #: The Reporting API report type whose daily file holds the same figures at full grain:
     #: in hybrid mode a day that file covers is not asked of v2.
     bulk_type: str | None = None
+    #: Revenue: asked only with the monetary scope.
+    monetary: bool = False
 
     def params(self, channel_id: str, start: str, end: str, video_id: str | None = None) -> dict[str, str]:
         """The reports.query parameters of one request."""
@@ -105,6 +121,43 @@ REPORTS: tuple[ReportSpec, ...] = (
         days_from="video_daily",
         bulk_type="channel_basic_a3",
     ),
+    ReportSpec(
+        "channel_revenue",
+        "bronze.analytics_channel_revenue_daily_raw",
+        ("day",),
+        REVENUE_METRICS,
+        "channel",
+        "range",
+        monetary=True,
+    ),
+    ReportSpec(
+        "video_revenue",
+        "bronze.analytics_video_revenue_daily_raw",
+        ("day",),
+        REVENUE_METRICS,
+        "video",
+        "range",
+        monetary=True,
+    ),
+    ReportSpec(
+        "channel_ad_type",
+        "bronze.analytics_channel_ad_type_daily_raw",
+        ("adType", "day"),
+        ("grossRevenue", "adImpressions", "cpm"),
+        "channel",
+        "range",
+        monetary=True,
+    ),
 )
 
 REPORTS_BY_NAME = {r.name: r for r in REPORTS}
+
+
+def reports_to_ask(analytics_mode: str, monetary: bool) -> tuple[ReportSpec, ...]:
+    """The v2 reports a run asks: in bulk mode only those no daily file holds; revenue only
+    with the monetary scope."""
+    return tuple(
+        r
+        for r in REPORTS
+        if (analytics_mode != "bulk" or r.bulk_type is None) and (monetary or not r.monetary)
+    )

@@ -67,6 +67,10 @@ def _report_file_problem(status: int, text: str) -> str | None:
     return None
 
 
+#: The Bronze envelope's endpoint of a grant record (``bronze.oauth_grants_raw``).
+GRANT_ENDPOINT = "oauth2/token"
+
+
 def problem(endpoint: str, status: int, text: str) -> str | None:
     """Why the answer is not what ``endpoint`` returns (one line), or None when it is.
 
@@ -84,4 +88,8 @@ def problem(endpoint: str, status: int, text: str) -> str | None:
         return f"the answer is a JSON {type(body).__name__}, not an object"
     if endpoint.endswith("reports"):
         return _analytics_problem(body)
+    if endpoint == GRANT_ENDPOINT:  # the granted scopes (never a token)
+        if set(body) != {"scope"} or not isinstance(body["scope"], str):
+            return "a grant record must hold only the granted scope list"
+        return None
     return _list_problem(body)
