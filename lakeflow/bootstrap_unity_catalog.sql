@@ -127,6 +127,19 @@ USING DELTA
 COMMENT 'Reporting API v1 report files (media.download), as received: one row per part of a file (the header row, then up to 20,000 lines of CSV); request.params names the channel (channelId) and the report (reportTypeId, jobId, reportId, startTime, endTime, createTime), the download attempt, the part and, on the last part, final = true. A file counts as landed when its final part did.'
 TBLPROPERTIES ('ytlake.layer' = 'bronze');
 
+CREATE TABLE IF NOT EXISTS ${catalog}.bronze.analytics_video_retention_raw (
+  snapshot_date DATE NOT NULL COMMENT 'Pacific-time day of the run that fetched this row',
+  ingest_ts_utc TIMESTAMP NOT NULL COMMENT 'When the answer was received (UTC)',
+  source_system STRING NOT NULL COMMENT 'google (the real APIs) or emulator',
+  request_id STRING NOT NULL COMMENT 'Unique id of the API call',
+  schema_version STRING NOT NULL COMMENT 'Version of the payload envelope',
+  run_id STRING NOT NULL COMMENT 'Run that landed the row (run_context_log.run_id)',
+  payload STRING NOT NULL COMMENT 'JSON envelope: {request: {endpoint, params}, status, body}; never credentials'
+)
+USING DELTA
+COMMENT 'Analytics v2 reports.query, one video by elapsedVideoTimeRatio from its publish day to the window end (audience retention, asked again weekly): one row per call.'
+TBLPROPERTIES ('ytlake.layer' = 'bronze');
+
 CREATE TABLE IF NOT EXISTS ${catalog}.bronze.oauth_grants_raw (
   snapshot_date DATE NOT NULL COMMENT 'Pacific-time day of the run that fetched this row',
   ingest_ts_utc TIMESTAMP NOT NULL COMMENT 'When the answer was received (UTC)',

@@ -108,6 +108,8 @@ SELECT
   try_cast(try_element_at(fields, CAST(nullif(array_position(names, 'likes'), 0) AS INT)) AS BIGINT) AS likes,
   try_cast(try_element_at(fields, CAST(nullif(array_position(names, 'comments'), 0) AS INT)) AS BIGINT) AS comments,
   try_cast(try_element_at(fields, CAST(nullif(array_position(names, 'shares'), 0) AS INT)) AS BIGINT) AS shares,
+  try_cast(try_element_at(fields, CAST(nullif(array_position(names, 'videos_added_to_playlists'), 0) AS INT)) AS BIGINT) AS videos_added_to_playlists,
+  try_cast(try_element_at(fields, CAST(nullif(array_position(names, 'videos_removed_from_playlists'), 0) AS INT)) AS BIGINT) AS videos_removed_from_playlists,
   try_cast(try_element_at(fields, CAST(nullif(array_position(names, 'subscribers_gained'), 0) AS INT)) AS BIGINT) AS subscribers_gained,
   try_cast(try_element_at(fields, CAST(nullif(array_position(names, 'subscribers_lost'), 0) AS INT)) AS BIGINT) AS subscribers_lost,
   try_cast(try_element_at(fields, CAST(nullif(array_position(names, 'views_percentage'), 0) AS INT)) AS DOUBLE) AS views_percentage,

@@ -33,6 +33,8 @@ SELECT
   lines.likes,
   lines.comments,
   lines.shares,
+  lines.videos_added_to_playlists,
+  lines.videos_removed_from_playlists,
   lines.subscribers_gained,
   lines.subscribers_lost,
   lines.views_percentage,

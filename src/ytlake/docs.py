@@ -21,7 +21,6 @@ import subprocess
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +179,7 @@ PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Videos": ("Videos", ("Daily views",)),
     "Audience": ("Audience", ("Viewers by age and gender", "No audience data")),
     "Reach": ("Reach", ("Views by traffic source",)),
+    "Engagement": ("Engagement", ("Audience retention", "No audience retention curve")),
     "Geography": ("Geography", ("Views by country",)),
     "Devices": ("Devices", ("Views by device type",)),
     "Revenue": ("Revenue", ("Estimated revenue per day", "Revenue is not authorised", "No revenue reported")),
@@ -205,36 +205,15 @@ def visit_every_page(browser: Any, url: str, shoot: Callable[[str], Path | None]
     return texts
 
 
-#: The demo lakehouse of the screenshots: a pinned world and days, so the pictures change
-#: only when the code does.
-DOCS_TODAY = date(2026, 6, 30)
-
-
-def demo_lakehouse(lakehouse: Path) -> None:
-    """Two demo runs three days apart (the first creates the Reporting API's jobs, the second
-    lands their files: audience, playback locations), the token allowed to read revenue."""
-    from ytlake.emulator.server import running_emulator
-    from ytlake.emulator.service import EmulatorConfig
-    from ytlake.emulator.world import PACIFIC, WorldConfig
-    from ytlake.runlocal import RunOptions, run_local
-
-    state = lakehouse.parent / "emulator_state.json"
-    for today in (DOCS_TODAY - timedelta(days=3), DOCS_TODAY):
-        noon = datetime(today.year, today.month, today.day, 12, tzinfo=PACIFIC).timestamp()
-        world = WorldConfig(videos=24, history_days=90, today=today, start=DOCS_TODAY - timedelta(days=90))
-        config = EmulatorConfig(state_path=state, demo_monetary=True)
-        with running_emulator(world, config, clock=lambda noon=noon: noon) as emu:
-            run_local(RunOptions(source="demo", api_root=emu.base_url, lakehouse=lakehouse, today=today))
-
-
 def screenshot(out_dir: Path) -> list[Path]:
     """Build the demo lakehouse, start the dashboard, and screenshot every page in headless
     Chromium."""
     from ytlake.browser import Chromium
+    from ytlake.runlocal import screenshot_lakehouse
 
     with tempfile.TemporaryDirectory() as tmp:
         lakehouse = Path(tmp) / "demo.duckdb"
-        demo_lakehouse(lakehouse)
+        screenshot_lakehouse(lakehouse)
         with running_dashboard(lakehouse) as url, Chromium() as browser:
             visit_every_page(browser, url, lambda page: out_dir / f"dashboard_{page.lower()}.png")
     return [out_dir / f"dashboard_{page.lower()}.png" for page in PAGES]

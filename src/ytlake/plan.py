@@ -31,6 +31,7 @@ from ytlake.youtube.planning import (
     range_requests,
     scope_start,
     single_days_to_ask,
+    snapshot_requests,
     window,
 )
 from ytlake.youtube.reports import REPORTS_BY_NAME, reports_to_ask
@@ -106,6 +107,10 @@ def first_run_plan(
         if report.grain == "range":
             reqs = range_requests(report, uploads.channel_id, videos, win, {}, 0, chunk_days)
             plan.analytics_requests[report.name] = len(reqs)
+        elif report.grain == "snapshot":
+            plan.analytics_requests[report.name] = len(
+                snapshot_requests(report, uploads.channel_id, videos, win, {})
+            )
         else:
             plan.analytics_requests[report.name] = sum(
                 (win.end - max(win.default_start, v.published_day)).days + 1 for v in videos
@@ -118,11 +123,10 @@ def first_run_plan(
 
 
 def _by_mode(plan: Plan, analytics_mode: str, lakehouse: Path, catalog: str, today: date) -> Plan:
-    """The v2 plan as ``--analytics-mode`` changes it: bulk asks v2 only what no file holds
-    (revenue); bulk and hybrid add the Reporting API's requests."""
+    """The v2 plan as ``--analytics-mode`` changes it: bulk asks v2 nothing; bulk and hybrid
+    add the Reporting API's requests."""
     if analytics_mode == "bulk":
-        kept = {r.name for r in reports_to_ask("bulk", monetary=True)}
-        plan.analytics_requests = {k: n for k, n in plan.analytics_requests.items() if k in kept}
+        plan.analytics_requests = {}
     if analytics_mode in ("bulk", "hybrid"):
         plan.reporting_requests, note = bulk_requests(lakehouse, catalog, today)
         plan.notes.append(note)
@@ -223,6 +227,10 @@ def plan_next_run(
                     bulk_skip(report, bulk_days),
                 )
                 plan.analytics_requests[report.name] = len(reqs)
+            elif report.grain == "snapshot":
+                plan.analytics_requests[report.name] = len(
+                    snapshot_requests(report, channel_id, videos, win, covered[report.name])
+                )
         for report in reports:
             if report.grain != "single_day":
                 continue

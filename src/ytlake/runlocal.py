@@ -9,7 +9,7 @@ import json
 import logging
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -537,3 +537,24 @@ class _Tee(io.TextIOBase):
 
     def flush(self) -> None:
         self.target.flush()
+
+
+#: The day of the screenshots' demo lakehouse (`ytlake docs`): a pinned world and days, so
+#: the pictures change only when the code does.
+DOCS_TODAY = date(2026, 6, 30)
+
+
+def screenshot_lakehouse(lakehouse: Path) -> None:
+    """Two demo runs three days apart (the first creates the Reporting API's jobs, the second
+    lands their files: audience, playback locations), the token allowed to read revenue."""
+    from ytlake.emulator.server import running_emulator
+    from ytlake.emulator.service import EmulatorConfig
+    from ytlake.emulator.world import PACIFIC, WorldConfig
+
+    state = lakehouse.parent / "emulator_state.json"
+    for today in (DOCS_TODAY - timedelta(days=3), DOCS_TODAY):
+        noon = datetime(today.year, today.month, today.day, 12, tzinfo=PACIFIC).timestamp()
+        world = WorldConfig(videos=24, history_days=90, today=today, start=DOCS_TODAY - timedelta(days=90))
+        config = EmulatorConfig(state_path=state, demo_monetary=True)
+        with running_emulator(world, config, clock=lambda noon=noon: noon) as emu:
+            run_local(RunOptions(source="demo", api_root=emu.base_url, lakehouse=lakehouse, today=today))

@@ -40,7 +40,7 @@ def test_overview_shows_the_channels_totals(app, built):
     assert len(app.get("plotly_chart")) == 3
 
 
-@pytest.mark.parametrize("page", ["Videos", "Audience", "Reach", "Geography", "Devices"])
+@pytest.mark.parametrize("page", ["Videos", "Audience", "Reach", "Engagement", "Geography", "Devices"])
 def test_each_page_renders_its_charts(app, page):
     app.sidebar.radio[0].set_value(page).run()
     assert not app.exception, app.exception
@@ -108,3 +108,22 @@ def test_human_numbers():
         "2.1B",
         "–",
     ]
+
+
+def test_the_engagement_page_shows_rates_and_the_retention_curve(app, built):
+    video_id, title, views, likes = built.sql(
+        "SELECT video_id, max(video_title), sum(views), sum(likes) FROM gold.gold_video_daily_summary "
+        "WHERE date > (SELECT max(date) FROM gold.gold_video_daily_summary) - 28 "
+        "GROUP BY video_id ORDER BY sum(views) DESC, video_id LIMIT 1"
+    )[0]
+    app.sidebar.radio[0].set_value("Engagement").run()
+    assert not app.exception, app.exception
+    [curve] = app.get("plotly_chart")  # the top video's retention curve
+    spec = json.loads(curve.proto.spec)
+    assert title in spec["layout"]["title"]["text"]
+    [(points,)] = built.sql(f"SELECT count(*) FROM gold.gold_video_retention WHERE video_id = '{video_id}'")
+    assert len(_values(spec["data"][0]["x"])) == points == 100
+    table = app.dataframe[0].value
+    assert table["views"].dtype.kind in "iuf" and table["likes / 1k"].dtype.kind == "f"  # numbers, sortable
+    row = table[table["video"] == title].iloc[0]
+    assert row["likes / 1k"] == pytest.approx(likes * 1000 / views, abs=0.01)

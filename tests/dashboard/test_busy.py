@@ -16,7 +16,7 @@ import pytest
 from ytlake.dashboard import data
 
 APP = Path(data.__file__).with_name("app.py")
-PAGES = ["Overview", "Videos", "Audience", "Reach", "Geography", "Devices", "Revenue"]
+PAGES = ["Overview", "Videos", "Audience", "Reach", "Engagement", "Geography", "Devices", "Revenue"]
 LAST = date(2026, 3, 10)
 
 
@@ -32,7 +32,8 @@ def _tiny_gold(path: Path) -> Path:
     con.execute(
         f"CREATE TABLE gold.gold_video_daily_summary AS SELECT date::DATE AS date, v AS video_id, "
         f"'Video ' || v AS video_title, DATE '2026-01-01' AS published_date, 50 AS views, "
-        f"25.0 AS estimated_minutes_watched, 2 AS likes FROM ({days}), (VALUES ('v1'), ('v2')) t(v)"
+        f"25.0 AS estimated_minutes_watched, 2 AS likes, 1 AS comments, 1 AS shares, 1 AS videos_added_to_playlists, "
+        f"0 AS videos_removed_from_playlists, 40 AS engaged_views FROM ({days}), (VALUES ('v1'), ('v2')) t(v)"
     )
     for mart, key, label, values in (
         (
@@ -63,6 +64,11 @@ def _tiny_gold(path: Path) -> Path:
         f"CREATE TABLE gold.gold_video_playback_location_daily AS SELECT date::DATE AS date, v AS video_id, "
         f"'Watch page' AS playback_location_name, 50 AS views, 25.0 AS watch_time_minutes FROM ({days}), "
         "(VALUES ('v1'), ('v2')) t(v)"
+    )
+    con.execute(
+        "CREATE TABLE gold.gold_video_retention AS SELECT v AS video_id, DATE '2026-03-08' AS as_of_date, "
+        "r / 100 AS elapsed_video_time_ratio, 1 - r / 200 AS audience_watch_ratio, "
+        "CAST(0.5 AS DOUBLE) AS relative_retention_performance FROM (VALUES ('v1'), ('v2')) t(v), range(1, 101) u(r)"
     )
     con.execute(
         f"CREATE TABLE gold.gold_channel_revenue_daily AS SELECT date::DATE AS date, 'reported' AS revenue_status, "

@@ -391,15 +391,22 @@ def make_gold(path: Path, with_gold: bool = True) -> Path:
         )
         con.execute(
             "CREATE TABLE gold.gold_video_daily_summary (date DATE, video_id VARCHAR, video_title VARCHAR, "
-            "published_date DATE, views BIGINT, estimated_minutes_watched BIGINT, likes BIGINT)"
+            "published_date DATE, views BIGINT, estimated_minutes_watched BIGINT, likes BIGINT, comments BIGINT, "
+            "shares BIGINT, videos_added_to_playlists BIGINT, videos_removed_from_playlists BIGINT, "
+            "engaged_views BIGINT)"
         )
         con.executemany(
-            "INSERT INTO gold.gold_video_daily_summary VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO gold.gold_video_daily_summary VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (d, vid, title, DAY0, 10 * (j + 1) + i, 5 * (j + 1), j)
+                (d, vid, title, DAY0, 10 * (j + 1) + i, 5 * (j + 1), j, i % 2, 1, j, 0, 5 + i)
                 for i, d in enumerate(days)
                 for j, (vid, title) in enumerate(videos)
             ],
+        )
+        con.execute(
+            "CREATE TABLE gold.gold_video_retention AS SELECT v AS video_id, DATE '2026-03-08' AS as_of_date, "
+            "r / 100 AS elapsed_video_time_ratio, 1 - r / 200 AS audience_watch_ratio, "
+            "CAST(0.5 AS DOUBLE) AS relative_retention_performance FROM (VALUES ('v1'), ('v3')) t(v), range(1, 101) u(r)"
         )
         for table, key, label, values in (
             (
@@ -571,7 +578,8 @@ def test_every_page_of_the_app_reads_through_the_connector(app_process, gold, mo
         return [(m.label, m.value) for m in at.metric], [h.value for h in at.header]
 
     pages = [
-        (p, None) for p in ("Overview", "Videos", "Audience", "Reach", "Geography", "Devices", "Revenue")
+        (p, None)
+        for p in ("Overview", "Videos", "Audience", "Reach", "Engagement", "Geography", "Devices", "Revenue")
     ]
     pages += [("Devices", ODD_VIDEO), ("Videos", ODD_VIDEO)]
     remote = {case: render(*case) for case in pages}

@@ -24,7 +24,12 @@ def _widgets():
 
 
 def test_the_pages():
-    assert [p["displayName"] for p in DOC["pages"]] == ["YouTube channel", "Audience and reach", "Revenue"]
+    assert [p["displayName"] for p in DOC["pages"]] == [
+        "YouTube channel",
+        "Audience and reach",
+        "Engagement",
+        "Revenue",
+    ]
 
 
 def test_structure_names_and_references():

@@ -72,18 +72,29 @@ def summary(lake) -> dict:
 
 
 # -- the oracle: the same queries, asked with the official client ----------------------------
+ENGAGEMENT = (
+    "views",
+    "engaged_views",
+    "likes",
+    "comments",
+    "shares",
+    "videos_added_to_playlists",
+    "videos_removed_from_playlists",
+    "estimated_minutes_watched",
+    "subscribers_gained",
+)
 MARTS = {
     "analytics_channel_daily_raw": (
         "gold_channel_daily_summary",
         "channel_id",
         None,
-        ("views", "engaged_views", "likes", "comments", "estimated_minutes_watched", "subscribers_gained"),
+        ENGAGEMENT,
     ),
     "analytics_video_daily_raw": (
         "gold_video_daily_summary",
         "video_id",
         None,
-        ("views", "engaged_views", "likes", "comments", "estimated_minutes_watched", "subscribers_gained"),
+        ENGAGEMENT,
     ),
     "analytics_video_traffic_source_daily_raw": (
         "gold_video_traffic_source_daily_summary",
@@ -109,6 +120,9 @@ API_NAME = {
     "engaged_views": "engagedViews",
     "likes": "likes",
     "comments": "comments",
+    "shares": "shares",
+    "videos_added_to_playlists": "videosAddedToPlaylists",
+    "videos_removed_from_playlists": "videosRemovedFromPlaylists",
     "estimated_minutes_watched": "estimatedMinutesWatched",
     "subscribers_gained": "subscribersGained",
 }
@@ -173,6 +187,37 @@ def assert_gold_equals_the_api(base_url: str, lake) -> dict[str, int]:
     return filled
 
 
+def assert_retention_equals_the_api(base_url: str, lake) -> int:
+    """Each audience retention curve the last run asked for, asked again with the official
+    client, is Gold's curve of that video; returns how many curves had points."""
+    ya = official_analytics(base_url)
+    [(run_id,)] = sql(lake, "SELECT run_id FROM bronze.run_context_log ORDER BY started_ts_utc DESC LIMIT 1")
+    curves = 0
+    for (payload,) in sql(
+        lake,
+        "SELECT payload FROM bronze.analytics_video_retention_raw "
+        f"WHERE run_id = '{run_id}' AND payload ->> '$.status' = '200'",
+    ):
+        params = json.loads(payload)["request"]["params"]
+        answer = ya.reports().query(**params).execute()
+        names = [h["name"] for h in answer["columnHeaders"]]
+        expected = {
+            (r["elapsedVideoTimeRatio"], r["audienceWatchRatio"], r["relativeRetentionPerformance"])
+            for r in (dict(zip(names, row, strict=True)) for row in answer.get("rows", []))
+        }
+        video_id = params["filters"].split("==")[1]
+        got = set(
+            sql(
+                lake,
+                "SELECT elapsed_video_time_ratio, audience_watch_ratio, relative_retention_performance "
+                f"FROM gold.gold_video_retention WHERE video_id = '{video_id}' AND as_of_date = DATE '{params['endDate']}'",
+            )
+        )
+        assert got == expected, ("gold_video_retention", video_id)
+        curves += bool(expected)
+    return curves
+
+
 # -- each irregularity alone, then all of them ------------------------------------------------
 @pytest.mark.parametrize(
     ("name", "config"),
@@ -192,6 +237,7 @@ def test_the_job_succeeds_and_gold_equals_what_the_api_answers(tmp_path, name, c
             k: r.error for k, r in result.run.results.items() if r.error
         }
         filled = assert_gold_equals_the_api(emu.base_url, lake)
+        assert assert_retention_equals_the_api(emu.base_url, lake) > 0  # a first run asks every curve
     s = summary(lake)
     shortfall = s["quality"]["breakdown_shortfall"]
     withheld = sum(f["withheld_views"] for f in shortfall.values())
@@ -315,12 +361,13 @@ def test_an_unknown_metric_fails_fast_with_googles_message(tmp_path, monkeypatch
     from dataclasses import replace
 
     import ytlake.tasks.ingest_analytics_api_to_bronze as task_module
+    import ytlake.youtube.reports as reports
 
     bad = tuple(
-        replace(r, metrics=(*r.metrics, "viewz")) if r.name == "video_daily" else r
-        for r in task_module.REPORTS
+        replace(r, metrics=(*r.metrics, "viewz")) if r.name == "video_daily" else r for r in reports.REPORTS
     )
     monkeypatch.setattr(task_module, "REPORTS", bad)
+    monkeypatch.setattr(reports, "REPORTS", bad)  # what the task asks: reports.reports_to_ask
     lake = tmp_path / "yt.duckdb"
     with running_emulator(world(), EmulatorConfig()) as emu:
         result = run(emu.base_url, lake)

@@ -34,8 +34,9 @@ def test_every_mart_is_built_and_every_dbt_test_passed(built):
         built.sql("SELECT summary FROM bronze.run_context_log ORDER BY started_ts_utc DESC LIMIT 1")[0][0]
     )
     # the five marts, the breakdown coverage, audience, subscribed status, playback location,
-    # and revenue: the channel's (every day, "not authorised" here), the videos' and ad types'
-    assert summary["dbt_run"] == {"success": 12}
+    # live or on demand, retention, and revenue: the channel's (every day, "not authorised"
+    # here), the videos' and ad types'
+    assert summary["dbt_run"] == {"success": 14}
     counts = summary["dbt_test"]["counts"]
     assert counts.get("fail", 0) == 0 and counts.get("error", 0) == 0
     assert counts["pass"] >= 40  # schema, singular and unit tests
@@ -198,7 +199,7 @@ def _file_rows(built, report_type: str, day: date) -> list[dict[str, str]]:
     return rows
 
 
-def test_audience_subscribed_and_playback_marts_equal_the_days_files(built):
+def test_audience_subscribed_live_and_playback_marts_equal_the_days_files(built):
     day = max(d for (d,) in built.sql("SELECT DISTINCT date FROM gold.gold_video_audience_daily"))
     activity = _file_rows(built, "channel_basic_a3", day)
     segment_views: dict[tuple, int] = defaultdict(int)
@@ -237,6 +238,20 @@ def test_audience_subscribed_and_playback_marts_equal_the_days_files(built):
         )
     )
     assert gold_subscribed == dict(subscribed)
+    live: dict[tuple, tuple[int, int]] = {}
+    for r in activity:
+        if r["video_id"]:
+            key = (r["video_id"], r["live_or_on_demand"])
+            views, shares = live.get(key, (0, 0))
+            live[key] = (views + int(r["views"]), shares + int(r["shares"]))
+    gold_live = {
+        (v, kind): (n, shares)
+        for v, kind, n, shares in built.sql(
+            "SELECT video_id, live_or_on_demand, views, shares FROM gold.gold_video_live_on_demand_daily "
+            f"WHERE date = DATE '{day}'"
+        )
+    }
+    assert gold_live == live and len(live) > 5
     playback: dict[tuple, int] = defaultdict(int)
     for r in _file_rows(built, "channel_playback_location_a3", day):
         if r["video_id"]:

@@ -1,4 +1,4 @@
-"""The twenty-nine Silver datasets, built from emulator runs, against the emulator's truth
+"""The thirty Silver datasets, built from emulator runs, against the emulator's truth
 (the bulk-only facts are checked against the daily figures in tests/e2e/test_bulk_modes.py)."""
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ GRAINS = {
     "dim_country_reference": ["country_code"],
     "dim_playback_location": ["bulk_code"],
     "silver_channel_grants": ["channel_id"],
+    "fact_video_retention": ["video_id", "as_of_date", "elapsed_video_time_ratio"],
 }
 #: Revenue: empty without the monetary scope (the runs here have none); built and checked on
 #: their grain by tests/e2e/test_revenue.py
@@ -73,7 +74,7 @@ BULK_GRAINS = {
 }
 
 
-def test_the_pipeline_has_exactly_the_twenty_nine_datasets():
+def test_the_pipeline_has_exactly_the_thirty_datasets():
     datasets = discover(str(paths.silver_sql_dir() / "**"))
     grains = {**GRAINS, **BULK_GRAINS, **REVENUE_GRAINS}
     assert {d.name for d in datasets} == set(grains)
@@ -107,21 +108,24 @@ def test_channel_and_video_daily_facts_equal_the_restated_truth(built):
     assert channel == {d: (truth(d, s).observed_channel_day(1, d).views, s) for d, (_, s) in channel.items()}
     assert max(channel) == T2 - timedelta(days=2) and min(channel) == T1 - timedelta(days=90)
     rows = built.sql(
-        "SELECT video_id, date, views, likes, estimated_minutes_watched, subscribers_lost, source "
-        "FROM silver.fact_video_daily_metrics"
+        "SELECT video_id, date, views, likes, estimated_minutes_watched, subscribers_lost, shares, "
+        "videos_added_to_playlists, videos_removed_from_playlists, source FROM silver.fact_video_daily_metrics"
     )
     as_of = built.as_of()
-    for video_id, day, views, likes, minutes, lost, source in rows:
+    for video_id, day, views, likes, minutes, lost, shares, adds, removals, source in rows:
         if day in as_of and video_id != built.deleted.video_id:  # the day's file has the video's line
             file_had = truth(day, "bulk").observed_video_day(world.video(video_id), day)
             assert source == ("bulk" if file_had.views or file_had.likes or file_had.comments else source)
         w = truth(day, source, video_id)
         m = w.observed_video_day(w.video(video_id), day)
-        assert (views, likes, minutes, lost) == (
+        assert (views, likes, minutes, lost, shares, adds, removals) == (
             m.views,
             m.likes,
             m.estimated_minutes_watched,
             m.subscribers_lost,
+            m.shares,
+            m.playlist_adds,
+            m.playlist_removals,
         )
     # complete: every alive video has a row per day from its publication to the window end
     for v in world.videos_of(1, T2):

@@ -57,14 +57,24 @@ def _minimal(
     )
 
 
-def _requests(emu) -> dict[str, int]:
+def _requests(emu, lakehouse) -> tuple[dict[str, int], int]:
+    """The run's requests per endpoint, the retention curves apart (asked weekly by our own
+    policy, not a minimum Google sets: counted on their own), and the retention requests."""
     stats = emu.emulator.stats
+    con = duckdb.connect(str(lakehouse), read_only=True)
+    try:
+        [(retention,)] = con.sql(
+            "SELECT count(*) FROM bronze.analytics_video_retention_raw WHERE run_id = "
+            "(SELECT run_id FROM bronze.run_context_log ORDER BY started_ts_utc DESC LIMIT 1)"
+        ).fetchall()
+    finally:
+        con.close()
     return {
         "channels": stats.requests["/youtube/v3/channels"],
         "playlistItems": stats.requests["/youtube/v3/playlistItems"],
         "videos": stats.requests["/youtube/v3/videos"],
-        "reports": stats.requests["/v2/reports"],
-    }
+        "reports": stats.requests["/v2/reports"] - retention,
+    }, retention
 
 
 def test_first_and_next_day_runs_make_exactly_the_minimal_requests(tmp_path):
@@ -72,16 +82,24 @@ def test_first_and_next_day_runs_make_exactly_the_minimal_requests(tmp_path):
     with running_emulator(_config(TODAY)) as emu:
         result = _run(emu.base_url, lakehouse, TODAY, only=INGESTION)
         assert result.run_status == "SUCCEEDED"
-        first = _requests(emu)
+        first, curves = _requests(emu, lakehouse)
         assert first == _minimal(emu.world, TODAY, None, set())
+        # a first run asks every video published by the window's end for its retention curve
+        end = TODAY - timedelta(days=LATENCY)
+        assert curves == sum(1 for v in emu.world.videos_of(1, TODAY) if v.published_date <= end) > 0
         assert {int(s) for s in emu.emulator.stats.statuses} == {200}  # no unsupported query, no error
         alive_first = {v.video_id for v in emu.world.videos_of(1, TODAY)}
     tomorrow = TODAY + timedelta(days=1)
     with running_emulator(_config(tomorrow)) as emu:
         result = _run(emu.base_url, lakehouse, tomorrow, only=INGESTION)
         assert result.run_status == "SUCCEEDED"
-        second = _requests(emu)
+        second, curves = _requests(emu, lakehouse)
         assert second == _minimal(emu.world, tomorrow, TODAY, alive_first)
+        # the next day asks no curve (weekly), but for a video published since the last window
+        new = [
+            v for v in emu.world.videos_of(1, tomorrow) if end < v.published_date <= end + timedelta(days=1)
+        ]
+        assert curves == len(new)
         assert {int(s) for s in emu.emulator.stats.statuses} == {200}
     print(f"first run requests {first}; next day {second}")  # figures for the issue note
     assert second["reports"] < first["reports"] / 2
@@ -198,7 +216,7 @@ def test_plan_predicts_the_next_run_and_the_budget_refuses_before_starting(tmp_p
     plan = plan_next_run(lakehouse, "youtube_analytics", tomorrow, None, None, LOOKBACK, LATENCY)
     with running_emulator(_config(tomorrow)) as emu:
         _run(emu.base_url, lakehouse, tomorrow, only=INGESTION)
-        actual = _requests(emu)
+        actual, curves = _requests(emu, lakehouse)
         [(country,)] = _sql(
             lakehouse,
             "SELECT count(*) FROM bronze.analytics_video_country_daily_raw "
@@ -209,7 +227,8 @@ def test_plan_predicts_the_next_run_and_the_budget_refuses_before_starting(tmp_p
         sum(plan.data_api_units.values()) == actual["channels"] + actual["playlistItems"] + actual["videos"]
     )
     range_planned = sum(v for k, v in plan.analytics_requests.items() if k != "video_country")
-    assert range_planned + by_report["video_country"] == actual["reports"]
+    assert range_planned + by_report["video_country"] == actual["reports"] + curves
+    assert plan.analytics_requests["video_retention"] == curves  # weekly: only new videos' curves
     assert plan.analytics_requests["video_country"] >= by_report["video_country"]  # an upper bound
     before = _sql(lakehouse, "SELECT count(*) FROM bronze.run_context_log")
     code = main(

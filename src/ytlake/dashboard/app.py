@@ -34,7 +34,7 @@ except data.Unavailable as err:
 
 st.sidebar.title("YouTube Analytics")
 page = st.sidebar.radio(
-    "Page", ["Overview", "Videos", "Audience", "Reach", "Geography", "Devices", "Revenue"]
+    "Page", ["Overview", "Videos", "Audience", "Reach", "Engagement", "Geography", "Devices", "Revenue"]
 )
 if first_day is None:
     main.warning("Gold is empty: run `ytlake run` first.")
@@ -210,6 +210,69 @@ def devices() -> None:
     st.plotly_chart(px.bar(rows, x="name", y="views", title="Views by device type"), use_container_width=True)
 
 
+def engagement_page() -> None:
+    st.header("Engagement")
+    videos = data.engagement(reader, first, last, video_id)
+    totals = {
+        k: sum(v[k] or 0 for v in videos)
+        for k in ("views", "likes", "comments", "shares", "playlist_adds", "playlist_removals")
+    }
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Likes per 1,000 views", per_thousand(totals["likes"], totals["views"]))
+    c2.metric("Comments per 1,000 views", per_thousand(totals["comments"], totals["views"]))
+    c3.metric("Shares per 1,000 views", per_thousand(totals["shares"], totals["views"]))
+    c4.metric(
+        "Net playlist adds per 1,000 views",
+        per_thousand(totals["playlist_adds"] - totals["playlist_removals"], totals["views"]),
+    )
+    chosen = video_id or (videos[0]["video_id"] if videos else None)
+    curve = data.retention_curve(reader, chosen) if chosen else []
+    if curve:
+        st.plotly_chart(
+            px.line(
+                [
+                    {
+                        "share of the video (%)": 100 * p["elapsed_video_time_ratio"],
+                        "viewers still watching (%)": 100 * p["audience_watch_ratio"],
+                    }
+                    for p in curve
+                ],
+                x="share of the video (%)",
+                y="viewers still watching (%)",
+                title=f"Audience retention: {video_names.get(chosen, chosen)}",
+                range_y=[0, None],
+            ),
+            use_container_width=True,
+        )
+        st.caption(
+            f"Google's curve over the video's life as of {curve[0]['as_of_date']} (asked weekly); "
+            "above 100% where viewers rewatch a part."
+        )
+    else:
+        st.info("No audience retention curve for this video yet: it is asked once a week per video.")
+    st.dataframe(
+        [
+            {
+                "video": v["video_title"] or v["video_id"],
+                "views": v["views"],
+                "likes / 1k": _rate(v["likes"], v["views"]),
+                "comments / 1k": _rate(v["comments"], v["views"]),
+                "shares / 1k": _rate(v["shares"], v["views"]),
+                "playlist adds / 1k": _rate(v["playlist_adds"], v["views"]),
+                "engaged views (%)": _rate(v["engaged_views"], v["views"], 100),
+            }
+            for v in videos
+        ],
+        use_container_width=True,
+        hide_index=True,
+    )
+
+
+def _rate(count, views, per: int = 1000) -> float | None:
+    """A sortable number (None without views): ``count`` per ``per`` views."""
+    return round(float(count or 0) * per / views, 2) if views else None
+
+
 def per_thousand(money, count) -> str:
     """A CPM or RPM: money per thousand (impressions or views), or a dash."""
     return f"{float(money) * 1000 / count:,.2f}" if count and money is not None else "–"
@@ -304,6 +367,7 @@ PAGES = {
     "Videos": videos_page,
     "Audience": audience_page,
     "Reach": reach,
+    "Engagement": engagement_page,
     "Geography": geography,
     "Devices": devices,
     "Revenue": revenue_page,

@@ -42,6 +42,7 @@ MARTS = {
     "audience": "gold_video_audience_daily",
     "subscribed": "gold_video_subscribed_status_daily",
     "playback": "gold_video_playback_location_daily",
+    "retention": "gold_video_retention",
     "revenue": "gold_channel_revenue_daily",
     "video_revenue": "gold_video_revenue_daily",
     "ad_type": "gold_channel_ad_type_daily",
@@ -331,6 +332,28 @@ def playback_locations(
         f"from {r.table('playback')} where {where} group by playback_location_name "
         f"order by views desc, name",
         params,
+    )
+
+
+def engagement(r: Reader, first: date, last: date, video_id: str | None = None) -> list[dict[str, Any]]:
+    """Per video: views and the engagement counts behind the rates (likes, comments, shares,
+    playlist adds and removals, engaged views), summed over the span."""
+    where, params = _span(first, last, video_id)
+    return r.rows(
+        f"select video_id, max(video_title) as video_title, sum(views) as views, sum(likes) as likes, "
+        f"sum(comments) as comments, sum(shares) as shares, sum(videos_added_to_playlists) as playlist_adds, "
+        f"sum(videos_removed_from_playlists) as playlist_removals, sum(engaged_views) as engaged_views "
+        f"from {r.table('video')} where {where} group by video_id order by views desc, video_id",
+        params,
+    )
+
+
+def retention_curve(r: Reader, video_id: str) -> list[dict[str, Any]]:
+    """The video's latest audience retention curve (100 points at most)."""
+    return r.rows(
+        f"select elapsed_video_time_ratio, audience_watch_ratio, relative_retention_performance, as_of_date "
+        f"from {r.table('retention')} where video_id = ? order by elapsed_video_time_ratio",
+        [video_id],
     )
 
 

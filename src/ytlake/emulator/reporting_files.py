@@ -155,6 +155,8 @@ FIELDS: dict[str, str] = {
     "shares": "shares",
     "subscribers_gained": "subscribers_gained",
     "subscribers_lost": "subscribers_lost",
+    "videos_added_to_playlists": "playlist_adds",
+    "videos_removed_from_playlists": "playlist_removals",
 }
 #: Watch time is split in seconds and written in minutes, with decimals as Google writes it.
 SCALE = {"watch_time_minutes": 60}

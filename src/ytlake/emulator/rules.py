@@ -29,6 +29,8 @@ METRICS: dict[str, str] = {
     "shares": "shares",
     "subscribersGained": "subscribers_gained",
     "subscribersLost": "subscribers_lost",
+    "videosAddedToPlaylists": "playlist_adds",
+    "videosRemovedFromPlaylists": "playlist_removals",
 }
 #: Core metrics Google documents for channel reports that the world does not model: accepted
 #: where Google accepts them, answered as 0.
@@ -37,8 +39,6 @@ KNOWN_UNMODELLED = frozenset(
         "redViews",
         "dislikes",
         "averageViewPercentage",
-        "videosAddedToPlaylists",
-        "videosRemovedFromPlaylists",
         "estimatedRedMinutesWatched",
         "cardImpressions",
         "cardClicks",
@@ -64,6 +64,8 @@ MONETARY_METRICS: dict[str, str] = {
 MONETARY = frozenset(MONETARY_METRICS)
 #: The monetary metrics that are counts, not money (INTEGER).
 _MONETARY_COUNTS = frozenset({"monetizedPlaybacks", "adImpressions"})
+#: The audience retention report (elapsedVideoTimeRatio, one video): its metrics (FLOAT).
+RETENTION = frozenset({"audienceWatchRatio", "relativeRetentionPerformance"})
 #: The ad performance report (adType): Google's metrics for it.
 AD_PERFORMANCE = frozenset({"grossRevenue", "adImpressions", "cpm"})
 #: Extra days of lag per metric beyond the world's latency. Google: an answer contains data
@@ -173,6 +175,7 @@ SHAPES: dict[frozenset[str], Shape] = {
     frozenset({"deviceType"}): Shape("device", TRAFFIC_DEVICE),
     frozenset({"country"}): Shape("country", CORE),
     frozenset({"video"}): Shape(None, CORE, video_filter=False),
+    frozenset({"elapsedVideoTimeRatio"}): Shape("retention", RETENTION),
     frozenset({"adType", "day"}): Shape("ad_type", AD_PERFORMANCE),
     frozenset({"adType"}): Shape("ad_type", AD_PERFORMANCE),
 }
@@ -209,7 +212,7 @@ class Query:
 def check_shape(q: Query) -> Shape:
     """Raise :class:`QueryError` unless Google supports this query shape."""
     for m in q.metrics:
-        if m not in METRICS and m not in KNOWN_UNMODELLED and m not in MONETARY:
+        if m not in METRICS and m not in KNOWN_UNMODELLED and m not in MONETARY and m not in RETENTION:
             raise QueryError("unknown", f"Unknown identifier ({m}) given in field parameters.metrics.")
     for d in q.dimensions:
         if d not in DIMENSIONS:
@@ -226,6 +229,8 @@ def check_shape(q: Query) -> Shape:
         raise QueryError("unsupported")
     if q.videos is not None and not shape.video_filter:
         raise QueryError("unsupported")
+    if shape.breakdown == "retention" and (q.videos is None or len(q.videos) != 1):
+        raise QueryError("unsupported")  # filters=video==<one id> is required
     allowed_sort = set(q.dimensions) | set(q.metrics)
     for key in q.sort:
         if key.lstrip("-") not in allowed_sort:
@@ -261,6 +266,8 @@ def _value(m: DayMetrics, name: str) -> int | float:
 
 
 def _data_type(name: str) -> str:
+    if name in RETENTION:
+        return "FLOAT"
     return "FLOAT" if name in MONETARY and name not in _MONETARY_COUNTS else "INTEGER"
 
 
@@ -305,6 +312,8 @@ def answer(
     irregular = irregular or Irregularities.exact()
     shape = check_shape(q)
     days = answer_days(world, channel_index, q, irregular)
+    if shape.breakdown == "retention":
+        return _retention(world, q, days)
     videos = q.videos
     if videos is None:
         videos = [v for v in world.videos if v.channel_index == channel_index]
@@ -361,6 +370,25 @@ def answer(
         order = _shuffled(len(headers), q)
         headers = [headers[i] for i in order]
         rows = [[r[i] for i in order] for r in rows]
+    return headers, rows
+
+
+def _retention(world: World, q: Query, days: AnswerDays) -> tuple[list[dict[str, str]], list[list[Any]]]:
+    """The audience retention curve of one video: 100 points of elapsedVideoTimeRatio (0.01 to
+    1.0), answered when the video had views in the range (none otherwise)."""
+    [video] = q.videos or []
+    viewed = any(world.video_day(video, day).views for day in _days(days.first_activity, days.last))
+    rows = []
+    if viewed:
+        for ratio, watch, relative in world.retention(video):
+            values = {
+                "elapsedVideoTimeRatio": ratio,
+                "audienceWatchRatio": watch,
+                "relativeRetentionPerformance": relative,
+            }
+            rows.append([values[c] for c in (*q.dimensions, *q.metrics)])
+    headers = [{"name": d, "columnType": "DIMENSION", "dataType": "FLOAT"} for d in q.dimensions]
+    headers += [{"name": m, "columnType": "METRIC", "dataType": _data_type(m)} for m in q.metrics]
     return headers, rows
 
 

@@ -281,6 +281,10 @@ class DayMetrics:
     #: Views under YouTube's older "engaged" definition (``engagedViews``); since 2025 ``views``
     #: counts every start (Shorts first, then all formats), so engaged views <= views.
     engaged_views: int = 0
+    #: Times the video was added to a playlist, and removed from one (videosAddedToPlaylists,
+    #: videosRemovedFromPlaylists).
+    playlist_adds: int = 0
+    playlist_removals: int = 0
     #: Revenue (a partner channel's): playbacks that showed an ad, ad impressions, and money in
     #: micros of the channel's currency (exact integers, so sums over days and videos add up).
     monetized_playbacks: int = 0
@@ -323,6 +327,8 @@ class DayMetrics:
             self.subscribers_gained,
             self.subscribers_lost,
             self.engaged_views,
+            self.playlist_adds,
+            self.playlist_removals,
             *self.revenue_tuple(),
         )
 
@@ -341,6 +347,8 @@ ZERO = DayMetrics(0, 0, 0, 0, 0, 0, 0, 0)
 _ENGAGED = 7
 #: Breakdowns that carry revenue: the reports whose query accepts revenue metrics.
 REVENUE_BREAKDOWNS = frozenset({"country", "ad_type"})
+#: How many of ``as_tuple``'s figures are revenue (its last ones).
+_REVENUE_FIGURES = 5
 
 
 class World:
@@ -540,9 +548,19 @@ class World:
         lost = int(gained * rng.uniform(0.05, 0.3) + rng.random() * 0.5)
         # drawn last, so every figure drawn before it is what it was before engagedViews existed
         engaged = int(views * rng.uniform(0.55, 0.92))
+        adds, removals = self._playlists(video, day, views)
+        revenue = self._revenue(video, day, views)
         return DayMetrics(
-            views, minutes, likes, comments, shares, gained, lost, engaged, *self._revenue(video, day, views)
+            views, minutes, likes, comments, shares, gained, lost, engaged, adds, removals, *revenue
         )
+
+    def _playlists(self, video: Video, day: date, views: int) -> tuple[int, int]:
+        """Playlist adds (0.2-1% of views, the video's own rate) and removals (10-40% of the
+        adds), from a random stream of their own."""
+        rate = _rng(self.config.seed, "playlist-rate", video.video_id).uniform(0.002, 0.01)
+        rng = _rng(self.config.seed, "playlists", video.video_id, day.toordinal())
+        adds = int(views * rate + rng.random())
+        return adds, int(adds * rng.uniform(0.1, 0.4) + rng.random() * 0.5)
 
     def _revenue(self, video: Video, day: date, views: int) -> tuple[int, int, int, int, int]:
         """A day's revenue: about half the views show ads, 1.1-1.6 impressions each, a CPM
@@ -643,6 +661,27 @@ class World:
     def _lifetimes(self) -> dict[str, DayMetrics]:
         return {}
 
+    def retention(self, video: Video) -> list[tuple[float, float, float]]:
+        """The video's audience retention: (elapsedVideoTimeRatio, audienceWatchRatio,
+        relativeRetentionPerformance) at 100 points. The curve falls off exponentially so that
+        its mean is the share of the video a view watches (``watch_fraction``), with an intro
+        drop and a little noise; the relative performance (0-1, against videos of the same
+        length) follows how that share compares with the typical one."""
+        wf = video.watch_fraction
+        lo, hi = 1e-6, 50.0  # solve (1 - e^-b) / b = wf for the decay b
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if (1 - math.exp(-mid)) / mid > wf else (lo, mid)
+        decay = (lo + hi) / 2
+        rng = _rng(self.config.seed, "retention", video.video_id)
+        out = []
+        for i in range(1, 101):
+            x = i / 100
+            watch = math.exp(-decay * x) * (1.0 - 0.08 * math.exp(-x * 40)) * rng.uniform(0.97, 1.03)
+            relative = min(1.0, max(0.0, 0.5 + (wf - 0.475) * 2.5 + rng.uniform(-0.05, 0.05)))
+            out.append((round(x, 2), round(watch, 4), round(relative, 4)))
+        return out
+
     # -- breakdowns ------------------------------------------------------------------
     def _mix(self, kind: str, video: Video, day: date) -> dict[str, float]:
         """Today's weights of a breakdown for a video: a stable per-video mix with daily noise."""
@@ -680,10 +719,11 @@ class World:
         weights = self._mix(kind, video, day)
         values = metrics.as_tuple()
         if kind not in REVENUE_BREAKDOWNS:  # no report of this breakdown answers revenue
-            values = values[: _ENGAGED + 1]
+            values = values[:-_REVENUE_FIGURES]
         columns = [allocate(value, weights) for value in values]
-        # engaged views and revenue come with views: split along them (along the watch time on
-        # a day whose views a restatement scaled to 0), never onto a category without either
+        # engaged views, playlist adds and removals and revenue come with views: split along
+        # them (along the watch time on a day whose views a restatement scaled to 0), never
+        # onto a category without either
         along = {k: float(v) for k, v in columns[0 if metrics.views else 1].items() if v}
         if along:
             for i in range(_ENGAGED, len(values)):

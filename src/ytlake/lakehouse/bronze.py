@@ -31,7 +31,7 @@ CONTRACT_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 #: The raw tables, in the schema ``bronze``: the seed's eight, the Reporting API's files, the
-#: token's granted scopes, then the revenue reports.
+#: audience retention curves, the token's granted scopes, then the revenue reports.
 RAW_TABLES: tuple[str, ...] = (
     "channels_raw",
     "playlist_items_raw",
@@ -42,6 +42,7 @@ RAW_TABLES: tuple[str, ...] = (
     "analytics_video_country_daily_raw",
     "analytics_video_device_daily_raw",
     "analytics_bulk_reports_raw",
+    "analytics_video_retention_raw",
     "oauth_grants_raw",
     "analytics_channel_revenue_daily_raw",
     "analytics_video_revenue_daily_raw",

@@ -7,7 +7,8 @@ is asked again) or ``--lookback-days`` before the last covered day, whichever is
 first run at ``--start-date`` (default 90 days back); never before a video's publish day. The
 videos are every video seen and not confirmed gone (any run). A range report is one request
 per scope for the whole window (``--chunk-days`` splits it only when set); the per-video
-country report is asked per day, only for days the daily report shows views.
+country report is asked per day, only for days the daily report shows views; a video's
+audience retention (a snapshot report) once a week, over its whole life.
 
 Execution: ``--concurrency`` requests at a time, at most ``--requests-per-second``.
 Answers land in Bronze as they arrive, in batches each appended once or not at all
@@ -64,6 +65,7 @@ from ytlake.youtube.planning import (
     scope_start,
     single_day_requests,
     single_days_to_ask,
+    snapshot_requests,
     window,
 )
 from ytlake.youtube.reporting_api import ANALYTICS_MODES, ReportingApi
@@ -282,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
                     args.chunk_days,
                     bulk_skip(report, bulk_days),
                 )
+            elif report.grain == "snapshot":
+                phase1 += snapshot_requests(report, channel_id, videos, win, covered[report.name])
         planned += len(phase1)
         if execute(phase1):
             for report in reports_asked:

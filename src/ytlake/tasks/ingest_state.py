@@ -46,7 +46,8 @@ def _day(value: Any) -> date | None:
 def coverage(engine: Engine, report: ReportSpec, run_id: str) -> dict[str, Coverage]:
     """What earlier runs' answers cover, per scope (the channel id or a video id).
 
-    A ``single_day`` report's answer covers the day it asked. A ``range`` report's answer
+    A ``single_day`` report's answer covers the day it asked (a ``snapshot`` report's, the
+    range it asked: it has no ``day`` rows). A ``range`` report's answer
     ends "at the last day for which all metrics in the query are available", which can be
     before the ``endDate`` asked: it covers from its ``startDate`` to the last day that came
     back with data — the ``endDate`` asked, capped at the last day any answer of the same
@@ -96,7 +97,7 @@ def coverage(engine: Engine, report: ReportSpec, run_id: str) -> dict[str, Cover
           reached.start_date,
           CASE
             WHEN NOT reached.ok THEN NULL
-            WHEN {"true" if report.grain == "single_day" else "false"} THEN reached.end_date
+            WHEN {"true" if report.grain in ("single_day", "snapshot") else "false"} THEN reached.end_date
             ELSE least(reached.end_date, available.available_through)
           END AS covered_end
         FROM reached

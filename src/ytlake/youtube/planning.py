@@ -216,6 +216,28 @@ def range_requests(
     return out
 
 
+def snapshot_requests(
+    report: ReportSpec,
+    channel_id: str,
+    videos: Iterable[VideoInfo],
+    win: Window,
+    coverage: Mapping[str, Coverage],
+) -> list[Request]:
+    """The requests of one ``snapshot`` report (a whole life in one answer, such as a video's
+    audience retention): a video published by the window's end is asked from its publish day
+    to the window's end when no answer reaches within ``refresh_days`` of that end (weekly, for
+    a curve that changes slowly and costs a request per video)."""
+    out = []
+    for v in videos:
+        if v.published_day is None or v.published_day > win.end:
+            continue
+        cov = coverage.get(v.video_id)
+        last = cov.last if cov is not None else None
+        if last is None or (win.end - last).days >= report.refresh_days:
+            out.append(Request(report, channel_id, v.published_day, win.end, v.video_id))
+    return out
+
+
 def single_day_requests(
     report: ReportSpec, channel_id: str, days_with_views: Mapping[str, Iterable[date]]
 ) -> list[Request]:

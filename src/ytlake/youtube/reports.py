@@ -2,8 +2,10 @@
 
 Each spec names its Bronze table, the dimensions and metrics of its query (a shape Google
 supports), whether it is asked for the channel or per video, and its day grain: ``range``
-(one call covers a date range, ``day`` is a dimension) or ``single_day`` (one call per day,
-for reports that cannot have ``day`` as a dimension — ``country,day`` is unsupported).
+(one call covers a date range, ``day`` is a dimension), ``single_day`` (one call per day,
+for reports that cannot have ``day`` as a dimension — ``country,day`` is unsupported) or
+``snapshot`` (one call covers a video's whole life, asked again every ``refresh_days``: the
+audience retention curve).
 A ``single_day`` report names the report whose answers say which days had views
 (``days_from``): it is asked only for those days. A ``monetary`` report (revenue and ad
 metrics) is asked only when the refresh token carries ``yt-analytics-monetary.readonly``
@@ -25,6 +27,9 @@ CORE_METRICS = (
     "engagedViews",
     "likes",
     "comments",
+    "shares",
+    "videosAddedToPlaylists",
+    "videosRemovedFromPlaylists",
     "estimatedMinutesWatched",
     "averageViewDuration",
     "subscribersGained",
@@ -50,13 +55,16 @@ class ReportSpec:
     dimensions: tuple[str, ...]
     metrics: tuple[str, ...]
     scope: Literal["channel", "video"]
-    grain: Literal["range", "single_day"]
+    grain: Literal["range", "single_day", "snapshot"]
     days_from: str | None = None
     #: The Reporting API report type whose daily file holds the same figures at full grain:
     #: in hybrid mode a day that file covers is not asked of v2.
     bulk_type: str | None = None
     #: Revenue: asked only with the monetary scope.
     monetary: bool = False
+    #: A snapshot report is asked again when its latest answer ends this many days or more
+    #: before the window's end.
+    refresh_days: int = 0
 
     def params(self, channel_id: str, start: str, end: str, video_id: str | None = None) -> dict[str, str]:
         """The reports.query parameters of one request."""
@@ -122,6 +130,15 @@ REPORTS: tuple[ReportSpec, ...] = (
         bulk_type="channel_basic_a3",
     ),
     ReportSpec(
+        "video_retention",
+        "bronze.analytics_video_retention_raw",
+        ("elapsedVideoTimeRatio",),
+        ("audienceWatchRatio", "relativeRetentionPerformance"),
+        "video",
+        "snapshot",
+        refresh_days=7,
+    ),
+    ReportSpec(
         "channel_revenue",
         "bronze.analytics_channel_revenue_daily_raw",
         ("day",),
@@ -154,10 +171,8 @@ REPORTS_BY_NAME = {r.name: r for r in REPORTS}
 
 
 def reports_to_ask(analytics_mode: str, monetary: bool) -> tuple[ReportSpec, ...]:
-    """The v2 reports a run asks: in bulk mode only those no daily file holds; revenue only
-    with the monetary scope."""
-    return tuple(
-        r
-        for r in REPORTS
-        if (analytics_mode != "bulk" or r.bulk_type is None) and (monetary or not r.monetary)
-    )
+    """The v2 reports a run asks: none in bulk mode (the daily files only); revenue only with
+    the monetary scope."""
+    if analytics_mode == "bulk":
+        return ()
+    return tuple(r for r in REPORTS if monetary or not r.monetary)
