@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -181,27 +182,37 @@ def test_in_the_ideal_world_breakdowns_account_for_every_view(built):
     assert all(n > 0 and withheld == 0 for _, n, withheld in rows), rows
 
 
-def _file_rows(built, report_type: str, day: date) -> list[dict[str, str]]:
-    """The data lines of the file Silver read for ``report_type`` and ``day``, parsed from its
-    parts in Bronze as received (Python's csv module: independent of the SQL parse)."""
-    [(report_id, attempt)] = built.sql(
-        "SELECT report_id, attempt FROM silver.silver_bulk_report_files "
+def _file_rows(built, report_type: str, day: date, tmp_path) -> list[dict[str, str]]:
+    """The data lines of the file Silver read for ``report_type`` and ``day``, as the official
+    client downloads it from the emulator the runs used (its jobs kept in the runs' state,
+    copied so nothing here changes it; its clock at the second run's noon), parsed with
+    Python's csv module: independent of Bronze and of the SQL parse."""
+    from ytlake.emulator.server import running_emulator
+    from ytlake.emulator.service import EmulatorConfig
+
+    from ..emulator.test_reporting import _download, _reporting
+    from ..two_runs import T2, _noon, world_config
+
+    [(report_id,)] = built.sql(
+        "SELECT report_id FROM silver.silver_bulk_report_files "
         f"WHERE report_type = '{report_type}' AND date = DATE '{day}'"
     )
-    rows = []
-    for (payload,) in built.sql(
-        f"SELECT payload FROM bronze.analytics_bulk_reports_raw WHERE payload LIKE '%{report_id}%'"
-    ):
-        envelope = json.loads(payload)
-        params = envelope["request"]["params"]
-        if (params.get("reportId"), params.get("attempt")) == (report_id, attempt):
-            rows += list(csv.DictReader(io.StringIO(envelope["body"])))
-    return rows
+    state = tmp_path / f"{report_type}.json"
+    shutil.copy(built.lakehouse.parent / "emulator_state.json", state)
+    noon = _noon(T2).timestamp()
+    config = EmulatorConfig.exact(state_path=state)
+    with running_emulator(world_config(built.seed, T2), config, clock=lambda: noon) as emu:
+        api = _reporting(emu)
+        [job] = [j for j in api.jobs().list().execute()["jobs"] if j["reportTypeId"] == report_type]
+        reports = api.jobs().reports().list(jobId=job["id"], pageSize=500).execute()["reports"]
+        [report] = [r for r in reports if r["id"] == report_id]
+        text = _download(api, report["downloadUrl"]).decode()
+    return list(csv.DictReader(io.StringIO(text)))
 
 
-def test_audience_subscribed_live_and_playback_marts_equal_the_days_files(built):
+def test_audience_subscribed_live_and_playback_marts_equal_the_days_files(built, tmp_path):
     day = max(d for (d,) in built.sql("SELECT DISTINCT date FROM gold.gold_video_audience_daily"))
-    activity = _file_rows(built, "channel_basic_a3", day)
+    activity = _file_rows(built, "channel_basic_a3", day, tmp_path)
     segment_views: dict[tuple, int] = defaultdict(int)
     subscribed: dict[tuple, int] = defaultdict(int)
     for r in activity:
@@ -210,7 +221,7 @@ def test_audience_subscribed_live_and_playback_marts_equal_the_days_files(built)
             segment_views[key] += int(r["views"])
             subscribed[(r["video_id"], r["subscribed_status"])] += int(r["views"])
     estimated: dict[tuple, float] = defaultdict(float)
-    for r in _file_rows(built, "channel_demographics_a1", day):
+    for r in _file_rows(built, "channel_demographics_a1", day, tmp_path):
         key = (r["video_id"], r["live_or_on_demand"], r["subscribed_status"], r["country_code"])
         if r["video_id"] and key in segment_views:
             estimated[(r["video_id"], r["age_group"], r["gender"])] += (
@@ -253,7 +264,7 @@ def test_audience_subscribed_live_and_playback_marts_equal_the_days_files(built)
     }
     assert gold_live == live and len(live) > 5
     playback: dict[tuple, int] = defaultdict(int)
-    for r in _file_rows(built, "channel_playback_location_a3", day):
+    for r in _file_rows(built, "channel_playback_location_a3", day, tmp_path):
         if r["video_id"]:
             playback[(r["video_id"], r["playback_location_type"], r["playback_location_detail"])] += int(
                 r["views"]
