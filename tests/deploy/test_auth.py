@@ -163,6 +163,27 @@ def test_monetary_consent_grants_revenue_and_the_pipeline_learns_it_from_the_tok
     assert granted[False] == set(SCOPES)
 
 
+def test_a_token_with_write_access_is_used_read_only():
+    """A refresh token another tool got with write access (`youtube`): the pipeline learns its
+    scopes, then refreshes asking only the read-only ones, so no access token it holds can
+    write."""
+    from ytlake.youtube.endpoints import SCOPES
+    from ytlake.youtube.oauth import ClientCredentials, OAuthSession
+
+    write = "https://www.googleapis.com/auth/youtube"
+    with running_emulator(tiny_world_config()) as emu:
+        token = consent_via_handle(emu.emulator, " ".join([write, *SCOPES]))["refresh_token"]
+        session = OAuthSession(
+            ClientCredentials("ytlake-demo-client", "ytlake-demo-secret", token), f"{emu.base_url}/token"
+        )
+        try:
+            assert session.granted_scopes() == set(SCOPES)
+            access = session.access_token()
+        finally:
+            session.close()
+        assert emu.emulator.oauth.tokens[access].scopes == set(SCOPES)
+
+
 def test_a_revenue_box_left_unticked_is_named(browser):
     config = EmulatorConfig(denied_scopes=frozenset({MONETARY_READONLY}))
     with running_emulator(tiny_world_config(), config) as emu:

@@ -2,7 +2,8 @@
     revenue_status saying what the revenue columns hold. 'reported': Google's figures for the
     day; 'not authorised': the refresh token lacks yt-analytics-monetary.readonly, so revenue
     was never asked (`ytlake auth --monetary`) and the columns are NULL, never 0; 'refused':
-    authorised, but Google answered 403 (a channel outside the YouTube Partner Program); 'not
+    authorised, but Google answered 403 forbidden (a channel outside the YouTube Partner
+    Program); 'not asked': authorised, but the last run was in bulk mode (v2 asks nothing); 'not
     reported': authorised, but no answer has the day yet (Google's revenue lags, or left the
     day out). RPM is revenue per thousand views of the day. -#}
 with
@@ -12,7 +13,8 @@ days as (
 ),
 
 grants as (
-    select channel_id, has_monetary_scope, is_revenue_refused from {{ source('silver', 'silver_channel_grants') }}
+    select channel_id, has_monetary_scope, is_revenue_asked, is_revenue_refused
+    from {{ source('silver', 'silver_channel_grants') }}
 ),
 
 revenue as (
@@ -30,6 +32,7 @@ final as (
         case
             when channel_revenue.date is not null then 'reported'
             when not coalesce(grants.has_monetary_scope, false) then 'not authorised'
+            when not grants.is_revenue_asked then 'not asked'
             when grants.is_revenue_refused then 'refused'
             else 'not reported'
         end as revenue_status,

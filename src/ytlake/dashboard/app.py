@@ -249,7 +249,10 @@ def engagement_page() -> None:
             "above 100% where viewers rewatch a part."
         )
     else:
-        st.info("No audience retention curve for this video yet: it is asked once a week per video.")
+        st.info(
+            "No audience retention curve for this video yet: it is asked once a week per video "
+            "(v2: not in `--analytics-mode bulk`)."
+        )
     st.dataframe(
         [
             {
@@ -273,9 +276,10 @@ def _rate(count, views, per: int = 1000) -> float | None:
     return round(float(count or 0) * per / views, 2) if views else None
 
 
-def per_thousand(money, count) -> str:
-    """A CPM or RPM: money per thousand (impressions or views), or a dash."""
-    return f"{float(money) * 1000 / count:,.2f}" if count and money is not None else "–"
+def per_thousand(amount, count) -> str:
+    """A rate per thousand (a CPM, an RPM, likes per 1,000 views), formatted, or a dash."""
+    rate = _rate(amount, count) if amount is not None else None
+    return f"{rate:,.2f}" if rate is not None else "–"
 
 
 def revenue_page() -> None:
@@ -286,6 +290,11 @@ def revenue_page() -> None:
             st.info(
                 "Google refused revenue for this channel (403): a channel outside the YouTube "
                 "Partner Program has none to report."
+            )
+        elif status.get("not asked"):
+            st.info(
+                "Revenue is authorised but was not asked: `--analytics-mode bulk` reads the daily "
+                "files only, which hold no revenue; run `ytlake run --analytics-mode hybrid`."
             )
         elif status.get("not reported"):
             st.info(

@@ -358,7 +358,8 @@ def retention_curve(r: Reader, video_id: str) -> list[dict[str, Any]]:
 
 
 def revenue_status(r: Reader, first: date, last: date) -> dict[str, int]:
-    """Days per revenue status (reported, not authorised, not reported) in the span."""
+    """Days per revenue status (reported, not authorised, refused, not asked, not reported)
+    in the span."""
     rows = r.rows(
         f"select revenue_status, count(*) as days from {r.table('revenue')} "
         f"where date between ? and ? group by revenue_status",

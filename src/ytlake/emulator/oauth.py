@@ -124,11 +124,13 @@ class OAuth:
                 *errors.oauth_error(400, "unsupported_grant_type", f"Invalid grant_type: {grant or ''}"),
                 {},
             )
+        # a refresh may ask fewer scopes than were granted: the access token holds only those
+        asked = set((one(form, "scope") or "").split())
+        held = frozenset(granted & asked) if asked else granted
         access = "ya29.emu-" + secrets.token_urlsafe(24)
         with self._lock:
-            self.tokens[access] = Token(channel_index, self.clock() + self.config.token_ttl, granted)
-        asked = set((one(form, "scope") or "").split())
-        scope = " ".join(sorted(granted & asked if asked else granted))
+            self.tokens[access] = Token(channel_index, self.clock() + self.config.token_ttl, held)
+        scope = " ".join(sorted(held))
         body = {
             "access_token": access,
             "expires_in": max(self.config.token_ttl - 1, 0),

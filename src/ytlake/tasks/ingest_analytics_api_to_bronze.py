@@ -144,7 +144,12 @@ def main(argv: list[str] | None = None) -> int:
             )
         granted = http.oauth.granted_scopes()
         monetary = MONETARY_SCOPE in granted
-        revenue = "asked" if monetary else "not authorised"
+        if not monetary:
+            revenue = "not authorised"
+        elif args.analytics_mode == "bulk":
+            revenue = "not asked: bulk mode asks v2 nothing"
+        else:
+            revenue = "asked"
         revenue_refused = ""
         # every video seen and not confirmed gone (any run): a run cut short forgets none
         videos = known_videos(engine).alive
@@ -155,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         writer.add(
             GRANTS_TABLE,
             GRANT_ENDPOINT,
-            {"grant_type": "refresh_token", "channel": channel_id},
+            # the mode too: a bulk run asks v2 nothing, revenue included (Gold says so)
+            {"grant_type": "refresh_token", "channel": channel_id, "analytics_mode": args.analytics_mode},
             200,
             json.dumps({"scope": " ".join(sorted(granted))}),
         )
@@ -223,8 +229,11 @@ def main(argv: list[str] | None = None) -> int:
                             continue
                         except GoogleApiError as err:
                             if req.report.monetary and err.status == 403 and err.response is not None:
-                                # a channel outside the Partner Program: recorded, not asked again
-                                revenue_refused = f"{err.status} {err.message}"[:200]
+                                # recorded; a channel-level refusal (a channel outside the Partner
+                                # Program) stops the revenue requests of this run; one video's is
+                                # that video's alone
+                                if req.video_id is None:
+                                    revenue_refused = f"{err.status} {err.message}"[:200]
                                 land(req, err.response)
                                 answered += 1
                                 if ok:

@@ -22,7 +22,7 @@ import httpx
 from google.oauth2.credentials import Credentials
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
-from ytlake.youtube.endpoints import SCOPES, mounts
+from ytlake.youtube.endpoints import MONETARY_SCOPE, SCOPES, mounts
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +189,18 @@ class OAuthSession:
         )
         try:
             retrying(self._creds.refresh, self._request)
+            # the first refresh asks no scope, to learn what the token holds; a token granted
+            # more than ytlake reads (another tool's, with write access) is refreshed again,
+            # asking only the read-only scopes it needs, so no access token it uses can write
+            granted = set((self._request.granted_scope or "").split())
+            wanted = sorted(granted & {*SCOPES, MONETARY_SCOPE})
+            if (
+                self._creds.scopes is None
+                and self._request.granted_scope is not None
+                and granted - set(wanted)
+            ):
+                self._creds._scopes = wanted  # google-auth keeps no setter; refresh reads it
+                retrying(self._creds.refresh, self._request)
         except google.auth.exceptions.RefreshError as err:
             secrets = (self._creds.client_secret or "", self._creds.refresh_token or "")
             raise AuthError(refusal_message(err, secrets)) from None
