@@ -128,10 +128,10 @@ API_NAME = {
 }
 
 
-def official_analytics(base_url: str):
+def official_analytics(base_url: str, refresh_token: str = "ytlake-demo-refresh-token"):
     creds = Credentials(
         token=None,
-        refresh_token="ytlake-demo-refresh-token",
+        refresh_token=refresh_token,
         token_uri=f"{base_url}/token",
         client_id="ytlake-demo-client",
         client_secret="ytlake-demo-secret",

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from google.oauth2.credentials import Credentials
-from googleapiclient.discovery import build
 
 from ytlake.emulator.server import running_emulator
 from ytlake.emulator.service import EmulatorConfig
@@ -20,6 +18,7 @@ from ytlake.youtube.reports import REPORTS
 
 from ..conftest import TODAY, consent_via_handle, tiny_world_config
 from ..lakeflow.test_silver import REVENUE_GRAINS
+from .test_irregular import official_analytics
 
 REVENUE_TABLES = [r.table for r in REPORTS if r.monetary]
 
@@ -89,23 +88,6 @@ def test_without_the_monetary_scope_no_revenue_is_asked_and_gold_says_not_author
     assert "ya29." not in payload and "1//" not in payload
 
 
-def _official(base_url: str, refresh_token: str):
-    creds = Credentials(
-        token=None,
-        refresh_token=refresh_token,
-        token_uri=f"{base_url}/token",
-        client_id="ytlake-demo-client",
-        client_secret="ytlake-demo-secret",
-    )
-    return build(
-        "youtubeAnalytics",
-        "v2",
-        credentials=creds,
-        static_discovery=True,
-        client_options={"api_endpoint": base_url},
-    )
-
-
 def test_with_the_monetary_scope_the_revenue_marts_equal_the_source(tmp_path, credentials, monkeypatch):
     lake = tmp_path / "yt.duckdb"
     with running_emulator(CONFIG, EmulatorConfig()) as emu:
@@ -117,7 +99,7 @@ def test_with_the_monetary_scope_the_revenue_marts_equal_the_source(tmp_path, cr
         videos = _sql(lake, "SELECT count(DISTINCT video_id) FROM gold.gold_video_revenue_daily")[0][0]
         assert videos > 0
         assert asked >= 2 + videos  # the channel, its ad types and each video with revenue
-        ya = _official(emu.base_url, token)
+        ya = official_analytics(emu.base_url, token)
         assert _sql(lake, "SELECT count(DISTINCT channel_id) FROM gold.gold_channel_revenue_daily") == [(1,)]
         [(last,)] = _sql(
             lake, "SELECT max(date) FROM gold.gold_channel_revenue_daily WHERE revenue_status = 'reported'"
