@@ -92,6 +92,15 @@ class Chromium:
         if not found.get("result", {}).get("value"):
             raise LookupError(f"no label {text!r} on the page")
 
+    def heading(self) -> str:
+        """The text of the page's first ``<h1>`` or ``<h2>`` (a Streamlit page's header)."""
+        result = self.call(
+            "Runtime.evaluate",
+            expression="(() => { const h = document.querySelector('section.main h1, section.main h2, "
+            '[data-testid="stMain"] h1, [data-testid="stMain"] h2\'); return h ? h.innerText : \'\'; })()',
+        )
+        return (result.get("result", {}).get("value", "") or "").strip()
+
     def text(self) -> str:
         result = self.call("Runtime.evaluate", expression="document.body ? document.body.innerText : ''")
         return result.get("result", {}).get("value", "") or ""

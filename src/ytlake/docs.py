@@ -186,19 +186,21 @@ PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-def page_drawn(page: str) -> Callable[[str], bool]:
+def page_drawn(page: str, browser: Any) -> Callable[[str], bool]:
+    """Whether ``page`` is drawn: its header is the page's heading (the sidebar lists every
+    page's name, so the text alone cannot say) and one of its texts is shown."""
     header, shown = PAGES[page]
-    return lambda text: header in text and any(s in text for s in shown)
+    return lambda text: any(s in text for s in shown) and browser.heading() == header
 
 
 def visit_every_page(browser: Any, url: str, shoot: Callable[[str], Path | None]) -> dict[str, str]:
     """Open the dashboard and click through every page; returns each page's text, after taking
     the screenshot ``shoot(page)`` names (None: none)."""
     texts = {}
-    browser.open(url, ready=page_drawn("Overview"))
+    browser.open(url, ready=page_drawn("Overview", browser))
     for page in PAGES:
         browser.click_label(page)
-        texts[page] = browser.wait_for(page_drawn(page))
+        texts[page] = browser.wait_for(page_drawn(page, browser))
         target = shoot(page)
         if target is not None:
             browser.screenshot(target)
