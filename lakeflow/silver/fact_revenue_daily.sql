@@ -17,17 +17,14 @@ CREATE OR REFRESH MATERIALIZED VIEW fact_revenue_daily (
 COMMENT 'One row per channel, video (video_id;  for the channels totals) and Pacific-time day (date): estimated revenue (ads and YouTube Premium), gross ad revenue, monetized playbacks, ad impressions and CPMs, from the latest v2 answer; empty without the monetary scope.'
 TBLPROPERTIES ('quality' = 'silver', 'ytlake.grain' = 'channel_id,video_id,date', 'ytlake.cluster_by' = 'channel_id,date')
 AS
-WITH envelopes AS (
-  SELECT
-    snapshot_date,
-    ingest_ts_utc,
-    run_id,
-    from_json(
-      payload,
-      'STRUCT<status: INT, request: STRUCT<params: STRUCT<ids: STRING, filters: STRING, startDate: STRING, endDate: STRING>>, body: STRUCT<columnHeaders: ARRAY<STRUCT<name: STRING>>, `rows`: ARRAY<ARRAY<STRING>>>>'
-    ) AS answer
-  FROM bronze.analytics_channel_revenue_daily_raw
+WITH landed AS (
+  -- the two revenue reports' answers, one envelope shape: parsed once below
+  SELECT snapshot_date, ingest_ts_utc, run_id, payload FROM bronze.analytics_channel_revenue_daily_raw
   UNION ALL
+  SELECT snapshot_date, ingest_ts_utc, run_id, payload FROM bronze.analytics_video_revenue_daily_raw
+),
+
+envelopes AS (
   SELECT
     snapshot_date,
     ingest_ts_utc,
@@ -36,7 +33,7 @@ WITH envelopes AS (
       payload,
       'STRUCT<status: INT, request: STRUCT<params: STRUCT<ids: STRING, filters: STRING, startDate: STRING, endDate: STRING>>, body: STRUCT<columnHeaders: ARRAY<STRUCT<name: STRING>>, `rows`: ARRAY<ARRAY<STRING>>>>'
     ) AS answer
-  FROM bronze.analytics_video_revenue_daily_raw
+  FROM landed
 ),
 
 answers AS (

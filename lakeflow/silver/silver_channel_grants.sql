@@ -35,22 +35,21 @@ latest_grants AS (
   QUALIFY row_number() OVER (PARTITION BY answer.request.params.channel ORDER BY ingest_ts_utc DESC, run_id DESC) = 1
 ),
 
-revenue_answers AS (
-  -- the channel-level revenue answers (one video's refusal is that video's): their status and
-  -- Google's reason
-  SELECT
-    ingest_ts_utc,
-    get_json_object(payload, '$.status') AS status,
-    get_json_object(payload, '$.body.error.errors[0].reason') AS reason,
-    get_json_object(payload, '$.request.params.ids') AS ids
-  FROM bronze.analytics_channel_revenue_daily_raw
+revenue_landed AS (
+  -- the channel-level revenue answers (one video's refusal is that video's)
+  SELECT ingest_ts_utc, payload FROM bronze.analytics_channel_revenue_daily_raw
   UNION ALL
+  SELECT ingest_ts_utc, payload FROM bronze.analytics_channel_ad_type_daily_raw
+),
+
+revenue_answers AS (
+  -- their status and Google's reason
   SELECT
     ingest_ts_utc,
     get_json_object(payload, '$.status') AS status,
     get_json_object(payload, '$.body.error.errors[0].reason') AS reason,
     get_json_object(payload, '$.request.params.ids') AS ids
-  FROM bronze.analytics_channel_ad_type_daily_raw
+  FROM revenue_landed
 ),
 
 latest_revenue_answers AS (
