@@ -218,6 +218,56 @@ def assert_retention_equals_the_api(base_url: str, lake) -> int:
     return curves
 
 
+#: The Analytics API's spelling of the age groups and genders -> the Reporting API's (Gold's):
+#: the two documented vocabularies of the same groups.
+AGE_CODES = {
+    "age13-17": "AGE_13_17",
+    "age18-24": "AGE_18_24",
+    "age25-34": "AGE_25_34",
+    "age35-44": "AGE_35_44",
+    "age45-54": "AGE_45_54",
+    "age55-64": "AGE_55_64",
+    "age65-": "AGE_65_",
+}
+GENDER_CODES = {"female": "FEMALE", "male": "MALE", "user_specified": "GENDER_OTHER"}
+
+
+def assert_demographics_equal_the_api(base_url: str, lake) -> tuple[int, int]:
+    """Each demographics answer the last run asked for (one video, one day), asked again with
+    the official client, is Gold's audience of that video-day: the same cells, the same
+    percentages (Google's cells withheld stay out, never renormalised). Returns the video-days
+    asked and how many of them Google answered with cells."""
+    ya = official_analytics(base_url)
+    [(run_id,)] = sql(lake, "SELECT run_id FROM bronze.run_context_log ORDER BY started_ts_utc DESC LIMIT 1")
+    asked = answered = 0
+    for (payload,) in sql(
+        lake,
+        "SELECT payload FROM bronze.analytics_video_demographics_daily_raw "
+        f"WHERE run_id = '{run_id}' AND payload ->> '$.status' = '200'",
+    ):
+        params = json.loads(payload)["request"]["params"]
+        assert params["startDate"] == params["endDate"]
+        answer = ya.reports().query(**params).execute()
+        names = [h["name"] for h in answer["columnHeaders"]]
+        expected = {
+            (AGE_CODES[r["ageGroup"]], GENDER_CODES[r["gender"]], r["viewerPercentage"])
+            for r in (dict(zip(names, row, strict=True)) for row in answer.get("rows", []))
+        }
+        video_id = params["filters"].split("==")[1]
+        got = {
+            (age, gender, round(percentage, 1))
+            for age, gender, percentage in sql(
+                lake,
+                "SELECT age_group, gender, viewer_percentage FROM gold.gold_video_audience_daily "
+                f"WHERE video_id = '{video_id}' AND date = DATE '{params['startDate']}'",
+            )
+        }
+        assert got == expected, ("gold_video_audience_daily", video_id, params["startDate"])
+        asked += 1
+        answered += bool(expected)
+    return asked, answered
+
+
 # -- each irregularity alone, then all of them ------------------------------------------------
 @pytest.mark.parametrize(
     ("name", "config"),
@@ -238,6 +288,10 @@ def test_the_job_succeeds_and_gold_equals_what_the_api_answers(tmp_path, name, c
         }
         filled = assert_gold_equals_the_api(emu.base_url, lake)
         assert assert_retention_equals_the_api(emu.base_url, lake) > 0  # a first run asks every curve
+        asked, answered = assert_demographics_equal_the_api(emu.base_url, lake)
+        assert asked > 0  # a first run asks every video-day with views
+        if not config.irregular.privacy_threshold:
+            assert answered == asked
     s = summary(lake)
     shortfall = s["quality"]["breakdown_shortfall"]
     withheld = sum(f["withheld_views"] for f in shortfall.values())

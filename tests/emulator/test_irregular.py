@@ -363,3 +363,66 @@ def test_revenue_with_its_scope_adds_up_and_keeps_to_googles_shapes():
             with pytest.raises(HttpError) as err:
                 _query(ya, **window, **unsupported)
             assert err.value.status_code == 400
+
+
+def test_demographics_are_percentages_of_the_ranges_viewers_without_a_day(exact):
+    """R8: ageGroup and/or gender, viewerPercentage only, no time dimension; a single-day range
+    is the finest grain. The ideal world reports every cell (about 100 in all, one decimal);
+    with a privacy threshold, a small answer is empty and the small cells are withheld."""
+    ya, world = exact
+    video = _video(world)
+    f = {"filters": f"video=={video.video_id}", "metrics": "viewerPercentage"}
+    day = max(
+        (world.today - timedelta(days=n) for n in range(3, 30)),
+        key=lambda d: world.observed_video_day(video, d).views,
+    )
+    assert world.observed_video_day(video, day).views >= 200
+    one_day = {"startDate": day.isoformat(), "endDate": day.isoformat()}
+    cells = _query(ya, dimensions="ageGroup,gender", **f, **one_day)
+    assert [(h["name"], h["dataType"]) for h in cells["columnHeaders"]] == [
+        ("ageGroup", "STRING"),
+        ("gender", "STRING"),
+        ("viewerPercentage", "FLOAT"),
+    ]
+    rows = _by_name(cells)
+    assert {r["ageGroup"] for r in rows} <= {
+        "age13-17",
+        "age18-24",
+        "age25-34",
+        "age35-44",
+        "age45-54",
+        "age55-64",
+        "age65-",
+    }
+    assert {r["gender"] for r in rows} <= {"female", "male", "user_specified"}
+    assert len({(r["ageGroup"], r["gender"]) for r in rows}) == len(rows)
+    assert sum(r["viewerPercentage"] for r in rows) == pytest.approx(100, abs=0.05 * len(rows))
+    by_age = _by_name(_query(ya, dimensions="ageGroup", **f, **one_day))
+    for r in by_age:  # one dimension is the other summed out (to the rounding)
+        cell_sum = sum(c["viewerPercentage"] for c in rows if c["ageGroup"] == r["ageGroup"])
+        assert r["viewerPercentage"] == pytest.approx(cell_sum, abs=0.2)
+    for unsupported in (
+        {"dimensions": "ageGroup,gender,day", "metrics": "viewerPercentage"},
+        {"dimensions": "ageGroup,gender", "metrics": "views"},
+        {"dimensions": "day", "metrics": "viewerPercentage"},
+    ):
+        with pytest.raises(HttpError) as err:
+            _query(ya, filters=f"video=={video.video_id}", **one_day, **unsupported)
+        assert err.value.status_code == 400
+    with running_emulator(WORLD, _only(privacy_threshold=10)) as emu:
+        _, limited = _clients(emu.base_url)
+        withheld = _by_name(_query(limited, dimensions="ageGroup,gender", **f, **one_day))
+    # an answer over fewer views than the threshold has no rows at all
+    views = world.observed_video_day(video, day).views
+    with running_emulator(WORLD, _only(privacy_threshold=views + 1)) as emu:
+        _, limited = _clients(emu.base_url)
+        small = _query(limited, dimensions="ageGroup,gender", **f, **one_day)
+    kept = {(r["ageGroup"], r["gender"]): r["viewerPercentage"] for r in withheld}
+    assert kept and len(kept) < len(rows)  # the small cells are gone, the others unchanged
+    assert all(
+        kept[(r["ageGroup"], r["gender"])] == r["viewerPercentage"]
+        for r in rows
+        if (r["ageGroup"], r["gender"]) in kept
+    )
+    assert sum(kept.values()) < 100
+    assert "rows" not in small or not small["rows"]

@@ -217,19 +217,22 @@ def test_plan_predicts_the_next_run_and_the_budget_refuses_before_starting(tmp_p
     with running_emulator(_config(tomorrow)) as emu:
         _run(emu.base_url, lakehouse, tomorrow, only=INGESTION)
         actual, curves = _requests(emu, lakehouse)
-        [(country,)] = _sql(
-            lakehouse,
-            "SELECT count(*) FROM bronze.analytics_video_country_daily_raw "
-            "WHERE run_id = (SELECT run_id FROM bronze.run_context_log ORDER BY started_ts_utc DESC LIMIT 1)",
-        )
-        by_report = {"video_country": country}
+        by_report = {  # the reports whose days the plan bounds (they follow the days with views)
+            name: _sql(
+                lakehouse,
+                f"SELECT count(*) FROM bronze.analytics_{name}_daily_raw "
+                "WHERE run_id = (SELECT run_id FROM bronze.run_context_log ORDER BY started_ts_utc DESC LIMIT 1)",
+            )[0][0]
+            for name in ("video_country", "video_demographics")
+        }
     assert (
         sum(plan.data_api_units.values()) == actual["channels"] + actual["playlistItems"] + actual["videos"]
     )
-    range_planned = sum(v for k, v in plan.analytics_requests.items() if k != "video_country")
-    assert range_planned + by_report["video_country"] == actual["reports"] + curves
+    range_planned = sum(v for k, v in plan.analytics_requests.items() if k not in by_report)
+    assert range_planned + sum(by_report.values()) == actual["reports"] + curves
     assert plan.analytics_requests["video_retention"] == curves  # weekly: only new videos' curves
-    assert plan.analytics_requests["video_country"] >= by_report["video_country"]  # an upper bound
+    for name, asked in by_report.items():
+        assert plan.analytics_requests[name] >= asked > 0  # an upper bound
     before = _sql(lakehouse, "SELECT count(*) FROM bronze.run_context_log")
     code = main(
         [

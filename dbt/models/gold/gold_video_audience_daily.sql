@@ -1,7 +1,9 @@
 {#- Who watched: per video, Pacific day, age group and gender, the views estimated from the
-    bulk demographics file (segment views x the segment's viewer percentage, summed over the
-    segments: live or on demand, subscribed status, country) and the share they are of the
-    video-day's estimated views. Percentages are weighted by views, never summed. -#}
+    demographics (segment views x the segment's viewer percentage, summed over the segments:
+    live or on demand, subscribed status, country in a bulk file; one segment of all viewers
+    in a v2 answer) and the share they are of the views of the segments reported that day.
+    Percentages are weighted by views, never summed; cells Google withheld stay out, so a
+    day's shares can sum to less than 100. -#}
 with
 
 demographics as (
@@ -17,15 +19,22 @@ by_group as (
         age_group,
         gender,
         sum(estimated_views) as estimated_views,
+        max(source) as source,
         max(snapshot_date) as snapshot_date,
         max(ingest_ts_utc) as ingest_ts_utc
     from demographics
     group by video_id, channel_id, date, age_group, gender
 ),
 
+segments as (
+    select distinct video_id, date, live_or_on_demand, subscribed_status, country_code, segment_views
+    from demographics
+),
+
 video_days as (
-    select video_id, date, sum(estimated_views) as video_estimated_views
-    from by_group
+    -- the views of the segments reported that day (each segment once)
+    select video_id, date, sum(segment_views) as reported_views
+    from segments
     group by video_id, date
 ),
 
@@ -42,10 +51,11 @@ final as (
         by_group.gender,
         by_group.estimated_views,
         case
-            when video_days.video_estimated_views > 0
-                then 100 * by_group.estimated_views / video_days.video_estimated_views
+            when video_days.reported_views > 0
+                then 100 * by_group.estimated_views / video_days.reported_views
             else 0
         end as viewer_percentage,
+        by_group.source,
         videos.title as video_title,
         by_group.snapshot_date,
         by_group.ingest_ts_utc

@@ -131,8 +131,8 @@ def audience_page() -> None:
     split = data.subscribed(reader, first, last, video_id)
     if not groups and not split:
         st.info(
-            "No audience data for these days: it comes from the Reporting API's daily files "
-            "(`--analytics-mode hybrid` or `bulk`), which start about two days after the first run."
+            "No audience data for these days: Google gives age and gender only for days with "
+            "enough signed-in viewers (privacy), from its daily files or v2 one day at a time."
         )
         return
     total = sum(g["views"] for g in groups) or 1
@@ -158,7 +158,8 @@ def audience_page() -> None:
     )
     st.caption(
         "Google measures age and gender on signed-in viewers; the shares are applied to each "
-        "segment's views (country, subscribed, live or on demand) and weighted by them."
+        "segment's views (country, subscribed, live or on demand in the daily files; all of a "
+        "video's views on a day v2 answers) and weighted by them. Google withholds small groups."
     )
     if split:
         st.plotly_chart(

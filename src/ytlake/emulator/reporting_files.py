@@ -46,6 +46,7 @@ from functools import cache
 from itertools import pairwise
 from typing import Any
 
+from ytlake.emulator import world as world_module
 from ytlake.emulator.world import Video, World, _h, allocate
 
 #: v2's ``insightTrafficSourceType`` values as the bulk ``traffic_source_type`` code writes
@@ -106,16 +107,14 @@ SHARING_SERVICES: dict[int, float] = {
     59: 0.01,
     0: 0.01,
 }
+#: The files' age group and gender codes, with the world's base shares (world.AGE_GROUPS:
+#: age13-17 is AGE_13_17, age65- is AGE_65_; user_specified is GENDER_OTHER).
 AGE_GROUPS: dict[str, float] = {
-    "AGE_13_17": 0.05,
-    "AGE_18_24": 0.18,
-    "AGE_25_34": 0.31,
-    "AGE_35_44": 0.21,
-    "AGE_45_54": 0.12,
-    "AGE_55_64": 0.08,
-    "AGE_65_": 0.05,
+    "AGE_" + a[3:].replace("-", "_"): w for a, w in world_module.AGE_GROUPS.items()
 }
-GENDERS: dict[str, float] = {"MALE": 0.68, "FEMALE": 0.31, "GENDER_OTHER": 0.01}
+GENDERS: dict[str, float] = {
+    {"user_specified": "GENDER_OTHER"}.get(g, g.upper()): w for g, w in world_module.GENDERS.items()
+}
 #: Languages viewers outside English-speaking countries get captions auto-translated into.
 _CAPTION_LANGUAGES = {
     "DE": "de",

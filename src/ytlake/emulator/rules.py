@@ -3,7 +3,8 @@
 The supported shapes follow Google's channel-report tables (see the reference facts):
 ``day`` (R2), ``insightTrafficSourceType[,day]`` (R6), ``deviceType[,day]`` (R7),
 ``country`` without a time dimension (R3), top videos ``video`` with a descending sort and
-``maxResults <= 200`` (R11), and ad performance ``adType[,day]`` (R12, monetary scope) —
+``maxResults <= 200`` (R11), demographics ``ageGroup[,gender]`` with ``viewerPercentage``
+and no time dimension (R8), and ad performance ``adType[,day]`` (R12, monetary scope) —
 each for the channel or with ``filters=video==ID`` (top videos: channel only).
 Anything else is Google's 400 "The query is not supported".
 """
@@ -68,6 +69,10 @@ _MONETARY_COUNTS = frozenset({"monetizedPlaybacks", "adImpressions"})
 RETENTION = frozenset({"audienceWatchRatio", "relativeRetentionPerformance"})
 #: The ad performance report (adType): Google's metrics for it.
 AD_PERFORMANCE = frozenset({"grossRevenue", "adImpressions", "cpm"})
+#: The demographics report (ageGroup, gender): its only metric, a percentage of the viewers.
+DEMOGRAPHICS = frozenset({"viewerPercentage"})
+#: The metrics answered as FLOAT (the others are INTEGER): money, ratios and percentages.
+FLOAT_METRICS = RETENTION | DEMOGRAPHICS | (MONETARY - _MONETARY_COUNTS)
 #: Extra days of lag per metric beyond the world's latency. Google: an answer contains data
 #: "up until the last day for which all metrics in the query are available", so a report
 #: asking for subscribers or engaged views ends a day before one asking for views alone.
@@ -178,6 +183,9 @@ SHAPES: dict[frozenset[str], Shape] = {
     frozenset({"elapsedVideoTimeRatio"}): Shape("retention", RETENTION),
     frozenset({"adType", "day"}): Shape("ad_type", AD_PERFORMANCE),
     frozenset({"adType"}): Shape("ad_type", AD_PERFORMANCE),
+    frozenset({"ageGroup", "gender"}): Shape("demographics", DEMOGRAPHICS),
+    frozenset({"ageGroup"}): Shape("demographics", DEMOGRAPHICS),
+    frozenset({"gender"}): Shape("demographics", DEMOGRAPHICS),
 }
 _DIMENSION_OF = {
     "traffic": "insightTrafficSourceType",
@@ -212,7 +220,7 @@ class Query:
 def check_shape(q: Query) -> Shape:
     """Raise :class:`QueryError` unless Google supports this query shape."""
     for m in q.metrics:
-        if m not in METRICS and m not in KNOWN_UNMODELLED and m not in MONETARY and m not in RETENTION:
+        if m not in CORE and m not in MONETARY and m not in RETENTION and m not in DEMOGRAPHICS:
             raise QueryError("unknown", f"Unknown identifier ({m}) given in field parameters.metrics.")
     for d in q.dimensions:
         if d not in DIMENSIONS:
@@ -266,9 +274,7 @@ def _value(m: DayMetrics, name: str) -> int | float:
 
 
 def _data_type(name: str) -> str:
-    if name in RETENTION:
-        return "FLOAT"
-    return "FLOAT" if name in MONETARY and name not in _MONETARY_COUNTS else "INTEGER"
+    return "FLOAT" if name in FLOAT_METRICS else "INTEGER"
 
 
 def available_through(world: World, metrics: Iterable[str], irregular: Irregularities) -> date:
@@ -317,6 +323,38 @@ def answer(
     videos = q.videos
     if videos is None:
         videos = [v for v in world.videos if v.channel_index == channel_index]
+    if shape.breakdown == "demographics":
+        rows = _demographics(world, videos, q, days, irregular)
+    else:
+        rows = _rows(world, channel_index, videos, q, shape, days, irregular)
+    columns = [*q.dimensions, *q.metrics]
+    rows.sort(key=lambda r: tuple(r[: len(q.dimensions)]))
+    for key in reversed(q.sort):
+        idx = columns.index(key.lstrip("-"))
+        rows.sort(key=lambda r, i=idx: r[i], reverse=key.startswith("-"))
+    first = max(q.start_index, 1) - 1
+    rows = rows[first:]
+    if q.max_results is not None:
+        rows = rows[: q.max_results]
+    headers = [{"name": d, "columnType": "DIMENSION", "dataType": "STRING"} for d in q.dimensions]
+    headers += [{"name": m, "columnType": "METRIC", "dataType": _data_type(m)} for m in q.metrics]
+    if irregular.shuffle_columns and len(headers) > 1:
+        order = _shuffled(len(headers), q)
+        headers = [headers[i] for i in order]
+        rows = [[r[i] for i in order] for r in rows]
+    return headers, rows
+
+
+def _rows(
+    world: World,
+    channel_index: int,
+    videos: list[Video],
+    q: Query,
+    shape: Shape,
+    days: AnswerDays,
+    irregular: Irregularities,
+) -> list[list[Any]]:
+    """The rows of a report of summed figures (every shape but retention and demographics)."""
     totals: dict[tuple[str, ...], DayMetrics] = {}
     has_day = "day" in q.dimensions
     if has_day and shape.breakdown is None:  # dense day series, zeros included
@@ -355,22 +393,36 @@ def answer(
     rows = [[*key, *(_value(m, name) for name in q.metrics)] for key, m in totals.items()]
     if has_day and shape.breakdown is None and irregular.sparse_days:
         rows = [r for r in rows if any(r[len(q.dimensions) :])]  # days without activity: absent
-    columns = [*q.dimensions, *q.metrics]
-    rows.sort(key=lambda r: tuple(r[: len(q.dimensions)]))
-    for key in reversed(q.sort):
-        idx = columns.index(key.lstrip("-"))
-        rows.sort(key=lambda r, i=idx: r[i], reverse=key.startswith("-"))
-    first = max(q.start_index, 1) - 1
-    rows = rows[first:]
-    if q.max_results is not None:
-        rows = rows[: q.max_results]
-    headers = [{"name": d, "columnType": "DIMENSION", "dataType": "STRING"} for d in q.dimensions]
-    headers += [{"name": m, "columnType": "METRIC", "dataType": _data_type(m)} for m in q.metrics]
-    if irregular.shuffle_columns and len(headers) > 1:
-        order = _shuffled(len(headers), q)
-        headers = [headers[i] for i in order]
-        rows = [[r[i] for i in order] for r in rows]
-    return headers, rows
+    return rows
+
+
+def _demographics(
+    world: World, videos: list[Video], q: Query, days: AnswerDays, irregular: Irregularities
+) -> list[list[Any]]:
+    """The demographics report: each (ageGroup, gender) cell's share of the viewers of the
+    whole range, in percent to one decimal (no time dimension: a range is one answer). An
+    answer over fewer views than the privacy threshold has no rows, and a cell with fewer
+    viewers than it is withheld, so the percentages can sum to less than 100."""
+    viewers: dict[tuple[str, ...], float] = {}
+    total = 0
+    for day in _days(days.first_activity, days.last):
+        for v in videos:
+            views = world.observed_video_day(v, day).views
+            if not views:
+                continue
+            total += views
+            for (age, gender), share in world.viewers(v, day).items():
+                key = tuple({"ageGroup": age, "gender": gender}[d] for d in q.dimensions)
+                viewers[key] = viewers.get(key, 0.0) + views * share
+    threshold = irregular.privacy_threshold
+    if not total or total < threshold:
+        return []
+    rows = []
+    for key, count in viewers.items():
+        percentage = round(100 * count / total, 1)
+        if percentage and count >= threshold:
+            rows.append([*key, *(percentage for _ in q.metrics)])
+    return rows
 
 
 def _retention(world: World, q: Query, days: AnswerDays) -> tuple[list[dict[str, str]], list[list[Any]]]:

@@ -19,6 +19,9 @@ from ytlake.emulator.world import World
 
 #: The per-video range reports a run asks besides the daily one (traffic source, device).
 OTHER_VIDEO_RANGE_REPORTS = 2
+#: The per-video reports that cannot have a day dimension and are asked one day at a time
+#: (country, demographics): one request per day with views each.
+SINGLE_DAY_VIDEO_REPORTS = 2
 
 
 def minimal_requests(
@@ -36,7 +39,8 @@ def minimal_requests(
     ``previous_alive`` videos (None / empty for a first run).
 
     Range reports: one request per scope whose window is not empty. The per-video country
-    report: one request per day with views in the daily report's window, up to the last day
+    and demographics reports (no day dimension): one request each per day with views in the
+    daily report's window, up to the last day
     the daily report's metrics (``daily_metrics``) are available. A video's window starts
     ``lookback_days`` before the last day the previous run's daily answers came back with
     (restatements), or at the default start, never before its publish day.
@@ -68,6 +72,6 @@ def minimal_requests(
         out["reports"] += 1 + OTHER_VIDEO_RANGE_REPORTS
         day = start
         while day <= reach:
-            out["reports"] += world.observed_video_day(v, day).views > 0
+            out["reports"] += SINGLE_DAY_VIDEO_REPORTS * (world.observed_video_day(v, day).views > 0)
             day += timedelta(days=1)
     return out

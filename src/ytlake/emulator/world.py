@@ -113,6 +113,18 @@ AD_TYPES: dict[str, float] = {
     "auctionUnknown": 0.02,
     "reservedMasthead": 0.01,
 }
+#: Viewers' age groups and genders (the Analytics API's values) with their base shares; the
+#: Reporting API's files spell the same groups AGE_13_17 ... and FEMALE, MALE, GENDER_OTHER.
+AGE_GROUPS: dict[str, float] = {
+    "age13-17": 0.05,
+    "age18-24": 0.18,
+    "age25-34": 0.31,
+    "age35-44": 0.21,
+    "age45-54": 0.12,
+    "age55-64": 0.08,
+    "age65-": 0.05,
+}
+GENDERS: dict[str, float] = {"male": 0.68, "female": 0.31, "user_specified": 0.01}
 #: Real ISO 3166-1 alpha-2 codes, most-watching first; shares fall off as a power law.
 COUNTRIES: tuple[str, ...] = (
     "US",
@@ -681,6 +693,19 @@ class World:
             relative = min(1.0, max(0.0, 0.5 + (wf - 0.475) * 2.5 + rng.uniform(-0.05, 0.05)))
             out.append((round(x, 2), round(watch, 4), round(relative, 4)))
         return out
+
+    def viewers(self, video: Video, day: date) -> dict[tuple[str, str], float]:
+        """The shares (summing to 1) of a video's viewers on ``day`` by (ageGroup, gender): a
+        stable per-video audience with a little daily noise."""
+        vrng = _rng(self.config.seed, "viewers", video.video_id)
+        drng = _rng(self.config.seed, "viewersday", video.video_id, day.toordinal())
+        weights = {
+            (age, gender): wa * wg * vrng.lognormvariate(0, 0.3) * drng.lognormvariate(0, 0.1)
+            for age, wa in AGE_GROUPS.items()
+            for gender, wg in GENDERS.items()
+        }
+        total = sum(weights.values())
+        return {cell: w / total for cell, w in weights.items()}
 
     # -- breakdowns ------------------------------------------------------------------
     def _mix(self, kind: str, video: Video, day: date) -> dict[str, float]:

@@ -31,7 +31,8 @@ CONTRACT_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 #: The raw tables, in the schema ``bronze``: the seed's eight, the Reporting API's files, the
-#: audience retention curves, the token's granted scopes, then the revenue reports.
+#: audience retention curves, the token's granted scopes, the revenue reports, then the
+#: per-day demographics.
 RAW_TABLES: tuple[str, ...] = (
     "channels_raw",
     "playlist_items_raw",
@@ -47,6 +48,7 @@ RAW_TABLES: tuple[str, ...] = (
     "analytics_channel_revenue_daily_raw",
     "analytics_video_revenue_daily_raw",
     "analytics_channel_ad_type_daily_raw",
+    "analytics_video_demographics_daily_raw",
 )
 
 #: Answers that are not what their endpoint returns: the contract's columns, then the table

@@ -3,7 +3,8 @@
 Each spec names its Bronze table, the dimensions and metrics of its query (a shape Google
 supports), whether it is asked for the channel or per video, and its day grain: ``range``
 (one call covers a date range, ``day`` is a dimension), ``single_day`` (one call per day,
-for reports that cannot have ``day`` as a dimension — ``country,day`` is unsupported) or
+for reports that cannot have ``day`` as a dimension — ``country,day`` and
+``ageGroup,gender,day`` are unsupported) or
 ``snapshot`` (one call covers a video's whole life, asked again every ``refresh_days``: the
 audience retention curve).
 A ``single_day`` report names the report whose answers say which days had views
@@ -128,6 +129,16 @@ REPORTS: tuple[ReportSpec, ...] = (
         "single_day",
         days_from="video_daily",
         bulk_type="channel_basic_a3",
+    ),
+    ReportSpec(
+        "video_demographics",
+        "bronze.analytics_video_demographics_daily_raw",
+        ("ageGroup", "gender"),
+        ("viewerPercentage",),
+        "video",
+        "single_day",
+        days_from="video_daily",
+        bulk_type="channel_demographics_a1",
     ),
     ReportSpec(
         "video_retention",
