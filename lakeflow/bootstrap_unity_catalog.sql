@@ -205,6 +205,19 @@ USING DELTA
 COMMENT 'Analytics v2 reports.query, the channel by adType and day: gross revenue, ad impressions and CPM (monetary scope only): one row per call.'
 TBLPROPERTIES ('ytlake.layer' = 'bronze');
 
+CREATE TABLE IF NOT EXISTS ${catalog}.bronze.analytics_video_ad_type_daily_raw (
+  snapshot_date DATE NOT NULL COMMENT 'Pacific-time day of the run that fetched this row',
+  ingest_ts_utc TIMESTAMP NOT NULL COMMENT 'When the answer was received (UTC)',
+  source_system STRING NOT NULL COMMENT 'google (the real APIs) or emulator',
+  request_id STRING NOT NULL COMMENT 'Unique id of the API call',
+  schema_version STRING NOT NULL COMMENT 'Version of the payload envelope',
+  run_id STRING NOT NULL COMMENT 'Run that landed the row (run_context_log.run_id)',
+  payload STRING NOT NULL COMMENT 'JSON envelope: {request: {endpoint, params}, status, body}; never credentials'
+)
+USING DELTA
+COMMENT 'Analytics v2 reports.query, one video by adType and day: gross revenue, ad impressions and CPM (monetary scope only): one row per call.'
+TBLPROPERTIES ('ytlake.layer' = 'bronze');
+
 CREATE TABLE IF NOT EXISTS ${catalog}.bronze.run_context_log (
   run_id STRING NOT NULL COMMENT 'Run id: the Databricks job run id, or a local id',
   job_id STRING COMMENT 'Databricks job id (local runs: local)',

@@ -98,7 +98,7 @@ def test_with_the_monetary_scope_the_revenue_marts_equal_the_source(tmp_path, cr
         asked = emu.emulator.stats.monetary_requests
         videos = _sql(lake, "SELECT count(DISTINCT video_id) FROM gold.gold_video_revenue_daily")[0][0]
         assert videos > 0
-        assert asked >= 2 + videos  # the channel, its ad types and each video with revenue
+        assert asked >= 2 + 2 * videos  # the channel, its ad types, each video's revenue and ad types
         ya = official_analytics(emu.base_url, token)
         assert _sql(lake, "SELECT count(DISTINCT channel_id) FROM gold.gold_channel_revenue_daily") == [(1,)]
         [(last,)] = _sql(
@@ -161,6 +161,26 @@ def test_with_the_monetary_scope_the_revenue_marts_equal_the_source(tmp_path, cr
             )
         }
         assert gold == {(row[0], row[1]): (Decimal(str(row[2])), row[3]) for row in source["rows"]}
+        # the top-earning video's ad types, day by day
+        source = (
+            ya.reports()
+            .query(
+                **window,
+                metrics="grossRevenue,adImpressions",
+                dimensions="adType,day",
+                filters=f"video=={video_id}",
+            )
+            .execute()
+        )
+        gold = {
+            (t, d.isoformat()): (g, i)
+            for t, d, g, i in _sql(
+                lake,
+                "SELECT ad_type, date, gross_revenue, ad_impressions FROM gold.gold_video_ad_type_daily "
+                f"WHERE video_id = '{video_id}' AND date <= DATE '{last}'",
+            )
+        }
+        assert gold and gold == {(row[0], row[1]): (Decimal(str(row[2])), row[3]) for row in source["rows"]}
     for dataset, grain in REVENUE_GRAINS.items():  # built, and unique on their grain
         keys = ", ".join(grain)
         [(rows, distinct)] = _sql(lake, f"SELECT count(*), count(DISTINCT ({keys})) FROM silver.{dataset}")

@@ -38,7 +38,7 @@ GRAINS = {
 #: their grain by tests/e2e/test_revenue.py
 REVENUE_GRAINS = {
     "fact_revenue_daily": ["channel_id", "video_id", "date"],
-    "fact_channel_ad_type_daily": ["channel_id", "date", "ad_type"],
+    "fact_ad_type_daily": ["channel_id", "video_id", "date", "ad_type"],
 }
 #: Built from the Reporting API's files (the second run lands them; tests/e2e/test_bulk_modes.py)
 BULK_GRAINS = {

@@ -46,9 +46,9 @@ def test_read_envelope_rejects_other_json():
 def test_ddl_declares_the_raw_tables_and_the_operational_ones():
     tables = bronze_table_columns()
     assert set(tables) == {*RAW_TABLES, "run_context_log", *OPERATIONAL_TABLES}
-    # the seed's eight, the Reporting API's files, retention, the granted scopes, three revenue
+    # the seed's eight, the Reporting API's files, retention, the granted scopes, four revenue
     # reports, the per-day demographics
-    assert len(RAW_TABLES) == 15
+    assert len(RAW_TABLES) == 16
     assert {*RAW_TABLES} >= {r.table.removeprefix("bronze.") for r in REPORTS}
 
 

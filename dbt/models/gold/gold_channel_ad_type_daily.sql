@@ -3,7 +3,7 @@
 with
 
 ad_types as (
-    {{ latest_per_grain(source('silver', 'fact_channel_ad_type_daily'), ['channel_id', 'date', 'ad_type']) }}
+    {{ latest_per_grain(source('silver', 'fact_ad_type_daily'), ['channel_id', 'video_id', 'date', 'ad_type']) }}
 ),
 
 final as (
@@ -17,6 +17,7 @@ final as (
         snapshot_date,
         ingest_ts_utc
     from ad_types
+    where video_id = ''
 )
 
 select * from final

@@ -359,14 +359,14 @@ def revenue_page() -> None:
         use_container_width=True,
         hide_index=True,
     )
-    kinds = data.ad_types(reader, first, last)
+    kinds = data.ad_types(reader, first, last, video_id)
     if kinds:
         st.plotly_chart(
             px.bar(
                 [{"ad type": k["ad_type"], "gross revenue": float(k["gross"] or 0)} for k in kinds],
                 x="ad type",
                 y="gross revenue",
-                title="Gross ad revenue by ad type (the channel)",
+                title=f"Gross ad revenue by ad type: {name}",
             ),
             use_container_width=True,
         )

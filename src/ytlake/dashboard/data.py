@@ -46,6 +46,7 @@ MARTS = {
     "revenue": "gold_channel_revenue_daily",
     "video_revenue": "gold_video_revenue_daily",
     "ad_type": "gold_channel_ad_type_daily",
+    "video_ad_type": "gold_video_ad_type_daily",
 }
 
 DEFAULT_LOCK_WAIT_S = 5.0
@@ -394,12 +395,14 @@ def top_earning_videos(r: Reader, first: date, last: date, limit: int = 20) -> l
     )
 
 
-def ad_types(r: Reader, first: date, last: date) -> list[dict[str, Any]]:
-    """Gross ad revenue and impressions per ad type in the span."""
+def ad_types(r: Reader, first: date, last: date, video_id: str | None = None) -> list[dict[str, Any]]:
+    """Gross ad revenue and impressions per ad type in the span: the channel's, or one video's."""
+    where, params = _span(first, last, video_id)
     return r.rows(
         f"select ad_type, sum(gross_revenue) as gross, sum(ad_impressions) as impressions "
-        f"from {r.table('ad_type')} where date between ? and ? group by ad_type order by gross desc, ad_type",
-        [first, last],
+        f"from {r.table('video_ad_type' if video_id else 'ad_type')} where {where} "
+        "group by ad_type order by gross desc, ad_type",
+        params,
     )
 
 

@@ -48,6 +48,7 @@ RAW_TABLES: tuple[str, ...] = (
     "analytics_channel_revenue_daily_raw",
     "analytics_video_revenue_daily_raw",
     "analytics_channel_ad_type_daily_raw",
+    "analytics_video_ad_type_daily_raw",
     "analytics_video_demographics_daily_raw",
 )
 

@@ -176,6 +176,15 @@ REPORTS: tuple[ReportSpec, ...] = (
         "range",
         monetary=True,
     ),
+    ReportSpec(
+        "video_ad_type",
+        "bronze.analytics_video_ad_type_daily_raw",
+        ("adType", "day"),
+        ("grossRevenue", "adImpressions", "cpm"),
+        "video",
+        "range",
+        monetary=True,
+    ),
 )
 
 REPORTS_BY_NAME = {r.name: r for r in REPORTS}
