@@ -115,6 +115,9 @@ def run(
     ] = "hybrid",
     demo_seed: Annotated[int, typer.Option(help="demo world seed")] = 42,
     demo_videos: Annotated[int, typer.Option(help="videos in the demo channel")] = 60,
+    demo_channels: Annotated[
+        int, typer.Option(help="channels in the demo world, each with its own owner's token")
+    ] = 1,
     demo_history_days: Annotated[int, typer.Option(help="days of demo channel history")] = 120,
     demo_monetary: Annotated[
         bool, typer.Option(help="the demo token may read revenue (as after `ytlake auth --monetary`)")
@@ -151,6 +154,7 @@ def run(
         analytics_mode=analytics_mode,
         demo_seed=demo_seed,
         demo_videos=demo_videos,
+        demo_channels=demo_channels,
         demo_history_days=demo_history_days,
         demo_monetary=demo_monetary,
     )

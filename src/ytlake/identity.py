@@ -1,8 +1,10 @@
 """One identity per lakehouse: its source (Google, or one demo world) and its channel(s).
 
 The first run records them in ``bronze.lakehouse_identity``; a later run from another source
-or demo world, or for a channel not registered here, is refused before it writes anything
-(mixing them would make one Gold of two worlds).
+or demo world is refused before it writes anything (mixing them would make one Gold of two
+worlds). Each channel is recorded at its first run; a single-channel token
+(``YT_REFRESH_TOKEN``) of a channel not recorded here is refused, while a channel added
+with ``ytlake channels add`` (or the demo world's) was asked for and joins.
 """
 
 from __future__ import annotations
@@ -67,6 +69,12 @@ def rows(kind: str, value: str, run_id: str) -> pa.Table:
         [{"kind": kind, "value": value, "registered_ts_utc": datetime.now(UTC), "run_id": run_id}],
         schema=SCHEMA,
     )
+
+
+def register(engine: Engine, kind: str, value: str, run_id: str) -> None:
+    """Record one more ``value`` of ``kind`` (a channel added to the lakehouse)."""
+    if value not in registered(engine, kind):
+        engine.append(IDENTITY_TABLE, rows(kind, value, run_id))
 
 
 def register_if_new(engine: Engine, kind: str, value: str, run_id: str) -> bool:

@@ -1,5 +1,5 @@
 """What the orchestrator tells a task, beside its parameters: the job run's task states (the
-local runner's, or the Jobs API's) and, in local demo runs, the demo credentials.
+local runner's, or the Jobs API's) and, in local demo runs, the demo channels' credentials.
 
 No state passes between tasks through here: tasks hand state to each other through the
 lakehouse (``ytlake.tasks.run_state``), never ``dbutils.jobs.taskValues``.
@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ytlake.youtube.oauth import ClientCredentials
+from ytlake.channels import ChannelAccess
 
 
 def on_databricks() -> bool:
@@ -43,7 +43,7 @@ class JobContext:
     """The local runner's view of the job run (on Databricks: empty, the Jobs API answers)."""
 
     task_states: Callable[[], list[TaskState]] | None = None
-    credentials: ClientCredentials | None = None  # explicit (demo) credentials
+    channels: list[ChannelAccess] | None = None  # explicit (demo) channels and their tokens
 
     def states(self) -> list[TaskState]:
         return list(self.task_states()) if self.task_states else []

@@ -8,11 +8,13 @@ import io
 import json
 import logging
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ytlake import channels as channel_store
+from ytlake.channels import ChannelAccess
 from ytlake.identity import IdentityError, check_source, source_of
 from ytlake.interrupts import Interrupted, shielded
 from ytlake.job import (
@@ -49,6 +51,26 @@ SOURCES = ("auto", "demo", "google")
 DEMO_CREDENTIALS = ClientCredentials("ytlake-demo-client", "ytlake-demo-secret", "ytlake-demo-refresh-token")
 
 
+def demo_accesses(channels: int = 1) -> list[ChannelAccess]:
+    """The demo world's channels, each with its owner's token (channel k > 1:
+    ``ytlake-demo-refresh-token-k``, as the emulator issues them)."""
+    return [
+        ChannelAccess(
+            replace(
+                DEMO_CREDENTIALS,
+                refresh_token=DEMO_CREDENTIALS.refresh_token + ("" if k == 1 else f"-{k}"),
+            ),
+            f"demo token {k}",
+        )
+        for k in range(1, channels + 1)
+    ]
+
+
+def stored_channels() -> int:
+    """How many channels ``ytlake channels add`` stored (a malformed file is bad input)."""
+    return len(channel_store.load())
+
+
 @dataclass
 class RunOptions:
     """Every ``ytlake run`` flag (see ARCHITECTURE "Contracts")."""
@@ -71,6 +93,7 @@ class RunOptions:
     demo_videos: int = 60
     demo_history_days: int = 120
     demo_monetary: bool = False  # the demo token may read revenue (as after `ytlake auth --monetary`)
+    demo_channels: int = 1  # channels in the demo world, each with its own owner's token
 
     def validate(self) -> None:
         """Raise :class:`SettingsError` naming the first bad option and the fix."""
@@ -85,7 +108,7 @@ class RunOptions:
         for name in ("lookback_days", "latency_days", "demo_seed"):
             if getattr(self, name) < 0:
                 raise SettingsError(f"--{name.replace('_', '-')} must be >= 0 (got {getattr(self, name)})")
-        for name in ("concurrency", "demo_history_days"):
+        for name in ("concurrency", "demo_history_days", "demo_channels"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"--{name.replace('_', '-')} must be >= 1 (got {getattr(self, name)})")
         if self.demo_videos < 0:
@@ -136,14 +159,15 @@ class RunOptions:
                     raise SettingsError(str(err)) from None  # exit 2
                 raise  # truncated / corrupt / unreadable: exit 3, said which
         if self.resolved_source() == "google" and not self.api_root:
-            require_youtube_credentials(Secrets(), "or run with --source demo")
+            require_youtube_credentials(Secrets(), "or run with --source demo", stored_channels())
 
     def resolved_source(self, secrets: Secrets | None = None) -> str:
-        """``demo`` or ``google``; ``auto`` is google when YT_REFRESH_TOKEN is set."""
+        """``demo`` or ``google``; ``auto`` is google when YT_REFRESH_TOKEN is set or
+        ``ytlake channels add`` stored a channel."""
         if self.source != "auto":
             return self.source
         secrets = secrets or Secrets()
-        return "google" if secrets.yt_refresh_token else "demo"
+        return "google" if secrets.yt_refresh_token or stored_channels() else "demo"
 
     def for_log(self) -> dict[str, Any]:
         """The options as stored in the run log: never credentials (a URL's are redacted)."""
@@ -156,7 +180,12 @@ class RunOptions:
         return source_of(
             self.resolved_source(),
             self.api_root,
-            {"seed": self.demo_seed, "videos": self.demo_videos, "history_days": self.demo_history_days},
+            {
+                "seed": self.demo_seed,
+                "videos": self.demo_videos,
+                "history_days": self.demo_history_days,
+                **({"channels": self.demo_channels} if self.demo_channels > 1 else {}),
+            },
         )
 
 
@@ -199,7 +228,12 @@ def demo_world_start(options: RunOptions, today: date) -> date:
     for row in rows:
         params = json.loads(row["params"] or "{}")
         keys = ("demo_seed", "demo_videos", "demo_history_days")
-        if all(params.get(k) == getattr(options, k) for k in keys) and params.get("demo_world_start"):
+        same = all(params.get(k) == getattr(options, k) for k in keys)
+        if (
+            same
+            and params.get("demo_channels", 1) == options.demo_channels
+            and params.get("demo_world_start")
+        ):
             pinned = date.fromisoformat(params["demo_world_start"])
             if pinned <= today:
                 return pinned
@@ -214,6 +248,7 @@ def _demo_emulator(options: RunOptions, today: date, start: date) -> Iterator[st
 
     world = WorldConfig(
         seed=options.demo_seed,
+        channels=options.demo_channels,
         videos=options.demo_videos,
         history_days=options.demo_history_days,
         today=today,
@@ -436,7 +471,7 @@ def _run_local(
     source = options.resolved_source()
     today = options.today or pacific_today()
     run_id = repair or new_local_run_id()
-    credentials = None
+    channels = None
     world_start = None
     asks_google = only is None or bool(set(only) & set(INGEST_TASKS))
     if source == "demo" and not options.api_root and asks_google:
@@ -444,11 +479,11 @@ def _run_local(
         emulator_cm: contextlib.AbstractContextManager[str | None] = _demo_emulator(
             options, today, world_start
         )
-        credentials = DEMO_CREDENTIALS
+        channels = demo_accesses(options.demo_channels)
     else:
         emulator_cm = contextlib.nullcontext(options.api_root)
-        if options.api_root and not Secrets().yt_refresh_token:
-            credentials = DEMO_CREDENTIALS
+        if options.api_root and not Secrets().yt_refresh_token and not stored_channels():
+            channels = demo_accesses(options.demo_channels)
     lakehouse = Path(options.lakehouse)
     log_dir = log_dir or lakehouse.parent / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -477,7 +512,7 @@ def _run_local(
             "dbt_run_gold": {"target": "spark" if options.engine == "spark" else "local"},
             "dbt_test": {"target": "spark" if options.engine == "spark" else "local"},
         }
-        ctx = JobContext(credentials=credentials)
+        ctx = JobContext(channels=channels)
 
         def logged_runner(spec, argv):  # task output goes to the run's log file
             handler = logging.StreamHandler(log_file)

@@ -40,14 +40,15 @@ class Secrets(BaseSettings):
     dbt_databricks_token: SecretStr | None = None
 
 
-def require_youtube_credentials(secrets: Secrets, fix: str) -> None:
-    """Raise :class:`SettingsError` naming every missing YT_* variable (``fix`` says what else to do)."""
+def require_youtube_credentials(secrets: Secrets, fix: str, stored_channels: int = 0) -> None:
+    """Raise :class:`SettingsError` naming every missing YT_* variable (``fix`` says what else to
+    do); channels stored by ``ytlake channels add`` stand in for YT_REFRESH_TOKEN."""
     missing = [
         name
         for name, value in (
             ("YT_CLIENT_ID", secrets.yt_client_id),
             ("YT_CLIENT_SECRET", secrets.yt_client_secret),
-            ("YT_REFRESH_TOKEN", secrets.yt_refresh_token),
+            ("YT_REFRESH_TOKEN", secrets.yt_refresh_token or stored_channels),
         )
         if not value
     ]

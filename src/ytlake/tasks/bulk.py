@@ -85,10 +85,11 @@ class BulkOutcome:
 PARTS = "silver.silver_bulk_report_parts"
 
 
-def landed_files(engine: Engine) -> dict[str, tuple[str, date]]:
-    """Report id -> (report type, Pacific day) of every file landed whole (any run): a download
-    attempt whose parts all landed, the final one included, and that names its channel —
-    the files Silver reads (``silver_bulk_report_files``); any other is downloaded again."""
+def landed_files(engine: Engine, channel_id: str | None = None) -> dict[str, tuple[str, date]]:
+    """Report id -> (report type, Pacific day) of every file landed whole (any run) of
+    ``channel_id`` (every channel's when None): a download attempt whose parts all landed, the
+    final one included, and that names its channel — the files Silver reads
+    (``silver_bulk_report_files``); any other is downloaded again."""
     if not engine.table_exists(TABLE):
         return {}
     # a part's parameters: from Silver's silver_bulk_report_parts where the pipeline read it
@@ -102,7 +103,7 @@ def landed_files(engine: Engine) -> dict[str, tuple[str, date]]:
         fresh += f" WHERE request_id NOT IN (SELECT request_id FROM {parts})"
         known = f"""
           UNION ALL
-          SELECT report_id, report_type, start_time, attempt, part, final
+          SELECT report_id, report_type, start_time, attempt, part, final, channel_id
           FROM {parts}
           WHERE status = 200 AND channel_id IS NOT NULL"""
     query = f"""
@@ -113,7 +114,8 @@ def landed_files(engine: Engine) -> dict[str, tuple[str, date]]:
             part.request.params.startTime AS start_time,
             part.request.params.attempt AS attempt,
             part.request.params.part AS part,
-            part.request.params.final AS final
+            part.request.params.final AS final,
+            part.request.params.channelId AS channel_id
           FROM (SELECT from_json(payload, '{PART_ENVELOPE}') AS part FROM ({fresh}) AS fresh) AS parsed
           WHERE part.status = 200 AND part.request.params.channelId IS NOT NULL{known}
         ),
@@ -122,26 +124,28 @@ def landed_files(engine: Engine) -> dict[str, tuple[str, date]]:
             report_id,
             report_type,
             start_time,
+            channel_id,
             count(DISTINCT part) AS parts,
             max(CASE WHEN final = 'true' THEN part END) AS final_part
           FROM landed
-          GROUP BY report_id, report_type, start_time, attempt
+          GROUP BY report_id, report_type, start_time, channel_id, attempt
         )
-        SELECT DISTINCT report_id, report_type, start_time
+        SELECT DISTINCT report_id, report_type, start_time, channel_id
         FROM attempts
         WHERE final_part IS NOT NULL AND parts = final_part + 1
     """
     out = {}
     for row in engine.query(query).to_pylist():
-        if row["report_id"]:
+        if row["report_id"] and (channel_id is None or row["channel_id"] == channel_id):
             out[row["report_id"]] = (row["report_type"], pacific_day(row["start_time"]))
     return out
 
 
-def landed_days(engine: Engine) -> dict[str, set[date]]:
-    """Report type -> the Pacific days a landed file covers (hybrid mode asks v2 for the rest)."""
+def landed_days(engine: Engine, channel_id: str | None = None) -> dict[str, set[date]]:
+    """Report type -> the Pacific days a landed file of ``channel_id`` covers (hybrid mode asks
+    v2 for the rest: one channel's files never stand in for another's days)."""
     out: dict[str, set[date]] = {}
-    for report_type, day in landed_files(engine).values():
+    for report_type, day in landed_files(engine, channel_id).values():
         out.setdefault(report_type, set()).add(day)
     return out
 
@@ -158,7 +162,7 @@ def v2_coverage(
     """Per report (one query each) and scope, what earlier answers cover; in hybrid mode the
     days landed files cover count as covered. Also those days, per report type: requests are
     cut around them (``planning.bulk_skip``)."""
-    bulk_days = landed_days(engine) if analytics_mode == "hybrid" else {}
+    bulk_days = landed_days(engine, channel_id) if analytics_mode == "hybrid" else {}
     scopes = [channel_id, *video_ids]
     covered = {
         r.name: with_bulk(coverage(engine, r, run_id), scopes, bulk_skip(r, bulk_days), win) for r in reports
@@ -249,7 +253,7 @@ def _land(
     engine: Engine, writer: Landing, api: ReportingApi, today: date, channel_id: str, outcome: BulkOutcome
 ) -> None:
     jobs, outcome.jobs_created = api.ensure_jobs(BULK_REPORT_TYPES)
-    landed = landed_files(engine)
+    landed = landed_files(engine, channel_id)
     in_a_row = 0
     for report_type, job in jobs.items():
         listed = api.reports(str(job.get("id")))

@@ -10,11 +10,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ytlake.channels import SECRET_PREFIX, ChannelAccess, local_accesses, scope_accesses
 from ytlake.jobcontext import JobContext, current, databricks_dbutils, on_databricks
 from ytlake.lakehouse import DEFAULT_LAKEHOUSE, ENGINES, Engine, open_engine
-from ytlake.settings import Secrets, parse_date, require_youtube_credentials
+from ytlake.settings import Secrets, SettingsError, parse_date, require_youtube_credentials
 from ytlake.youtube.endpoints import ApiRoot
-from ytlake.youtube.oauth import ClientCredentials
 
 log = logging.getLogger("ytlake.tasks")
 
@@ -136,27 +136,34 @@ def is_local(engine: Engine) -> bool:
     return engine.name == "duckdb" or bool(getattr(engine, "local", False))
 
 
-def credentials(args: argparse.Namespace, ctx: JobContext | None = None) -> ClientCredentials:
-    """YouTube OAuth client credentials: explicit (demo), the secret scope, or env/.env."""
+def channel_accesses(args: argparse.Namespace, ctx: JobContext | None = None) -> list[ChannelAccess]:
+    """Every channel the run pulls, each with its owner's refresh token (``ytlake.channels``):
+    explicit (demo), the secret scope's, or the credentials file's and ``YT_REFRESH_TOKEN``'s."""
     ctx = ctx or current()
-    if ctx.credentials is not None:
-        return ctx.credentials
+    if ctx.channels:
+        return list(ctx.channels)
     if getattr(args, "secret_scope", None) and on_databricks():
         dbutils = databricks_dbutils()
+        scope = args.secret_scope
 
         def secret(key: str) -> str:
-            return dbutils.secrets.get(scope=args.secret_scope, key=key)
+            return dbutils.secrets.get(scope=scope, key=key)
 
-        return ClientCredentials(
-            secret("yt_client_id"), secret("yt_client_secret"), secret("yt_refresh_token")
-        )
+        keys = [m.key for m in dbutils.secrets.list(scope)]
+        accesses = scope_accesses(secret, keys, secret("yt_client_id"), secret("yt_client_secret"))
+        if not accesses:
+            raise SettingsError(
+                f"secret scope {scope} has no refresh token: put one in yt_refresh_token, or one per "
+                f"channel in {SECRET_PREFIX}<channel id>"
+            )
+        return accesses
     env = Secrets()
-    require_youtube_credentials(env, "or run `ytlake run --source demo`")
-    return ClientCredentials(
-        env.yt_client_id or "",
-        env.yt_client_secret.get_secret_value() if env.yt_client_secret else "",
-        env.yt_refresh_token.get_secret_value() if env.yt_refresh_token else "",
-    )
+    client_id = env.yt_client_id or ""
+    client_secret = env.yt_client_secret.get_secret_value() if env.yt_client_secret else ""
+    token = env.yt_refresh_token.get_secret_value() if env.yt_refresh_token else None
+    accesses = local_accesses(client_id, client_secret, token)
+    require_youtube_credentials(env, "or run `ytlake run --source demo`", stored_channels=len(accesses))
+    return accesses
 
 
 def api_root(args: argparse.Namespace) -> ApiRoot:

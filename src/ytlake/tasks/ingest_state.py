@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -178,12 +178,18 @@ def run_payloads(engine: Engine, table: str, run_id: str) -> list[dict[str, Any]
 GRANTS_TABLE = "bronze.oauth_grants_raw"
 
 
-def granted_scopes(engine: Engine) -> frozenset[str] | None:
-    """The scopes the latest grant record says the refresh token holds (None: none landed)."""
+def granted_scopes(engine: Engine, channel_id: str | None = None) -> frozenset[str] | None:
+    """The scopes the latest grant record (of ``channel_id``'s token, or any) says the refresh
+    token holds (None: none landed)."""
     if not engine.table_exists(GRANTS_TABLE):
         return None
+    where = (
+        f"WHERE get_json_object(payload, '$.request.params.channel') = {sql_string(channel_id)}"
+        if channel_id
+        else ""
+    )
     rows = engine.query(
-        f"SELECT payload FROM {engine.qualify(GRANTS_TABLE)} ORDER BY ingest_ts_utc DESC LIMIT 1"
+        f"SELECT payload FROM {engine.qualify(GRANTS_TABLE)} {where} ORDER BY ingest_ts_utc DESC LIMIT 1"
     ).to_pylist()
     if not rows:
         return None
@@ -221,12 +227,27 @@ def pacific_day(rfc3339: str) -> date:
 
 @dataclass(frozen=True)
 class KnownVideos:
-    """The channel's videos as Bronze knows them (any run)."""
+    """The videos as Bronze knows them (any run), each under its channel."""
 
     alive: list[VideoInfo]  # returned by videos.list and not confirmed gone since
     to_ask: list[str]  # ever seen (playlist or videos.list) and not confirmed gone
+    channel_of: dict[str, str] = field(default_factory=dict)  # video id -> its channel
+
+    def of(self, channel_id: str) -> KnownVideos:
+        """One channel's videos: a video is asked with its own channel's token only."""
+        mine = {v for v, c in self.channel_of.items() if c == channel_id}
+        return KnownVideos(
+            [v for v in self.alive if v.video_id in mine],
+            [v for v in self.to_ask if v in mine],
+            {v: channel_id for v in mine},
+        )
 
 
+#: A playlist item's parts the cursor reads: the video and whose upload it is.
+LISTED_TYPE = (
+    "ARRAY<STRUCT<contentDetails: STRUCT<videoId: STRING>, "
+    "snippet: STRUCT<videoOwnerChannelId: STRING, channelId: STRING>>>"
+)
 VIDEOS_SQL = """
 WITH answers AS (
   SELECT ingest_ts_utc, payload FROM {videos} WHERE get_json_object(payload, '$.status') = '200'
@@ -239,7 +260,7 @@ returned AS (
   SELECT
     explode(from_json(
       get_json_object(payload, '$.body.items'),
-      'ARRAY<STRUCT<id: STRING, snippet: STRUCT<publishedAt: STRING>>>'
+      'ARRAY<STRUCT<id: STRING, snippet: STRUCT<publishedAt: STRING, channelId: STRING>>>'
     )) AS item,
     ingest_ts_utc
   FROM answers
@@ -247,8 +268,10 @@ returned AS (
 listed AS (
   SELECT
     explode(from_json(
-      get_json_object(payload, '$.body.items'), 'ARRAY<STRUCT<contentDetails: STRUCT<videoId: STRING>>>'
-    )) AS item
+      get_json_object(payload, '$.body.items'),
+      '{listed_type}'
+    )) AS item,
+    ingest_ts_utc
   FROM {playlist_items}
   WHERE get_json_object(payload, '$.status') = '200'
 ),
@@ -256,9 +279,18 @@ last_returned AS (
   SELECT
     item.id AS video_id,
     max(ingest_ts_utc) AS returned_ts,
-    max_by(item.snippet.publishedAt, ingest_ts_utc) AS published_at
+    max_by(item.snippet.publishedAt, ingest_ts_utc) AS published_at,
+    max_by(item.snippet.channelId, ingest_ts_utc) AS channel_id
   FROM returned
   GROUP BY item.id
+),
+last_listed AS (
+  -- the channel whose uploads list the video (the owner's, as the playlist item says)
+  SELECT
+    item.contentDetails.videoId AS video_id,
+    max_by(coalesce(item.snippet.videoOwnerChannelId, item.snippet.channelId), ingest_ts_utc) AS channel_id
+  FROM listed
+  GROUP BY item.contentDetails.videoId
 ),
 last_asked AS (
   SELECT video_id, max(ingest_ts_utc) AS asked_ts FROM asked GROUP BY video_id
@@ -273,10 +305,12 @@ seen AS (
 SELECT
   seen.video_id,
   last_returned.published_at,
+  coalesce(last_returned.channel_id, last_listed.channel_id) AS channel_id,
   coalesce(last_asked.asked_ts > last_returned.returned_ts, last_asked.asked_ts IS NOT NULL) AS is_gone
 FROM seen
 LEFT JOIN last_asked ON seen.video_id = last_asked.video_id
 LEFT JOIN last_returned ON seen.video_id = last_returned.video_id
+LEFT JOIN last_listed ON seen.video_id = last_listed.video_id
 WHERE seen.video_id IS NOT NULL
 """
 
@@ -288,15 +322,18 @@ def known_videos(engine: Engine) -> KnownVideos:
         VIDEOS_SQL.format(
             videos=engine.qualify("bronze.videos_raw"),
             playlist_items=engine.qualify("bronze.playlist_items_raw"),
+            listed_type=LISTED_TYPE,
         )
     ).to_pylist()
-    alive, to_ask = [], []
+    alive, to_ask, channel_of = [], [], {}
     for r in sorted(rows, key=lambda r: r["video_id"]):
         if r["is_gone"]:
             continue
         to_ask.append(r["video_id"])
+        if r["channel_id"]:
+            channel_of[r["video_id"]] = r["channel_id"]
         try:
             alive.append(VideoInfo(r["video_id"], pacific_day(r["published_at"])))
         except (AttributeError, TypeError, ValueError):
             continue  # never returned yet, or no publish time: Silver's business
-    return KnownVideos(alive, to_ask)
+    return KnownVideos(alive, to_ask, channel_of)
