@@ -36,9 +36,12 @@ def lakehouse(tmp_path: Path) -> Path:
     return tmp_path / "lake" / "yt.duckdb"
 
 
-def consent_via_handle(emulator, scope: str = "", prompt: str | None = "consent") -> dict:
+def consent_via_handle(
+    emulator, scope: str = "", prompt: str | None = "consent", login_hint: str | None = None
+) -> dict:
     """The token answer of the emulator's consent flow (a user clicking Allow, with whatever
-    boxes the emulator's ``denied_scopes`` leaves unticked), through ``Emulator.handle``."""
+    boxes the emulator's ``denied_scopes`` leaves unticked; signed in as the owner of the
+    channel ``login_hint`` names, else channel 1's), through ``Emulator.handle``."""
     import httpx
 
     scope = scope or (
@@ -52,6 +55,8 @@ def consent_via_handle(emulator, scope: str = "", prompt: str | None = "consent"
     }
     if prompt:
         params["prompt"] = [prompt]
+    if login_hint:
+        params["login_hint"] = [login_hint]
     _, _, headers = emulator.handle("GET", "/o/oauth2/auth", params, {})
     form = {
         "grant_type": ["authorization_code"],

@@ -29,6 +29,8 @@ from typing import Any
 from ytlake.settings import SettingsError
 from ytlake.youtube.oauth import ClientCredentials
 
+#: The emulator's demo OAuth client and channel 1's token (ARCHITECTURE "Contracts").
+DEMO_CREDENTIALS = ClientCredentials("ytlake-demo-client", "ytlake-demo-secret", "ytlake-demo-refresh-token")
 CREDENTIALS_ENV = "YTLAKE_CREDENTIALS_FILE"
 DEFAULT_CREDENTIALS = Path(".ytlake") / "credentials.json"
 #: The secret-scope key of a channel's refresh token (Databricks): this prefix and its id.

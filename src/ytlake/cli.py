@@ -41,6 +41,12 @@ emulator_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(emulator_app, name="emulator")
+channels_app = typer.Typer(
+    help="The channels a lakehouse pulls, each with its owner's refresh token.\n\n"
+    "Example: ytlake channels add   (opens the consent page for the channel's owner)",
+    no_args_is_help=True,
+)
+app.add_typer(channels_app, name="channels")
 
 console = Console(stderr=False)
 err_console = Console(stderr=True)
@@ -467,6 +473,176 @@ def auth(
         return
     write_env(env_file, {"YT_REFRESH_TOKEN": token})
     console.print(f"YT_REFRESH_TOKEN written to {env_file} (mode 0600)", highlight=False)
+
+
+def _client_for(api_root: str | None) -> tuple[str, str]:
+    """The OAuth client's id and secret (the environment or .env; at an --api-root without them,
+    the emulator's demo client)."""
+    from ytlake.settings import Secrets
+
+    secrets_ = Secrets()
+    if secrets_.yt_client_id and secrets_.yt_client_secret:
+        return secrets_.yt_client_id, secrets_.yt_client_secret.get_secret_value()
+    if api_root:
+        from ytlake.channels import DEMO_CREDENTIALS
+
+        return DEMO_CREDENTIALS.client_id, DEMO_CREDENTIALS.client_secret
+    raise SettingsError(
+        "missing YT_CLIENT_ID or YT_CLIENT_SECRET: put your OAuth client's id and secret "
+        "in the environment or .env (see .env.example)"
+    )
+
+
+def _secret_workspace(profile: str | None):
+    from ytlake.databricks_ops import RunbookError, workspace_client
+
+    try:
+        return workspace_client(profile)
+    except RunbookError as err:
+        raise SettingsError(str(err)) from None
+
+
+@channels_app.command("add", epilog="Example: ytlake channels add --refresh-token 1//0g...")
+def channels_add(
+    refresh_token: Annotated[
+        str | None,
+        typer.Option(help="the channel owner's refresh token (no browser: scripts, CI, the emulator)"),
+    ] = None,
+    api_root: Annotated[
+        str | None, typer.Option(help="Google's endpoints under this URL (e.g. the emulator)")
+    ] = None,
+    monetary: Annotated[
+        bool, typer.Option(help="also ask for revenue and ad metrics (yt-analytics-monetary.readonly)")
+    ] = False,
+    no_browser: Annotated[bool, typer.Option(help="print the URL instead of opening a browser")] = False,
+    secret_scope: Annotated[
+        str | None,
+        typer.Option(help="store the token in this Databricks secret scope (yt_refresh_token_<channel id>)"),
+    ] = None,
+    profile: Annotated[str | None, typer.Option(help="Databricks CLI profile (with --secret-scope)")] = None,
+) -> None:
+    """Add a channel: its owner consents (or gives --refresh-token), the channel is identified
+    with channels.list(mine=true), and its token is stored (the credentials file, mode 0600,
+    or one secret per channel in a Databricks secret scope). Adding a channel again replaces
+    its token (after a revocation, say)."""
+    from ytlake import channels
+    from ytlake.youtube.data_api import DataApi
+    from ytlake.youtube.endpoints import ApiRoot
+    from ytlake.youtube.http import GoogleApiError, GoogleHttp
+    from ytlake.youtube.oauth import AuthError, ClientCredentials, OAuthSession
+
+    client_id, client_secret = _client_for(api_root)
+    root = ApiRoot.under(api_root) if api_root else ApiRoot()
+    if not refresh_token:
+        from ytlake.youtube.auth import GOOGLE_AUTH_URI, ConsentError, consent
+
+        auth_uri = f"{api_root.rstrip('/')}/o/oauth2/auth" if api_root else GOOGLE_AUTH_URI
+        try:
+            refresh_token = consent(
+                client_id,
+                client_secret,
+                auth_uri=auth_uri,
+                token_uri=root.token_uri,
+                open_browser=not no_browser,
+                monetary=monetary,
+            )
+        except ConsentError as err:
+            raise SettingsError(str(err)) from None
+    oauth = OAuthSession(ClientCredentials(client_id, client_secret, refresh_token), root.token_uri)
+    http = GoogleHttp(oauth)
+    try:
+        answer = DataApi(http, root.data_api).my_channel()
+    except AuthError as err:
+        raise SettingsError(f"the refresh token was refused: {err}") from None
+    except GoogleApiError as err:
+        raise SettingsError(f"channels.list(mine=true) failed with this token: {err}") from None
+    finally:
+        http.close()
+        oauth.close()
+    items = (answer.json or {}).get("items") or []
+    if not items:
+        raise SettingsError("this token's account has no YouTube channel: sign in as the channel's owner")
+    channel_id = str(items[0]["id"])
+    title = str((items[0].get("snippet") or {}).get("title") or "")
+    if secret_scope:
+        from ytlake.databricks_ops import put_channel_token
+
+        key = put_channel_token(_secret_workspace(profile), secret_scope, channel_id, refresh_token)
+        console.print(f"channel {channel_id} ({title}): token in secret scope {secret_scope}, key {key}")
+        return
+    new = channels.add(channel_id, title, refresh_token)
+    path = channels.credentials_path()
+    verb = "added" if new else "token replaced for"
+    console.print(
+        f"{verb} channel {channel_id} ({title}): its token is in {path} (mode 600)", highlight=False
+    )
+
+
+@channels_app.command("list", epilog="Example: ytlake channels list")
+def channels_list(
+    secret_scope: Annotated[
+        str | None, typer.Option(help="list the channels of this Databricks secret scope instead")
+    ] = None,
+    profile: Annotated[str | None, typer.Option(help="Databricks CLI profile (with --secret-scope)")] = None,
+) -> None:
+    """The channels runs pull and where each token is (never a token)."""
+    from ytlake import channels
+    from ytlake.settings import Secrets
+
+    if secret_scope:
+        from ytlake.databricks_ops import channel_secret_keys
+
+        keys = channel_secret_keys(_secret_workspace(profile), secret_scope)
+        for key in keys:
+            channel = (
+                key.removeprefix(channels.SECRET_PREFIX)
+                if key != "yt_refresh_token"
+                else "(learnt at run time)"
+            )
+            console.print(f"{channel}\tsecret {secret_scope}/{key}", highlight=False)
+        if not keys:
+            console.print(f"no channel token in secret scope {secret_scope}", highlight=False)
+        return
+    stored = channels.load()
+    for c in stored:
+        console.print(
+            f"{c.channel_id}\t{c.title}\tadded {c.added_at_utc}\t{channels.credentials_path()}",
+            highlight=False,
+        )
+    if Secrets().yt_refresh_token:
+        console.print("(learnt at run time)\t\t\tYT_REFRESH_TOKEN (environment or .env)", highlight=False)
+    if not stored and not Secrets().yt_refresh_token:
+        console.print(
+            "no channel: add one with `ytlake channels add` (runs pull the demo world meanwhile)",
+            highlight=False,
+        )
+
+
+@channels_app.command("remove", epilog="Example: ytlake channels remove UCxxxxxxxxxxxxxxxxxxxxxx")
+def channels_remove(
+    channel_id: Annotated[str, typer.Argument(help="the channel id (UC...)")],
+    secret_scope: Annotated[
+        str | None, typer.Option(help="remove its token from this Databricks secret scope")
+    ] = None,
+    profile: Annotated[str | None, typer.Option(help="Databricks CLI profile (with --secret-scope)")] = None,
+) -> None:
+    """Stop pulling a channel: its token is forgotten; what landed stays in the lakehouse."""
+    from ytlake import channels
+
+    if secret_scope:
+        from ytlake.databricks_ops import delete_channel_token
+
+        if not delete_channel_token(_secret_workspace(profile), secret_scope, channel_id):
+            raise SettingsError(f"no token for channel {channel_id} in secret scope {secret_scope}")
+        console.print(
+            f"channel {channel_id}: token removed from secret scope {secret_scope}", highlight=False
+        )
+        return
+    if not channels.remove(channel_id):
+        raise SettingsError(
+            f"channel {channel_id} is not in {channels.credentials_path()}: see `ytlake channels list`"
+        )
+    console.print(f"channel {channel_id} removed; its data stays in the lakehouse", highlight=False)
 
 
 @app.command(epilog="Example: ytlake dashboard --port 8501")

@@ -222,6 +222,40 @@ def put_secrets(ws: Any, scope: str, values: Mapping[str, str]) -> list[str]:
     return written
 
 
+def put_channel_token(ws: Any, scope: str, channel_id: str, refresh_token: str) -> str:
+    """One channel's refresh token in the scope (created if missing), keyed by its channel id;
+    returns the key (never the value)."""
+    from databricks.sdk.errors import ResourceAlreadyExists
+
+    from ytlake.channels import SECRET_PREFIX
+
+    if scope not in {s.name for s in ws.secrets.list_scopes()}:
+        with suppress(ResourceAlreadyExists):
+            ws.secrets.create_scope(scope=scope)
+    key = SECRET_PREFIX + channel_id
+    ws.secrets.put_secret(scope=scope, key=key, string_value=refresh_token)
+    return key
+
+
+def channel_secret_keys(ws: Any, scope: str) -> list[str]:
+    """The scope's refresh-token keys: one per channel, and the single-channel one."""
+    from ytlake.channels import SECRET_PREFIX
+
+    keys = sorted(m.key for m in ws.secrets.list_secrets(scope=scope))
+    return [k for k in keys if k.startswith(SECRET_PREFIX) or k == "yt_refresh_token"]
+
+
+def delete_channel_token(ws: Any, scope: str, channel_id: str) -> bool:
+    """Remove a channel's token from the scope; False when it had none."""
+    from ytlake.channels import SECRET_PREFIX
+
+    key = SECRET_PREFIX + channel_id
+    if key not in channel_secret_keys(ws, scope):
+        return False
+    ws.secrets.delete_secret(scope=scope, key=key)
+    return True
+
+
 def missing_secrets(ws: Any, scope: str) -> list[str]:
     """Keys the job needs that the scope does not hold."""
     from databricks.sdk.errors import NotFound

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ytlake import channels as channel_store
-from ytlake.channels import ChannelAccess
+from ytlake.channels import DEMO_CREDENTIALS, ChannelAccess
 from ytlake.identity import IdentityError, check_source, source_of
 from ytlake.interrupts import Interrupted, shielded
 from ytlake.job import (
@@ -48,7 +48,6 @@ from ytlake.youtube.reporting_api import ANALYTICS_MODES
 log = logging.getLogger(__name__)
 
 SOURCES = ("auto", "demo", "google")
-DEMO_CREDENTIALS = ClientCredentials("ytlake-demo-client", "ytlake-demo-secret", "ytlake-demo-refresh-token")
 
 
 def demo_accesses(channels: int = 1) -> list[ChannelAccess]:

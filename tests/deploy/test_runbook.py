@@ -17,6 +17,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import responses
@@ -733,6 +734,9 @@ class FakeDbutils:
             def get(self, scope, key):
                 return outer._secrets[(scope, key)]
 
+            def list(self, scope):
+                return [SimpleNamespace(key=k) for (s, k) in outer._secrets if s == scope]
+
         self.secrets = Secrets()
 
     @property
@@ -760,8 +764,17 @@ def test_tasks_on_databricks_read_secrets_through_dbutils(monkeypatch):
     monkeypatch.setenv("DATABRICKS_RUNTIME_VERSION", "16.4")
     monkeypatch.setattr(common, "databricks_dbutils", lambda: fake)
     monkeypatch.setattr("ytlake.tasks.dbt.databricks_dbutils", lambda: fake)
-    creds = common.credentials(argparse.Namespace(secret_scope="yt"), JobContext())
+    [access] = common.channel_accesses(argparse.Namespace(secret_scope="yt"), JobContext())
+    creds = access.credentials
     assert (creds.client_id, creds.client_secret, creds.refresh_token) == ("cid", "cs", "rt")
+    # one secret per channel, keyed by its id, beside (or instead of) the single-channel one
+    fake._secrets[("yt", "yt_refresh_token_UCsecond")] = "rt2"
+    accesses = common.channel_accesses(argparse.Namespace(secret_scope="yt"), JobContext())
+    assert [(a.channel_id, a.credentials.refresh_token) for a in accesses] == [
+        ("UCsecond", "rt2"),
+        (None, "rt"),
+    ]
+    assert "rt2" not in repr(accesses)  # tokens never in a repr (logs, errors)
     env = databricks_dbt_env(argparse.Namespace(secret_scope="yt"))
     assert env == {"DBT_DATABRICKS_HOST": "h", "DBT_DATABRICKS_HTTP_PATH": "/p", "DBT_DATABRICKS_TOKEN": "t"}
 

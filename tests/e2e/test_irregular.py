@@ -145,18 +145,23 @@ def official_analytics(base_url: str, refresh_token: str = "ytlake-demo-refresh-
     )
 
 
-def assert_gold_equals_the_api(base_url: str, lake) -> dict[str, int]:
-    """Every query the last run asked (in Bronze) asked again with the official client; Gold's
-    rows for those scopes and days are exactly the API's rows, plus zero rows marked filled on
-    days the answer left out. Returns the filled rows per mart."""
-    ya = official_analytics(base_url)
+def assert_gold_equals_the_api(
+    base_url: str, lake, refresh_token: str = "ytlake-demo-refresh-token", channel_id: str | None = None
+) -> dict[str, int]:
+    """Every query the last run asked (in Bronze; of ``channel_id`` alone when given) asked
+    again with the official client (with ``refresh_token``, that channel owner's); Gold's rows
+    for those scopes and days are exactly the API's rows, plus zero rows marked filled on days
+    the answer left out. Returns the filled rows per mart."""
+    ya = official_analytics(base_url, refresh_token)
+    only = f" AND payload ->> '$.request.params.ids' = 'channel=={channel_id}'" if channel_id else ""
     [(run_id,)] = sql(lake, "SELECT run_id FROM bronze.run_context_log ORDER BY started_ts_utc DESC LIMIT 1")
     filled = {}
     for table, (mart, scope_col, category, metrics) in MARTS.items():
         expected, covered = set(), set()
         for (payload,) in sql(
             lake,
-            f"SELECT payload FROM bronze.{table} WHERE run_id = '{run_id}' AND payload ->> '$.status' = '200'",
+            f"SELECT payload FROM bronze.{table} WHERE run_id = '{run_id}' AND payload ->> '$.status' = '200'"
+            + only,
         ):
             params = json.loads(payload)["request"]["params"]
             answer = ya.reports().query(**params).execute()

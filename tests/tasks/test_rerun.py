@@ -11,7 +11,7 @@ from ytlake.emulator.server import running_emulator
 from ytlake.emulator.service import EmulatorConfig
 from ytlake.jobcontext import JobContext, job_context
 from ytlake.lakehouse import DuckDBEngine
-from ytlake.runlocal import DEMO_CREDENTIALS
+from ytlake.runlocal import demo_accesses
 from ytlake.tasks import (
     ingest_analytics_api_to_bronze,
     ingest_data_api_to_bronze,
@@ -29,7 +29,7 @@ class Job:
 
     def __init__(self, lakehouse, base_url, run_id="run-42"):
         self.lakehouse, self.run_id = lakehouse, run_id
-        self.ctx = JobContext(credentials=DEMO_CREDENTIALS)
+        self.ctx = JobContext(channels=demo_accesses())
         self.common = [f"--lakehouse={lakehouse}", "--engine=duckdb", f"--job_run_id={run_id}"]
         self.google = [f"--api_root={base_url}", "--concurrency=4"]
 

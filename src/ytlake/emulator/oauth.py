@@ -55,12 +55,13 @@ class OAuth:
         save: Callable[[], None],
     ) -> None:
         self.config = config
+        self.world = world
         self.clock = clock
         self._lock = lock  # the emulator's: token changes and saving the state go together
         self._save_state = save  # called with the lock held
         self.tokens: dict[str, Token] = {}  # access token -> grant
-        # code -> (PKCE challenge, challenge method, redirect_uri, scope asked, prompt)
-        self._codes: dict[str, tuple[str, str, str, str, str]] = {}
+        # code -> (PKCE challenge, challenge method, redirect_uri, scope asked, prompt, channel)
+        self._codes: dict[str, tuple[str, str, str, str, str, int]] = {}
         demo_grant = (
             FULL_GRANT | {MONETARY_READONLY} if getattr(config, "demo_monetary", False) else FULL_GRANT
         )
@@ -97,7 +98,7 @@ class OAuth:
                 pending = self._codes.pop(one(form, "code") or "", None)
             if pending is None:
                 return (*errors.oauth_error(400, "invalid_grant", "Malformed auth code."), {})
-            challenge, method, redirect_uri, scope_asked, prompt = pending
+            challenge, method, redirect_uri, scope_asked, prompt, channel_index = pending
             verifier = one(form, "code_verifier") or ""
             if method == "S256":
                 digest = hashlib.sha256(verifier.encode()).digest()
@@ -108,7 +109,6 @@ class OAuth:
                 return (*errors.oauth_error(400, "invalid_grant", "Invalid code verifier."), {})
             if (one(form, "redirect_uri") or "") != redirect_uri:
                 return (*errors.oauth_error(400, "redirect_uri_mismatch", "Bad Request"), {})
-            channel_index = 1
             granted = frozenset(scope_asked.split()) - self.config.denied_scopes
             # Google returns a refresh token on a first consent, or when asked to show the
             # consent screen again (prompt=consent); otherwise only an access token.
@@ -141,8 +141,28 @@ class OAuth:
             body["refresh_token"] = refresh_out
         return 200, body, {"Cache-Control": "no-store"}
 
+    def revoke(self, form: Params, headers: Mapping[str, str]) -> Answer:
+        """Google's revocation endpoint (``POST /revoke``, ``token=``): revoking a refresh
+        token (or an access token from it) ends the grant; the refresh token then gets
+        ``invalid_grant``, as a user removing the app from their account does."""
+        token = one(form, "token") or ""
+        with self._lock:
+            held = self.refresh_tokens.pop(token, None)
+            if held is None and token in self.tokens:  # an access token: its grant goes
+                channel_index = self.tokens.pop(token).channel_index
+                for refresh, (index, _) in list(self.refresh_tokens.items()):
+                    if index == channel_index:
+                        del self.refresh_tokens[refresh]
+                held = (channel_index, frozenset())
+            if held is None:
+                return (*errors.oauth_error(400, "invalid_token", "Token expired or revoked"), {})
+            self.tokens = {a: t for a, t in self.tokens.items() if t.channel_index != held[0]}
+            self._save_state()
+        return 200, {}, {}
+
     def authorize(self, params: Params, headers: Mapping[str, str]) -> Answer:
-        """Google's consent page, auto-approved: 302 to redirect_uri with a code (PKCE kept)."""
+        """Google's consent page, auto-approved: 302 to redirect_uri with a code (PKCE kept);
+        ``login_hint`` (a channel id of the world) picks whose account signs in."""
         client_id = one(params, "client_id")
         redirect_uri = one(params, "redirect_uri") or ""
         if client_id != DEMO_CLIENT_ID:
@@ -160,6 +180,10 @@ class OAuth:
                 {"error": "invalid_request", "error_description": "Invalid parameter value for redirect_uri"},
                 {},
             )
+        # who signs in: Google's login_hint names the account; here a channel id picks its
+        # owner (without one, channel 1's owner, the demo user)
+        hint = one(params, "login_hint") or ""
+        owner = next((c.index for c in self.world.channels if c.channel_id == hint), 1)
         code = "4/emu-" + secrets.token_urlsafe(16)
         with self._lock:
             self._codes[code] = (
@@ -168,6 +192,7 @@ class OAuth:
                 redirect_uri,
                 one(params, "scope") or "",
                 one(params, "prompt") or "",
+                owner,
             )
         query = urlencode(
             {"state": one(params, "state") or "", "code": code, "scope": one(params, "scope") or ""}

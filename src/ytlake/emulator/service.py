@@ -143,7 +143,7 @@ def _malformed_request(path: str, name: str) -> Answer:
     """400 for a parameter carrying a control character, in the shape of ``path``'s API.
 
     Google answers a malformed request with 400; nothing of it is echoed in a header."""
-    if path in ("/token", "/o/oauth2/auth"):
+    if path in ("/token", "/revoke", "/o/oauth2/auth"):
         return (*errors.oauth_error(400, "invalid_request", f"Invalid parameter value for {name}"), {})
     msg = f"Invalid value for parameter '{name}': control characters are not allowed."
     return (*errors.bad_request(msg, reason="invalidParameter", location=name), {})
@@ -186,6 +186,7 @@ class Emulator:
             self.oauth.consented = saved.consented
         self._routes: dict[tuple[str, str], Callable[..., Answer]] = {
             ("POST", "/token"): self.oauth.token,
+            ("POST", "/revoke"): self.oauth.revoke,
             ("GET", "/o/oauth2/auth"): self.oauth.authorize,
             ("GET", "/youtube/v3/channels"): self.data_api.channels,
             ("GET", "/youtube/v3/playlistItems"): self.data_api.playlist_items,
@@ -227,7 +228,7 @@ class Emulator:
         elif route is None:
             status, body = 404, errors.google_error(404, f"Not Found: {path}", "notFound")
             answer = (status, body, {})
-        elif path == "/token":
+        elif path in ("/token", "/revoke"):
             answer = route(form or {}, headers)
         elif path == "/emulator/stats":
             answer = route()

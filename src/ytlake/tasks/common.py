@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ytlake.channels import SECRET_PREFIX, ChannelAccess, local_accesses, scope_accesses
+from ytlake.channels import DEMO_CREDENTIALS, SECRET_PREFIX, ChannelAccess, local_accesses, scope_accesses
 from ytlake.jobcontext import JobContext, current, databricks_dbutils, on_databricks
 from ytlake.lakehouse import DEFAULT_LAKEHOUSE, ENGINES, Engine, open_engine
 from ytlake.settings import Secrets, SettingsError, parse_date, require_youtube_credentials
@@ -160,6 +160,9 @@ def channel_accesses(args: argparse.Namespace, ctx: JobContext | None = None) ->
     env = Secrets()
     client_id = env.yt_client_id or ""
     client_secret = env.yt_client_secret.get_secret_value() if env.yt_client_secret else ""
+    if getattr(args, "api_root", None) and not (client_id or client_secret):  # an emulator
+        client_id, client_secret = DEMO_CREDENTIALS.client_id, DEMO_CREDENTIALS.client_secret
+        env = env.model_copy(update={"yt_client_id": client_id, "yt_client_secret": client_secret})
     token = env.yt_refresh_token.get_secret_value() if env.yt_refresh_token else None
     accesses = local_accesses(client_id, client_secret, token)
     require_youtube_credentials(env, "or run `ytlake run --source demo`", stored_channels=len(accesses))

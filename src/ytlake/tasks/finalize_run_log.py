@@ -188,6 +188,37 @@ def quality_warnings(figures: dict[str, Any]) -> list[str]:
     return out
 
 
+_WORST = ("SUCCEEDED", "PARTIAL", "FAILED")
+
+
+def channel_outcomes(data: dict[str, Any], analytics: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each channel's outcome in this run (the worse of its two ingestion tasks'), with why and
+    what it cost: channel id (or where its token is, when it could not be read) -> outcome."""
+    out: dict[str, dict[str, Any]] = {}
+    for c in data.get("channels") or []:
+        key = c.get("channel_id") or c.get("origin") or "?"
+        out[key] = {
+            "status": c.get("status"),
+            "data_api": c.get("status"),
+            "videos": c.get("videos_asked"),
+            "reasons": [r for r in [c.get("reason")] if r],
+        }
+    for channel_id, c in (analytics.get("channels") or {}).items():
+        entry = out.setdefault(channel_id, {"status": "SUCCEEDED", "reasons": []})
+        entry["analytics"] = c.get("status")
+        entry["analytics_requests"] = c.get("requests")
+        entry["planned_requests"] = c.get("planned_requests")
+        entry["revenue"] = c.get("revenue")
+        if c.get("reason"):
+            entry["reasons"].append(c["reason"])
+        entry["status"] = max(
+            entry["status"] or "SUCCEEDED", c.get("status") or "SUCCEEDED", key=_WORST.index
+        )
+    for entry in out.values():
+        entry["reason"] = "; ".join(entry.pop("reasons")) or None
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = common.parser(TASK_KEY, "Write the run's terminal status and summary to the run log.")
     common.add(
@@ -257,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
             "dbt_run": done.get("dbt_run_gold", {}).get("dbt_run"),
             "dbt_test": audit,
             "partial": partial_reasons,
+            "channels": channel_outcomes(data, analytics),
             "quality": figures,
             "warnings": [
                 *(data.get("warnings") or []),

@@ -48,7 +48,7 @@ from ytlake.youtube.data_api import (
     video_ids_of,
 )
 from ytlake.youtube.http import GoogleApiError, QuotaExceededError, RetryableError
-from ytlake.youtube.oauth import AuthError
+from ytlake.youtube.oauth import REFRESH_TOKEN_FIX, AuthError
 
 TASK_KEY = "ingest_data_api_to_bronze"
 TABLES = ("bronze.channels_raw", "bronze.playlist_items_raw", "bronze.videos_raw")
@@ -111,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
                 )
             except (AuthError, identity.IdentityError) as err:  # this channel only: the others go on
                 outcome.failed = str(err)
+                if access.origin != "YT_REFRESH_TOKEN":  # stored by `ytlake channels add`
+                    outcome.failed = outcome.failed.replace(
+                        REFRESH_TOKEN_FIX, "add the channel again with `ytlake channels add` as its owner"
+                    )
                 errors.append(err)
                 common.log.warning("%s: channel %s: %s", TASK_KEY, outcome.channel_id or access.label, err)
             stats = http.stats.as_dict()
