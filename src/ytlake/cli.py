@@ -285,6 +285,24 @@ def plan(
         table.add_row(f"Reporting {name}", f"{n:,}")
     table.add_row("total", f"{result.total:,}")
     console.print(table)
+    if len(result.channels) > 1:  # one project's quota serves every channel: each one's share
+        per = Table(show_edge=False)
+        for col in ("channel", "Data API units", "Analytics", "Reporting"):
+            per.add_column(col, justify="left" if col == "channel" else "right")
+        for channel_id, c in result.channels.items():
+            per.add_row(
+                channel_id,
+                f"{c['data_api_units']:,}",
+                f"{c['analytics_requests']:,}",
+                f"{c['reporting_requests']:,}",
+            )
+        console.print(per)
+        console.print(
+            f"shared quota (one Google Cloud project for all {len(result.channels)} channels): "
+            f"{sum(result.data_api_units.values()):,} of the Data API's 10,000 units a day; "
+            f"{sum(result.analytics_requests.values()):,} Analytics requests",
+            highlight=False,
+        )
     pace = f"{requests_per_second:g}/s" if requests_per_second else f"{concurrency} concurrent, ~0.25 s each"
     console.print(
         f"window ends {result.window_end}; videos known: "
@@ -351,6 +369,18 @@ def runs(
             f"{requests:,}",
             why,
         )
+        channels = summary.get("channels") or {}
+        if len(channels) > 1 or any(c.get("status") != "SUCCEEDED" for c in channels.values()):
+            for channel_id, c in channels.items():  # one line per channel, under its run
+                table.add_row(
+                    f"  {channel_id}",
+                    "",
+                    c.get("status") or "",
+                    "",
+                    "",
+                    f"{c['analytics_requests']:,}" if c.get("analytics_requests") is not None else "",
+                    c.get("reason") or "",
+                )
     console.print(table)
 
 

@@ -46,6 +46,26 @@ class Plan:
     analytics_requests: dict[str, int] = field(default_factory=dict)
     reporting_requests: dict[str, int] = field(default_factory=dict)  # bulk and hybrid modes
     notes: list[str] = field(default_factory=list)
+    #: per channel: its Data API units, Analytics and Reporting requests (one project's quota
+    #: serves them all: the totals above are what the project spends)
+    channels: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def add(self, channel_id: str, part: Plan) -> None:
+        """Add one channel's plan to the totals."""
+        for mine, theirs in (
+            (self.data_api_units, part.data_api_units),
+            (self.analytics_requests, part.analytics_requests),
+            (self.reporting_requests, part.reporting_requests),
+        ):
+            for name, n in theirs.items():
+                mine[name] = mine.get(name, 0) + n
+        self.channels[channel_id] = {
+            "data_api_units": sum(part.data_api_units.values()),
+            "analytics_requests": sum(part.analytics_requests.values()),
+            "reporting_requests": sum(part.reporting_requests.values()),
+        }
+        self.videos = (self.videos or 0) + (part.videos or 0)
+        self.notes.extend(n for n in part.notes if n not in self.notes)
 
     @property
     def total(self) -> int:
@@ -122,28 +142,32 @@ def first_run_plan(
     return plan
 
 
-def _by_mode(plan: Plan, analytics_mode: str, lakehouse: Path, catalog: str, today: date) -> Plan:
+def _by_mode(
+    plan: Plan, analytics_mode: str, lakehouse: Path, catalog: str, today: date, channel_id: str | None = None
+) -> Plan:
     """The v2 plan as ``--analytics-mode`` changes it: bulk asks v2 nothing; bulk and hybrid
-    add the Reporting API's requests."""
+    add the Reporting API's requests (``channel_id``'s jobs and files)."""
     if analytics_mode == "bulk":
         plan.analytics_requests = {}
     if analytics_mode in ("bulk", "hybrid"):
-        plan.reporting_requests, note = bulk_requests(lakehouse, catalog, today)
+        plan.reporting_requests, note = bulk_requests(lakehouse, catalog, today, channel_id)
         plan.notes.append(note)
     return plan
 
 
-def bulk_requests(lakehouse: Path, catalog: str, today: date) -> tuple[dict[str, int], str]:
-    """The Reporting API's requests of the next run, from the files landed so far: one jobs
-    listing, a create per type without a landed file (at most: its job may exist), a reports
-    listing per type, and an upper bound of the downloads."""
+def bulk_requests(
+    lakehouse: Path, catalog: str, today: date, channel_id: str | None = None
+) -> tuple[dict[str, int], str]:
+    """A channel's Reporting API requests of the next run, from its files landed so far: one
+    jobs listing, a create per type without a landed file (at most: its job may exist), a
+    reports listing per type, and an upper bound of the downloads."""
     from ytlake.tasks.bulk import HISTORY_DAYS, LISTED_DAYS, landed_files
     from ytlake.youtube.reporting_api import BULK_REPORT_TYPES
 
     last: dict[str, date] = {}
     if Path(lakehouse).is_file():
         with open_engine("duckdb", lakehouse, catalog) as engine:
-            for report_type, day in landed_files(engine).values():
+            for report_type, day in landed_files(engine, channel_id).values():
                 last[report_type] = max(day, last.get(report_type, day))
     new = [t for t in BULK_REPORT_TYPES if t not in last]
     # an upper bound: a type with a landed file gets at most two files a day since (the day and
@@ -173,11 +197,12 @@ def plan_next_run(
     lookback_days: int,
     latency_days: int,
     chunk_days: int | None = None,
-    list_channel: Callable[[], Uploads] | None = None,
+    list_channel: Callable[[], list[Uploads]] | None = None,
     analytics_mode: str = "hybrid",
 ) -> Plan:
-    """The next run's requests. On a first run (nothing in Bronze yet) ``list_channel`` lists
-    the channel's uploads (a few Data API units) and the plan is estimated from them."""
+    """The next run's requests, per channel and in total (one project's quota serves every
+    channel). On a first run (nothing in Bronze yet) ``list_channel`` lists each channel's
+    uploads (a few Data API units) and the plan is estimated from them."""
     win = window(today, latency_days, start_date, end_date)
     plan = Plan(today, win.end, None)
     first = not Path(lakehouse).is_file()
@@ -186,84 +211,117 @@ def plan_next_run(
             first = not engine.table_exists("bronze.channels_raw") or engine.count("bronze.channels_raw") == 0
     if first:
         if list_channel is not None:
-            plan = first_run_plan(plan, win, chunk_days, list_channel(), analytics_mode)
-            return _by_mode(plan, analytics_mode, lakehouse, catalog, today)
+            for uploads in list_channel():
+                part = first_run_plan(Plan(today, win.end, None), win, chunk_days, uploads, analytics_mode)
+                plan.add(uploads.channel_id, _by_mode(part, analytics_mode, lakehouse, catalog, today))
+            return plan
         plan.notes.append("no lakehouse yet: a first run lists the channel to learn its videos")
         plan.data_api_units = {"channels.list": 1, "playlistItems.list": 1, "videos.list": 1}
         plan.analytics_requests = {"channel_daily": len(chunks(win.default_start, win.end, chunk_days))}
         return _by_mode(plan, analytics_mode, lakehouse, catalog, today)
     with open_engine("duckdb", lakehouse, catalog) as engine:
-        videos = known_videos(engine).alive
-        channel = engine.query(
-            f"SELECT payload FROM {engine.qualify('bronze.channels_raw')} ORDER BY ingest_ts_utc DESC LIMIT 1"
-        ).to_pylist()
-        channel_id = "UC?"
-        if channel:
-            items = (json.loads(channel[0]["payload"]).get("body") or {}).get("items") or []
-            channel_id = items[0]["id"] if items else channel_id
-        plan.videos = len(videos)
-        pages = max(1, math.ceil(len(videos) / MAX_PAGE))
-        plan.data_api_units = {"channels.list": 1, "playlistItems.list": pages, "videos.list": pages}
-        # hybrid: the days landed bulk files cover are not asked of v2 (as in the task)
-        # revenue: asked when the latest recorded grant holds the monetary scope (as the task)
-        reports = reports_to_ask(analytics_mode, MONETARY_SCOPE in (granted_scopes(engine) or ()))
-        if len(reports) < len(reports_to_ask(analytics_mode, True)):
-            plan.notes.append(
-                "revenue: not authorised (the token lacks the monetary scope; `ytlake auth --monetary`)"
-            )
-        covered, bulk_days = v2_coverage(
-            engine, reports, "~none~", channel_id, [v.video_id for v in videos], win, analytics_mode
-        )
-        for report in reports:
-            if report.grain == "range":
-                reqs = range_requests(
-                    report,
-                    channel_id,
-                    videos,
-                    win,
-                    covered[report.name],
-                    lookback_days,
-                    chunk_days,
-                    bulk_skip(report, bulk_days),
-                )
-                plan.analytics_requests[report.name] = len(reqs)
-            elif report.grain == "snapshot":
-                plan.analytics_requests[report.name] = len(
-                    snapshot_requests(report, channel_id, videos, win, covered[report.name])
-                )
-        for report in reports:
-            if report.grain != "single_day":
-                continue
-            source = REPORTS_BY_NAME[report.days_from or ""]
-            source_starts = {
-                v.video_id: scope_start(
-                    win, covered[source.name].get(v.video_id), lookback_days, v.published_day
-                )
-                for v in videos
-            }
-            known = single_days_to_ask(
+        channel_ids = _channels_of(engine)
+        known = known_videos(engine)
+        for channel_id in channel_ids:
+            part = _channel_plan(
+                engine,
+                Plan(today, win.end, None),
                 win,
-                videos,
-                days_with_views(engine, source),
-                {v.video_id: covered_days(covered[report.name].get(v.video_id)) for v in videos},
-                source_starts,
+                channel_id,
+                known.of(channel_id).alive,
+                lookback_days,
+                chunk_days,
+                analytics_mode,
             )
-            skip = bulk_skip(report, bulk_days)
-            total = sum(len(days - skip) for days in known.values())
-            for v in videos:  # days the source report has not answered yet: each may have views
-                last = (covered[source.name].get(v.video_id) or None) and covered[source.name][
-                    v.video_id
-                ].last
-                first_new = (
-                    max(last + timedelta(days=1), v.published_day) if last else source_starts[v.video_id]
-                )
-                total += sum(
-                    1
-                    for i in range((win.end - first_new).days + 1)
-                    if first_new + timedelta(days=i) not in skip
-                )
-            plan.analytics_requests[report.name] = total
+            plan.add(channel_id, _by_mode(part, analytics_mode, lakehouse, catalog, today, channel_id))
+    return plan
+
+
+def _channels_of(engine) -> list[str]:
+    """The channels the lakehouse pulls (recorded at their first run), else the channels its
+    channels.list answers name."""
+    from ytlake import identity
+
+    registered = identity.registered(engine, "channel")
+    if registered:
+        return registered
+    out: list[str] = []
+    rows = engine.query(
+        f"SELECT payload FROM {engine.qualify('bronze.channels_raw')} ORDER BY ingest_ts_utc"
+    ).to_pylist()
+    for row in rows:
+        items = (json.loads(row["payload"]).get("body") or {}).get("items") or []
+        if items and items[0]["id"] not in out:
+            out.append(items[0]["id"])
+    return out or ["UC?"]
+
+
+def _channel_plan(
+    engine,
+    plan: Plan,
+    win: Window,
+    channel_id: str,
+    videos: list[VideoInfo],
+    lookback_days: int,
+    chunk_days: int | None,
+    analytics_mode: str,
+) -> Plan:
+    """One channel's next run, from what Bronze holds of it."""
+    plan.videos = len(videos)
+    pages = max(1, math.ceil(len(videos) / MAX_PAGE))
+    plan.data_api_units = {"channels.list": 1, "playlistItems.list": pages, "videos.list": pages}
+    # hybrid: the days landed bulk files cover are not asked of v2 (as in the task)
+    # revenue: asked when the latest recorded grant holds the monetary scope (as the task)
+    reports = reports_to_ask(analytics_mode, MONETARY_SCOPE in (granted_scopes(engine, channel_id) or ()))
+    if len(reports) < len(reports_to_ask(analytics_mode, True)):
         plan.notes.append(
-            "uploads since the last run are not counted; country requests for new days are an upper bound"
+            "revenue: not authorised (the token lacks the monetary scope; `ytlake auth --monetary`)"
         )
-    return _by_mode(plan, analytics_mode, lakehouse, catalog, today)
+    covered, bulk_days = v2_coverage(
+        engine, reports, "~none~", channel_id, [v.video_id for v in videos], win, analytics_mode
+    )
+    for report in reports:
+        if report.grain == "range":
+            reqs = range_requests(
+                report,
+                channel_id,
+                videos,
+                win,
+                covered[report.name],
+                lookback_days,
+                chunk_days,
+                bulk_skip(report, bulk_days),
+            )
+            plan.analytics_requests[report.name] = len(reqs)
+        elif report.grain == "snapshot":
+            plan.analytics_requests[report.name] = len(
+                snapshot_requests(report, channel_id, videos, win, covered[report.name])
+            )
+    for report in reports:
+        if report.grain != "single_day":
+            continue
+        source = REPORTS_BY_NAME[report.days_from or ""]
+        source_starts = {
+            v.video_id: scope_start(win, covered[source.name].get(v.video_id), lookback_days, v.published_day)
+            for v in videos
+        }
+        known = single_days_to_ask(
+            win,
+            videos,
+            days_with_views(engine, source),
+            {v.video_id: covered_days(covered[report.name].get(v.video_id)) for v in videos},
+            source_starts,
+        )
+        skip = bulk_skip(report, bulk_days)
+        total = sum(len(days - skip) for days in known.values())
+        for v in videos:  # days the source report has not answered yet: each may have views
+            last = (covered[source.name].get(v.video_id) or None) and covered[source.name][v.video_id].last
+            first_new = max(last + timedelta(days=1), v.published_day) if last else source_starts[v.video_id]
+            total += sum(
+                1 for i in range((win.end - first_new).days + 1) if first_new + timedelta(days=i) not in skip
+            )
+        plan.analytics_requests[report.name] = total
+    plan.notes.append(
+        "uploads since the last run are not counted; country requests for new days are an upper bound"
+    )
+    return plan

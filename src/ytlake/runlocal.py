@@ -42,7 +42,6 @@ from ytlake.settings import (
 from ytlake.tasks.finalize_run_log import INGEST_TASKS
 from ytlake.tasks.finalize_run_log import TASK_KEY as FINALIZE_TASK
 from ytlake.youtube.endpoints import ApiRoot, InvalidApiRootError
-from ytlake.youtube.oauth import ClientCredentials
 from ytlake.youtube.reporting_api import ANALYTICS_MODES
 
 log = logging.getLogger(__name__)
@@ -261,8 +260,9 @@ def _demo_emulator(options: RunOptions, today: date, start: date) -> Iterator[st
 
 @contextlib.contextmanager
 def channel_lister(options: RunOptions) -> Iterator[Callable[[], Any]]:
-    """A function that lists the run's channel and uploads (``ytlake.plan.list_uploads``), for
-    planning a first run: against the demo emulator, ``--api-root`` or Google."""
+    """A function that lists each of the run's channels and its uploads
+    (``ytlake.plan.list_uploads``), for planning a first run: against the demo emulator,
+    ``--api-root`` or Google."""
     from ytlake.plan import list_uploads
     from ytlake.youtube.http import GoogleHttp
     from ytlake.youtube.oauth import OAuthSession
@@ -273,28 +273,33 @@ def channel_lister(options: RunOptions) -> Iterator[Callable[[], Any]]:
         cm: contextlib.AbstractContextManager[str | None] = _demo_emulator(
             options, today, demo_world_start(options, today)
         )
-        credentials = DEMO_CREDENTIALS
+        accesses = demo_accesses(options.demo_channels)
     else:
         cm = contextlib.nullcontext(options.api_root)
-        if options.api_root and not secrets.yt_refresh_token:
-            credentials = DEMO_CREDENTIALS
+        if options.api_root and not secrets.yt_refresh_token and not stored_channels():
+            accesses = demo_accesses(options.demo_channels)
         else:
-            credentials = ClientCredentials(
-                secrets.yt_client_id or "",
-                secrets.yt_client_secret.get_secret_value() if secrets.yt_client_secret else "",
-                secrets.yt_refresh_token.get_secret_value() if secrets.yt_refresh_token else "",
+            client = (
+                (secrets.yt_client_id or "", secrets.yt_client_secret.get_secret_value())
+                if secrets.yt_client_id and secrets.yt_client_secret
+                else (DEMO_CREDENTIALS.client_id, DEMO_CREDENTIALS.client_secret)
             )
+            token = secrets.yt_refresh_token.get_secret_value() if secrets.yt_refresh_token else None
+            accesses = channel_store.local_accesses(*client, token)
     with cm as base_url:
         root = ApiRoot.under(base_url) if base_url else ApiRoot()
 
         def lister() -> Any:
-            oauth = OAuthSession(credentials, root.token_uri)
-            http = GoogleHttp(oauth)
-            try:
-                return list_uploads(http, root)
-            finally:
-                http.close()
-                oauth.close()
+            out = []
+            for access in accesses:
+                oauth = OAuthSession(access.credentials, root.token_uri)
+                http = GoogleHttp(oauth)
+                try:
+                    out.append(list_uploads(http, root))
+                finally:
+                    http.close()
+                    oauth.close()
+            return out
 
         yield lister
 
