@@ -187,10 +187,11 @@ PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
 
 
 def page_drawn(page: str, browser: Any) -> Callable[[str], bool]:
-    """Whether ``page`` is drawn: its header is the page's heading (the sidebar lists every
-    page's name, so the text alone cannot say) and one of its texts is shown."""
+    """Whether ``page`` is drawn: its header begins the page's heading (the sidebar lists
+    every page's name, so the text alone cannot say; the overview names its channel after it)
+    and one of its texts is shown."""
     header, shown = PAGES[page]
-    return lambda text: any(s in text for s in shown) and browser.heading() == header
+    return lambda text: any(s in text for s in shown) and browser.heading().partition(":")[0] == header
 
 
 def visit_every_page(browser: Any, url: str, shoot: Callable[[str], Path | None]) -> dict[str, str]:

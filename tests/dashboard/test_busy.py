@@ -26,7 +26,8 @@ def _tiny_gold(path: Path) -> Path:
     days = "SELECT DATE '2026-03-01' + INTERVAL (d) DAY AS date FROM range(10) t(d)"
     con.execute("CREATE SCHEMA gold")
     con.execute(
-        f"CREATE TABLE gold.gold_channel_daily_summary AS SELECT date::DATE AS date, 100 AS views, "
+        f"CREATE TABLE gold.gold_channel_daily_summary AS SELECT 'UCtinygold00000000000001' AS channel_id, "
+        f"date::DATE AS date, 100 AS views, "
         f"50.0 AS estimated_minutes_watched, 2 AS net_subscribers, 5 AS likes, 1 AS comments FROM ({days})"
     )
     con.execute(
@@ -252,7 +253,7 @@ def test_damage_met_by_a_query_is_a_sentence(tmp_path, monkeypatch):
         "import duckdb, os\n"
         f"c = duckdb.connect({str(path)!r})\n"
         "c.execute('CREATE SCHEMA gold'); c.execute('CHECKPOINT')\n"
-        "c.execute(\"CREATE TABLE gold.gold_channel_daily_summary AS SELECT DATE '2026-03-01' + "
+        "c.execute(\"CREATE TABLE gold.gold_channel_daily_summary AS SELECT 'UCbig' AS channel_id, DATE '2026-03-01' + "
         '(range % 10)::INT AS date, range AS views FROM range(300000)")\n'
         "os._exit(0)\n"
     )

@@ -45,6 +45,7 @@ HOST = "dbc-0000fake-0000.cloud.databricks.com"
 TOKEN = "dapi-not-a-real-token"
 WAREHOUSE_ID = "0123456789abcdef"
 APP_KEY = "youtube_analytics_dashboard"
+CHANNEL = "UCdatabricksreader000001"  # a channel id: UC and 22 characters
 DAY0 = date(2026, 1, 1)
 ODD_VIDEO = "v?'2"  # a `?` and a quote in a value: values are bound, never written into the SQL
 
@@ -382,12 +383,12 @@ def make_gold(path: Path, with_gold: bool = True) -> Path:
         days = [DAY0 + timedelta(days=i) for i in range(10)]
         videos = [("v1", "First video"), (ODD_VIDEO, "It's a question?"), ("v3", None)]
         con.execute(
-            "CREATE TABLE gold.gold_channel_daily_summary (date DATE, views BIGINT, "
+            "CREATE TABLE gold.gold_channel_daily_summary (channel_id VARCHAR, date DATE, views BIGINT, "
             "estimated_minutes_watched BIGINT, net_subscribers BIGINT, likes BIGINT, comments BIGINT)"
         )
         con.executemany(
-            "INSERT INTO gold.gold_channel_daily_summary VALUES (?, ?, ?, ?, ?, ?)",
-            [(d, 100 + i, 50 + i, i % 3 - 1, i, i // 2) for i, d in enumerate(days)],
+            "INSERT INTO gold.gold_channel_daily_summary VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(CHANNEL, d, 100 + i, 50 + i, i % 3 - 1, i, i // 2) for i, d in enumerate(days)],
         )
         con.execute(
             "CREATE TABLE gold.gold_video_daily_summary (date DATE, video_id VARCHAR, video_title VARCHAR, "

@@ -28,11 +28,24 @@ def unavailable(err: data.Unavailable) -> NoReturn:
 
 
 try:
-    first_day, last_day = data.date_bounds(reader)
+    channel_names = data.channels(reader)
 except data.Unavailable as err:
     unavailable(err)
 
 st.sidebar.title("YouTube Analytics")
+channel_id = None
+if len(channel_names) > 1:  # several channels: pick one, or see them all side by side
+    picked_channel = st.sidebar.selectbox(
+        "Channel", ["All channels", *channel_names], format_func=lambda c: channel_names.get(c, c)
+    )
+    if picked_channel != "All channels":
+        channel_id = picked_channel
+        reader = data.ChannelScoped(reader, channel_id)
+try:
+    first_day, last_day = data.date_bounds(reader)
+except data.Unavailable as err:
+    unavailable(err)
+
 page = st.sidebar.radio(
     "Page", ["Overview", "Videos", "Audience", "Reach", "Engagement", "Geography", "Devices", "Revenue"]
 )
@@ -61,7 +74,26 @@ def provisional(day) -> bool:
 
 
 def overview() -> None:
-    st.header("Channel overview")
+    if len(channel_names) > 1 and channel_id is None:
+        st.header("Channel overview: all channels")
+        per = data.channels_overview(reader, first, last)
+        st.dataframe(
+            [
+                {
+                    "channel": channel_names.get(c["channel_id"], c["channel_id"]),
+                    "views": int(c["views"] or 0),
+                    "watch hours": round((c["minutes"] or 0) / 60, 1),
+                    "net subscribers": int(c["net_subscribers"] or 0),
+                }
+                for c in per
+            ],
+            use_container_width=True,
+            hide_index=True,
+        )
+        st.caption("Pick a channel in the sidebar to see its pages; below, all channels together.")
+    else:
+        name = channel_names.get(channel_id or "") or next(iter(channel_names.values()), "")
+        st.header(f"Channel overview: {name}" if name else "Channel overview")
     rows = data.channel_daily(reader, first, last)
     total_views = sum(r["views"] for r in rows)
     c1, c2, c3 = st.columns(3)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -47,6 +48,7 @@ MARTS = {
     "video_revenue": "gold_video_revenue_daily",
     "ad_type": "gold_channel_ad_type_daily",
     "video_ad_type": "gold_video_ad_type_daily",
+    "channels": "gold_channels",
 }
 
 DEFAULT_LOCK_WAIT_S = 5.0
@@ -256,7 +258,55 @@ def reader_from_env() -> Reader:
     )
 
 
+_CHANNEL_ID = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
+
+
+@dataclass
+class ChannelScoped:
+    """A reader that sees one channel: every mart it names is that channel's rows (each
+    mart carries channel_id), so every page and filter applies to the picked channel."""
+
+    reader: Reader
+    channel_id: str
+
+    def __post_init__(self) -> None:
+        if not _CHANNEL_ID.match(self.channel_id):  # it is written into SQL: a channel id only
+            raise ValueError(f"not a channel id: {self.channel_id!r}")
+
+    def table(self, mart: str) -> str:
+        return f"(select * from {self.reader.table(mart)} where channel_id = '{self.channel_id}')"
+
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        return self.reader.rows(sql, params)
+
+
 # -- the queries (one place, used by every page) -------------------------------------
+def channels(r: Reader) -> dict[str, str]:
+    """Channel id -> its name, for every channel with Gold (its id when the name is unknown)."""
+    ids = [
+        row["channel_id"]
+        for row in r.rows(f"select distinct channel_id from {r.table('channel')} order by 1")
+    ]
+    try:
+        names = {
+            row["channel_id"]: row["channel_title"]
+            for row in r.rows(f"select channel_id, channel_title from {r.table('channels')}")
+        }
+    except GoldMissingError:  # a lakehouse built before gold_channels
+        names = {}
+    return {cid: names.get(cid) or cid for cid in ids}
+
+
+def channels_overview(r: Reader, first: date, last: date) -> list[dict[str, Any]]:
+    """Every channel's views, watch time and net subscribers in the span (all channels)."""
+    return r.rows(
+        f"select channel_id, sum(views) as views, sum(estimated_minutes_watched) as minutes, "
+        f"sum(net_subscribers) as net_subscribers from {r.table('channel')} "
+        f"where date between ? and ? group by channel_id order by views desc, channel_id",
+        [first, last],
+    )
+
+
 def date_bounds(r: Reader) -> tuple[date | None, date | None]:
     row = r.rows(f"select min(date) as first, max(date) as last from {r.table('channel')}")[0]
     return row["first"], row["last"]
