@@ -3,7 +3,19 @@ import pytest
 from ytlake.cli import main
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["emulator"], ["emulator", "serve"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["run"],
+        ["emulator"],
+        ["emulator", "serve"],
+        ["channels"],
+        ["channels", "add"],
+        ["channels", "list"],
+        ["channels", "remove"],
+    ],
+)
 def test_every_command_has_help_with_an_example(command, capsys):
     assert main([*command, "--help"]) == 0
     out = capsys.readouterr().out
