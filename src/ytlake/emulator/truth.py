@@ -34,9 +34,11 @@ def minimal_requests(
     latency_days: int = 2,
     lookback_days: int = 7,
     default_start_days: int = 90,
+    channel_index: int = 1,
 ) -> dict[str, int]:
     """Requests per endpoint for a run on ``today`` after a run on ``previous_today`` that saw
-    ``previous_alive`` videos (None / empty for a first run).
+    ``previous_alive`` videos (None / empty for a first run), for channel ``channel_index``
+    (several channels: the sum of each one's; no request serves two channels).
 
     Range reports: one request per scope whose window is not empty. The per-video country
     and demographics reports (no day dimension): one request each per day with views in the
@@ -56,8 +58,8 @@ def minimal_requests(
             previous_today - timedelta(days=latency_days),
             available_through(previous_world, daily_metrics, irregular),
         )
-    alive = world.videos_of(1, today)
-    pages = max(1, math.ceil(len(alive) / 50)) if world.has_uploads(1) else 1
+    alive = world.videos_of(channel_index, today)
+    pages = max(1, math.ceil(len(alive) / 50)) if world.has_uploads(channel_index) else 1
     asked = {v.video_id for v in alive} | previous_alive
     out = {"channels": 1, "playlistItems": pages, "videos": math.ceil(len(asked) / 50), "reports": 0}
     channel_start = previous_reach - timedelta(days=lookback_days) if previous_reach else default_start
