@@ -96,6 +96,7 @@ class FakeWorkspace:
         rsps.add_callback(responses.POST, f"{api}/secrets/scopes/create", self._create_scope)
         rsps.add_callback(responses.POST, f"{api}/secrets/put", self._put_secret)
         rsps.add_callback(responses.GET, f"{api}/secrets/list", self._list_secrets)
+        rsps.add_callback(responses.POST, f"{api}/secrets/delete", self._delete_secret)
         rsps.add_callback(responses.POST, f"{api}/sql/statements", self._execute)
         rsps.add_callback(responses.POST, re.compile(rf"{api}/sql/statements/[^/]+/cancel"), self._cancel)
         rsps.add_callback(responses.GET, re.compile(rf"{api}/sql/statements/[^/]+$"), self._get_statement)
@@ -145,6 +146,13 @@ class FakeWorkspace:
         if body["scope"] not in self.scopes:
             return _error(404, "RESOURCE_DOES_NOT_EXIST", f"Scope {body['scope']} does not exist!")
         self.scopes[body["scope"]][body["key"]] = body["string_value"]
+        return _ok({})
+
+    def _delete_secret(self, request):
+        body = json.loads(request.body)
+        if body["key"] not in self.scopes.get(body["scope"], {}):
+            return _error(404, "RESOURCE_DOES_NOT_EXIST", f"Secret {body['key']} does not exist!")
+        del self.scopes[body["scope"]][body["key"]]
         return _ok({})
 
     def _list_secrets(self, request):
@@ -271,6 +279,20 @@ def test_workspace_client_builds_a_real_client_from_the_environment(api):
     (request,) = api.api_requests()
     assert request.headers["Authorization"] == f"Bearer {TOKEN}"
     assert "ytlake/" in request.headers["User-Agent"]
+
+
+def test_one_secret_per_channel_is_put_listed_and_removed_through_the_sdk(api):
+    """`ytlake channels add|list|remove --secret-scope`: the real WorkspaceClient against the
+    fake workspace's secrets API; the scope is created when missing; values never returned."""
+    ws = ops.workspace_client()
+    key = ops.put_channel_token(ws, "yt", "UCaaaaaaaaaaaaaaaaaaaaaa", "token-a")
+    assert key == "yt_refresh_token_UCaaaaaaaaaaaaaaaaaaaaaa" and api.scopes["yt"][key] == "token-a"
+    ops.put_channel_token(ws, "yt", "UCbbbbbbbbbbbbbbbbbbbbbb", "token-b")
+    api.scopes["yt"]["yt_client_id"] = "cid"  # not a channel's
+    assert ops.channel_secret_keys(ws, "yt") == [key, "yt_refresh_token_UCbbbbbbbbbbbbbbbbbbbbbb"]
+    assert ops.delete_channel_token(ws, "yt", "UCaaaaaaaaaaaaaaaaaaaaaa")
+    assert not ops.delete_channel_token(ws, "yt", "UCaaaaaaaaaaaaaaaaaaaaaa")
+    assert ops.channel_secret_keys(ws, "yt") == ["yt_refresh_token_UCbbbbbbbbbbbbbbbbbbbbbb"]
 
 
 def test_workspace_client_reads_a_cli_profile(databricks_env, monkeypatch, tmp_path, clock):
