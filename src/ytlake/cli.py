@@ -523,6 +523,10 @@ def _client_for(api_root: str | None) -> tuple[str, str]:
     )
 
 
+#: ``--profile``: the Databricks CLI profile of a ``channels`` command's ``--secret-scope``.
+ProfileOption = Annotated[str | None, typer.Option(help="Databricks CLI profile (with --secret-scope)")]
+
+
 def _secret_workspace(profile: str | None):
     from ytlake.databricks_ops import RunbookError, workspace_client
 
@@ -549,7 +553,7 @@ def channels_add(
         str | None,
         typer.Option(help="store the token in this Databricks secret scope (yt_refresh_token_<channel id>)"),
     ] = None,
-    profile: Annotated[str | None, typer.Option(help="Databricks CLI profile (with --secret-scope)")] = None,
+    profile: ProfileOption = None,
 ) -> None:
     """Add a channel: its owner consents (or gives --refresh-token), the channel is identified
     with channels.list(mine=true), and its token is stored (the credentials file, mode 0600,
@@ -613,7 +617,7 @@ def channels_list(
     secret_scope: Annotated[
         str | None, typer.Option(help="list the channels of this Databricks secret scope instead")
     ] = None,
-    profile: Annotated[str | None, typer.Option(help="Databricks CLI profile (with --secret-scope)")] = None,
+    profile: ProfileOption = None,
 ) -> None:
     """The channels runs pull and where each token is (never a token)."""
     from ytlake import channels
@@ -654,7 +658,7 @@ def channels_remove(
     secret_scope: Annotated[
         str | None, typer.Option(help="remove its token from this Databricks secret scope")
     ] = None,
-    profile: Annotated[str | None, typer.Option(help="Databricks CLI profile (with --secret-scope)")] = None,
+    profile: ProfileOption = None,
 ) -> None:
     """Stop pulling a channel: its token is forgotten; what landed stays in the lakehouse."""
     from ytlake import channels
