@@ -20,6 +20,15 @@ def test_every_command_has_help_with_an_example(command, capsys):
     assert main([*command, "--help"]) == 0
     out = capsys.readouterr().out
     assert "Example" in out
+    assert main([*command, "-h"]) == 0  # the short form too
+    assert capsys.readouterr().out == out
+
+
+def test_version(capsys):
+    from importlib.metadata import version
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"ytlake {version('ytlake')}"
 
 
 @pytest.mark.parametrize(

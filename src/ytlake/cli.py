@@ -34,17 +34,42 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            console.print(f"ytlake {version('ytlake')}", highlight=False)
+        except PackageNotFoundError:
+            console.print("ytlake (not installed: run it with `uv run`)", highlight=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    show_version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version and exit")
+    ] = False,
+) -> None:
+    """The options before any command (the app's help is the Typer's own)."""
+
+
 emulator_app = typer.Typer(
     help="The offline Google (OAuth, Data API v3, Analytics API v2).\n\n"
     "Example: ytlake emulator serve --port 8765",
     no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(emulator_app, name="emulator")
 channels_app = typer.Typer(
     help="The channels a lakehouse pulls, each with its owner's refresh token.\n\n"
     "Example: ytlake channels add   (opens the consent page for the channel's owner)",
     no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(channels_app, name="channels")
 
