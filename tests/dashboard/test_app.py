@@ -48,6 +48,19 @@ def test_each_page_renders_its_charts(app, page):
     assert len(app.get("plotly_chart")) >= 1
 
 
+def test_the_videos_table_is_numeric_so_it_sorts_by_value(app, built):
+    app.sidebar.radio[0].set_value("Videos").run()
+    assert not app.exception, app.exception
+    table = app.dataframe[0].value
+    assert all(table[c].dtype.kind in "iuf" for c in ("views", "watch hours", "likes"))
+    first, last = app.sidebar.date_input[0].value
+    [(views,)] = built.sql(
+        "SELECT max(v) FROM (SELECT sum(views) AS v FROM gold.gold_video_daily_summary "
+        f"WHERE date BETWEEN DATE '{first}' AND DATE '{last}' GROUP BY video_id)"
+    )
+    assert table["views"].max() == views  # the top video's views, as a number
+
+
 def test_the_revenue_page_says_not_authorised_without_the_monetary_scope(app, built):
     # the runs here use the demo token (no yt-analytics-monetary.readonly): no revenue, and no 0
     assert built.sql("SELECT DISTINCT revenue_status FROM gold.gold_channel_revenue_daily") == [

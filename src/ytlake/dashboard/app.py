@@ -122,19 +122,24 @@ def overview() -> None:
 def videos_page() -> None:
     st.header("Videos")
     top = data.top_videos(reader, first, last)
-    st.dataframe(
+    st.dataframe(  # numbers stay numbers (a column sorts by value); formatting is display only
         [
             {
                 "video": v["video_title"],
                 "published": v["published_date"],
-                "views": data.human(v["views"]),
-                "watch hours": data.human((v["minutes"] or 0) / 60),
-                "likes": data.human(v["likes"]),
+                "views": int(v["views"] or 0),
+                "watch hours": round((v["minutes"] or 0) / 60, 1),
+                "likes": int(v["likes"] or 0),
             }
             for v in top
         ],
         use_container_width=True,
         hide_index=True,
+        column_config={
+            "views": st.column_config.NumberColumn(format="localized"),
+            "watch hours": st.column_config.NumberColumn(format="localized"),
+            "likes": st.column_config.NumberColumn(format="localized"),
+        },
     )
     chosen = video_id or (top[0]["video_id"] if top else None)
     if chosen:
