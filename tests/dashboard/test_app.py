@@ -48,6 +48,21 @@ def test_each_page_renders_its_charts(app, page):
     assert len(app.get("plotly_chart")) >= 1
 
 
+def test_daily_charts_tick_days_from_zero_and_every_country_is_labelled(app):
+    views, _, net = (json.loads(c.proto.spec)["layout"] for c in app.get("plotly_chart"))
+    for layout in (views, net):
+        assert layout["xaxis"]["tickformat"] == "%b %d"  # days, never hours
+        assert layout["xaxis"]["dtick"] % 86_400_000 == 0
+    assert views["yaxis"]["rangemode"] == "tozero"
+    assert net["yaxis"].get("rangemode") != "tozero"  # net subscribers can go below 0
+    app.sidebar.radio[0].set_value("Geography").run()
+    [chart] = app.get("plotly_chart")
+    spec = json.loads(chart.proto.spec)
+    countries = _values(spec["data"][0]["y"])
+    assert len(countries) > 10 and spec["layout"]["yaxis"]["dtick"] == 1  # a label per bar
+    assert spec["layout"]["height"] >= 24 * len(countries)
+
+
 def test_the_videos_table_is_numeric_so_it_sorts_by_value(app, built):
     app.sidebar.radio[0].set_value("Videos").run()
     assert not app.exception, app.exception

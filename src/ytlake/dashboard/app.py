@@ -73,6 +73,19 @@ def provisional(day) -> bool:
     return day > last_day - timedelta(days=PROVISIONAL_DAYS)
 
 
+DAY_MS = 86_400_000
+
+
+def by_day(fig, from_zero: bool = True):
+    """A chart of Pacific days: day ticks (never hours; about ten of them whatever the span),
+    and a y axis from 0 unless it can go below (net subscribers)."""
+    span = max((last - first).days, 1)
+    fig.update_xaxes(tickformat="%b %d", dtick=DAY_MS * max(1, round(span / 10)), title_text="Pacific day")
+    if from_zero:
+        fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
 def overview() -> None:
     if len(channel_names) > 1 and channel_id is None:
         st.header("Channel overview: all channels")
@@ -116,7 +129,7 @@ def overview() -> None:
             title=title,
             color_discrete_map={"final": "#c4302b", "provisional": "#f4a6a3"},
         )
-        st.plotly_chart(fig, use_container_width=True)
+        st.plotly_chart(by_day(fig, from_zero=column != "net_subscribers"), use_container_width=True)
 
 
 def videos_page() -> None:
@@ -145,7 +158,9 @@ def videos_page() -> None:
     if chosen:
         curve = data.video_daily(reader, chosen, first, last)
         st.plotly_chart(
-            px.line(curve, x="date", y="views", title=f"Daily views: {video_names.get(chosen, chosen)}"),
+            by_day(
+                px.line(curve, x="date", y="views", title=f"Daily views: {video_names.get(chosen, chosen)}")
+            ),
             use_container_width=True,
         )
 
@@ -215,7 +230,7 @@ def reach() -> None:
     mix = data.breakdown(reader, "traffic", first, last, video_id, by_day=True)
     totals = data.breakdown(reader, "traffic", first, last, video_id)
     st.plotly_chart(
-        px.area(mix, x="date", y="views", color="name", title="Views by traffic source"),
+        by_day(px.area(mix, x="date", y="views", color="name", title="Views by traffic source")),
         use_container_width=True,
     )
     st.dataframe([{"source": t["name"], "views": data.human(t["views"])} for t in totals], hide_index=True)
@@ -235,10 +250,11 @@ def reach() -> None:
 def geography() -> None:
     st.header("Geography")
     countries = data.breakdown(reader, "country", first, last, video_id)[:25]
-    st.plotly_chart(
-        px.bar(countries[::-1], x="views", y="name", orientation="h", title="Views by country (top 25)"),
-        use_container_width=True,
-    )
+    fig = px.bar(countries[::-1], x="views", y="name", orientation="h", title="Views by country (top 25)")
+    # every country labelled: one tick per bar, and the height to fit them
+    fig.update_yaxes(dtick=1, title_text=None)
+    fig.update_layout(height=140 + 24 * len(countries))
+    st.plotly_chart(fig, use_container_width=True)
     st.caption("A ranked chart: no map geometry ships with the project, and nothing loads from a CDN.")
 
 
@@ -364,13 +380,15 @@ def revenue_page() -> None:
     ]
     name = video_names.get(video_id, video_id) if video_id else "the channel"
     st.plotly_chart(
-        px.bar(
-            rows,
-            x="date",
-            y="estimated revenue",
-            color="status",
-            title=f"Estimated revenue per day: {name}",
-            color_discrete_map={"final": "#c4302b", "provisional": "#f4a6a3"},
+        by_day(
+            px.bar(
+                rows,
+                x="date",
+                y="estimated revenue",
+                color="status",
+                title=f"Estimated revenue per day: {name}",
+                color_discrete_map={"final": "#c4302b", "provisional": "#f4a6a3"},
+            )
         ),
         use_container_width=True,
     )
