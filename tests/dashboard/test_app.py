@@ -63,6 +63,29 @@ def test_daily_charts_tick_days_from_zero_and_every_country_is_labelled(app):
     assert spec["layout"]["height"] >= 24 * len(countries)
 
 
+def test_reach_names_the_top_sources_each_in_its_own_fixed_colour(app):
+    from ytlake.dashboard.app import source_colour
+
+    app.sidebar.radio[0].set_value("Reach").run()
+    assert not app.exception, app.exception
+    spec = json.loads(app.get("plotly_chart")[0].proto.spec)
+    colours = {t["name"]: t["line"]["color"] for t in spec["data"]}
+    named = set(colours) - {"Other"}
+    assert 0 < len(named) <= 8 and len(set(colours.values())) == len(colours)  # no colour twice
+    table = app.dataframe[0].value
+    assert table["views"].dtype.kind in "iu" and table["share (%)"].sum() == pytest.approx(100, abs=0.5)
+    # the same source, the same colour: its place in Google's list, not its rank here
+    assert all(colours[n].lower() == source_colour(_source_id(n)).lower() for n in named)
+
+
+def _source_id(name: str) -> str | None:
+    from ytlake import paths
+    from ytlake.lakeflow.reference import read_csv
+
+    rows = read_csv(paths.lakeflow_dir() / "reference" / "traffic_sources.csv")
+    return next((r["source_id"] for r in rows if r["source_name"] == name), None)
+
+
 def test_the_videos_table_is_numeric_so_it_sorts_by_value(app, built):
     app.sidebar.radio[0].set_value("Videos").run()
     assert not app.exception, app.exception

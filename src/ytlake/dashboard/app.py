@@ -74,6 +74,16 @@ def provisional(day) -> bool:
 
 
 DAY_MS = 86_400_000
+TOP_SOURCES = 8  # traffic sources drawn by name; the rest are "Other"
+#: A fixed colour per traffic source id (Google's documented ids, in their order): the same
+#: source has the same colour whatever the span, the video or the channel.
+SOURCE_COLOURS = px.colors.qualitative.Dark24
+
+
+def source_colour(source_id: str) -> str:
+    ids = data.traffic_source_ids()
+    index = ids.index(source_id) if source_id in ids else len(ids) + sum(map(ord, source_id))
+    return SOURCE_COLOURS[index % len(SOURCE_COLOURS)]
 
 
 def by_day(fig, from_zero: bool = True):
@@ -229,11 +239,40 @@ def reach() -> None:
     st.header("Reach")
     mix = data.breakdown(reader, "traffic", first, last, video_id, by_day=True)
     totals = data.breakdown(reader, "traffic", first, last, video_id)
+    # the top sources by name, the tail as "Other"; each source keeps its colour on every
+    # page and span (its place in Google's list of source ids, not its rank here)
+    top = {t["id"] for t in totals[:TOP_SOURCES]}
+    days: dict[tuple, int] = {}
+    for r in mix:
+        key = (r["date"], r["name"] if r["id"] in top else "Other")
+        days[key] = days.get(key, 0) + (r["views"] or 0)
+    colours = {t["name"]: source_colour(t["id"]) for t in totals} | {"Other": "#9e9e9e"}
     st.plotly_chart(
-        by_day(px.area(mix, x="date", y="views", color="name", title="Views by traffic source")),
+        by_day(
+            px.area(
+                [{"date": d, "source": n, "views": v} for (d, n), v in sorted(days.items())],
+                x="date",
+                y="views",
+                color="source",
+                color_discrete_map=colours,
+                title="Views by traffic source",
+            )
+        ),
         use_container_width=True,
     )
-    st.dataframe([{"source": t["name"], "views": data.human(t["views"])} for t in totals], hide_index=True)
+    all_views = sum(t["views"] or 0 for t in totals) or 1
+    st.dataframe(
+        [
+            {
+                "source": t["name"],
+                "views": int(t["views"] or 0),
+                "share (%)": round(100 * (t["views"] or 0) / all_views, 1),
+            }
+            for t in totals
+        ],
+        hide_index=True,
+        column_config={"views": st.column_config.NumberColumn(format="localized")},
+    )
     locations = data.playback_locations(reader, first, last, video_id)
     if locations:
         st.plotly_chart(

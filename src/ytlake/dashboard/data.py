@@ -261,6 +261,22 @@ def reader_from_env() -> Reader:
 _CHANNEL_ID = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
 
 
+@functools.cache
+def traffic_source_ids() -> tuple[str, ...]:
+    """Google's documented traffic source ids, in the reference list's order (the one source
+    of dim_traffic_source): a source's place in it is its colour. Empty where the list is not
+    shipped (the colours then come from the ids alone)."""
+    from ytlake import paths
+    from ytlake.lakeflow.reference import read_csv
+
+    try:
+        return tuple(
+            r["source_id"] for r in read_csv(paths.lakeflow_dir() / "reference" / "traffic_sources.csv")
+        )
+    except (OSError, KeyError):
+        return ()
+
+
 @dataclass
 class ChannelScoped:
     """A reader that sees one channel: every mart it names is that channel's rows (each
