@@ -172,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         # spent quota falls on the biggest and the others land whole
         order = sorted(targets, key=lambda t: (len(known.of(t[1]).alive), t[1]))
         spent_by = None
+        refused: list[AuthError] = []
         for access, channel_id in order:
             videos = known.of(channel_id).alive
             if spent_by:
@@ -195,12 +196,17 @@ def main(argv: list[str] | None = None) -> int:
                         result = ChannelResult(channel_id, partial=f"token endpoint unreachable ({err})")
                     else:
                         result = ChannelResult(channel_id, failed=str(err))
+                        refused.append(err)
             results.append(result)
             if result.quota_spent:
                 spent_by = channel_id
         writer.flush()
         written = writer.written
         quarantined = writer.quarantined
+    if refused and len(refused) == len(results):  # no channel could be read: the run fails
+        if len(refused) == 1:
+            raise refused[0]
+        raise RuntimeError("no channel's token was accepted: " + "; ".join(str(e) for e in refused))
     troubles = [f"channel {r.channel_id}: {r.failed or r.partial}" for r in results if r.failed or r.partial]
     partial = "; ".join(troubles) or None
     if quarantined and not partial:
