@@ -167,7 +167,7 @@ def scope_accesses(
     out = []
     names = sorted(keys)
     for key in names:
-        if key.startswith(SECRET_PREFIX) and key != "yt_refresh_token":
+        if key.startswith(SECRET_PREFIX):
             channel_id = key.removeprefix(SECRET_PREFIX)
             out.append(
                 ChannelAccess(
