@@ -62,6 +62,10 @@ def _tiny_gold(path: Path) -> Path:
         "(VALUES ('v1'), ('v2')) t(v), (VALUES ('subscribed'), ('not_subscribed')) u(s)"
     )
     con.execute(
+        f"CREATE TABLE gold.gold_video_sharing_service_daily AS SELECT date::DATE AS date, v AS video_id, "
+        f"'WhatsApp' AS sharing_service_name, 3 AS shares FROM ({days}), (VALUES ('v1'), ('v2')) t(v)"
+    )
+    con.execute(
         f"CREATE TABLE gold.gold_video_playback_location_daily AS SELECT date::DATE AS date, v AS video_id, "
         f"'Watch page' AS playback_location_name, 50 AS views, 25.0 AS watch_time_minutes FROM ({days}), "
         "(VALUES ('v1'), ('v2')) t(v)"

@@ -25,13 +25,13 @@ from .test_irregular import assert_gold_equals_the_api, run
 pytestmark = pytest.mark.slow
 
 NEXT_DAY = TODAY + timedelta(days=1)
-WORLD = tiny_world_config(channels=3, videos=6, history_days=40, seed=5)
+WORLD = tiny_world_config(channels=3, videos=4, history_days=30, seed=5)
 START = World(WORLD).start - timedelta(days=2)
 
 
 def world(today):
     return tiny_world_config(
-        channels=3, videos=6, history_days=40, seed=5, start=World(WORLD).start, today=today
+        channels=3, videos=4, history_days=30, seed=5, start=World(WORLD).start, today=today
     )
 
 

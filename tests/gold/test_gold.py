@@ -37,7 +37,7 @@ def test_every_mart_is_built_and_every_dbt_test_passed(built):
     # the five marts, the breakdown coverage, audience, subscribed status, playback location,
     # live or on demand, retention, and revenue: the channel's (every day, "not authorised"
     # here), the videos' and ad types'
-    assert summary["dbt_run"] == {"success": 16}
+    assert summary["dbt_run"] == {"success": 17}
     counts = summary["dbt_test"]["counts"]
     assert counts.get("fail", 0) == 0 and counts.get("error", 0) == 0
     assert counts["pass"] >= 40  # schema, singular and unit tests
@@ -210,7 +210,7 @@ def _file_rows(built, report_type: str, day: date, tmp_path) -> list[dict[str, s
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def test_audience_subscribed_live_and_playback_marts_equal_the_days_files(built, tmp_path):
+def test_audience_subscribed_live_playback_and_sharing_marts_equal_the_days_files(built, tmp_path):
     day = max(d for (d,) in built.sql("SELECT DISTINCT date FROM gold.gold_video_audience_daily"))
     activity = _file_rows(built, "channel_basic_a3", day, tmp_path)
     segment_views: dict[tuple, int] = defaultdict(int)
@@ -278,3 +278,16 @@ def test_audience_subscribed_live_and_playback_marts_equal_the_days_files(built,
     }
     assert {k: n for k, (n, _) in gold_playback.items()} == dict(playback)
     assert not any(name.startswith("Unknown") for _, name in gold_playback.values())  # every code named
+    shares: dict[tuple, int] = defaultdict(int)
+    for r in _file_rows(built, "channel_sharing_service_a1", day, tmp_path):
+        if r["video_id"]:
+            shares[(r["video_id"], r["sharing_service"])] += int(r["shares"])
+    gold_sharing = {
+        (v, code): (n, name)
+        for v, code, n, name in built.sql(
+            "SELECT video_id, sharing_service_code, shares, sharing_service_name "
+            f"FROM gold.gold_video_sharing_service_daily WHERE date = DATE '{day}'"
+        )
+    }
+    assert {k: n for k, (n, _) in gold_sharing.items()} == dict(shares) and shares
+    assert not any(name.startswith("Unknown") for _, name in gold_sharing.values())  # every code named

@@ -31,6 +31,7 @@ GRAINS = {
     "dim_country": ["country_code"],
     "dim_country_reference": ["country_code"],
     "dim_playback_location": ["bulk_code"],
+    "dim_sharing_service": ["bulk_code"],
     "silver_channel_grants": ["channel_id"],
     "fact_video_retention": ["video_id", "as_of_date", "elapsed_video_time_ratio"],
 }

@@ -242,11 +242,15 @@ def reach() -> None:
     # the top sources by name, the tail as "Other"; each source keeps its colour on every
     # page and span (its place in Google's list of source ids, not its rank here)
     top = {t["id"] for t in totals[:TOP_SOURCES]}
+
+    def label(row) -> str:  # a source without a name (an id YouTube added since) by its id
+        return str(row["name"] or row["id"] or "Unknown")
+
     days: dict[tuple, int] = {}
     for r in mix:
-        key = (r["date"], r["name"] if r["id"] in top else "Other")
+        key = (r["date"], label(r) if r["id"] in top else "Other")
         days[key] = days.get(key, 0) + (r["views"] or 0)
-    colours = {t["name"]: source_colour(t["id"]) for t in totals} | {"Other": "#9e9e9e"}
+    colours = {label(t): source_colour(str(t["id"])) for t in totals} | {"Other": "#9e9e9e"}
     st.plotly_chart(
         by_day(
             px.area(
@@ -264,7 +268,7 @@ def reach() -> None:
     st.dataframe(
         [
             {
-                "source": t["name"],
+                "source": label(t),
                 "views": int(t["views"] or 0),
                 "share (%)": round(100 * (t["views"] or 0) / all_views, 1),
             }
@@ -282,6 +286,22 @@ def reach() -> None:
     else:
         st.caption(
             "Playback locations come from the Reporting API's daily files (`--analytics-mode "
+            "hybrid` or `bulk`); none covers these days."
+        )
+    shared = data.sharing_services(reader, first, last, video_id)
+    if shared:
+        top = shared[:10]
+        rest = sum(s["shares"] or 0 for s in shared[10:])
+        rows = [{"service": s["name"], "shares": int(s["shares"] or 0)} for s in top]
+        if rest:
+            rows.append({"service": "Other services", "shares": int(rest)})
+        st.plotly_chart(
+            px.bar(rows, x="service", y="shares", title="Shares by service (the Share button)"),
+            use_container_width=True,
+        )
+    else:
+        st.caption(
+            "Shares by service come from the Reporting API's daily files (`--analytics-mode "
             "hybrid` or `bulk`); none covers these days."
         )
 

@@ -43,6 +43,7 @@ MARTS = {
     "audience": "gold_video_audience_daily",
     "subscribed": "gold_video_subscribed_status_daily",
     "playback": "gold_video_playback_location_daily",
+    "sharing": "gold_video_sharing_service_daily",
     "retention": "gold_video_retention",
     "revenue": "gold_channel_revenue_daily",
     "video_revenue": "gold_video_revenue_daily",
@@ -398,6 +399,16 @@ def playback_locations(
         f"select playback_location_name as name, sum(views) as views, sum(watch_time_minutes) as minutes "
         f"from {r.table('playback')} where {where} group by playback_location_name "
         f"order by views desc, name",
+        params,
+    )
+
+
+def sharing_services(r: Reader, first: date, last: date, video_id: str | None = None) -> list[dict[str, Any]]:
+    """Shares per sharing service in the span (the daily files'), most first."""
+    where, params = _span(first, last, video_id)
+    return r.rows(
+        f"select sharing_service_name as name, sum(shares) as shares from {r.table('sharing')} "
+        f"where {where} group by sharing_service_name having sum(shares) > 0 order by shares desc, name",
         params,
     )
 

@@ -117,6 +117,14 @@ def generated() -> dict[Path, str]:
             "playback_locations.csv",
             "bulk_code",
         ),
+        silver / "dim_sharing_service.sql": csv_dataset_sql(
+            "dim_sharing_service",
+            "One row per sharing service code of the Reporting API (sharing_service, as bulk_code) "
+            "and its name: the table of the API dimensions page, codes 0 to 88, as two published "
+            "copies of it agree; a code added since has no row (Gold names it Unknown (code)).",
+            "sharing_services.csv",
+            "bulk_code",
+        ),
     }
 
 
