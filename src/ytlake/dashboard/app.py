@@ -74,6 +74,14 @@ def provisional(day) -> bool:
 
 
 DAY_MS = 86_400_000
+
+
+def numbers(*columns: str) -> dict:
+    """A table's numeric columns shown with thousands separators: the values stay numbers,
+    so a click on the header sorts by value."""
+    return {c: st.column_config.NumberColumn(format="localized") for c in columns}
+
+
 TOP_SOURCES = 8  # traffic sources drawn by name; the rest are "Other"
 #: A fixed colour per traffic source id (Google's documented ids, in their order): the same
 #: source has the same colour whatever the span, the video or the channel.
@@ -112,6 +120,7 @@ def overview() -> None:
             ],
             use_container_width=True,
             hide_index=True,
+            column_config=numbers("views", "watch hours", "net subscribers"),
         )
         st.caption("Pick a channel in the sidebar to see its pages; below, all channels together.")
     else:
@@ -158,11 +167,7 @@ def videos_page() -> None:
         ],
         use_container_width=True,
         hide_index=True,
-        column_config={
-            "views": st.column_config.NumberColumn(format="localized"),
-            "watch hours": st.column_config.NumberColumn(format="localized"),
-            "likes": st.column_config.NumberColumn(format="localized"),
-        },
+        column_config=numbers("views", "watch hours", "likes"),
     )
     chosen = video_id or (top[0]["video_id"] if top else None)
     if chosen:
@@ -275,7 +280,7 @@ def reach() -> None:
             for t in totals
         ],
         hide_index=True,
-        column_config={"views": st.column_config.NumberColumn(format="localized")},
+        column_config=numbers("views"),
     )
     locations = data.playback_locations(reader, first, last, video_id)
     if locations:
