@@ -116,3 +116,21 @@ def test_three_channels_one_revoked_one_over_quota_then_completed(tmp_path, monk
         assert rows and all(truth[v] == c for v, c in rows), table
     days = dict(sql(lake, "SELECT channel_id, count(*) FROM gold.gold_channel_daily_summary GROUP BY 1"))
     assert set(days) == set(ids) and len(set(days.values())) == 1  # every channel, every day
+
+
+def test_once_the_shared_quota_is_spent_the_channels_after_are_not_asked(tmp_path, monkeypatch):
+    """One project's Analytics quota: when it runs out on a channel, the channels whose turn
+    comes after it make no request at all (each one would only be refused) and are PARTIAL,
+    named; their Data API calls landed."""
+    monkeypatch.chdir(tmp_path)
+    small = tiny_world_config(channels=2, videos=2, history_days=20, seed=5)
+    with running_emulator(small, EmulatorConfig(analytics_quota=10)) as emu:
+        result = run(emu.base_url, tmp_path / "yt.duckdb", start_date=World(small).start, demo_channels=2)
+        asked = emu.emulator.stats.requests["/v2/reports"]
+    assert result.run_status == "PARTIAL"
+    outcomes = last_summary(tmp_path / "yt.duckdb")["channels"]
+    first, second = sorted(outcomes.values(), key=lambda c: -(c["analytics_requests"] or 0))
+    assert first["status"] == second["status"] == "PARTIAL"
+    assert "quota" in first["reason"] and "before its turn" in second["reason"]
+    assert not second["analytics_requests"]  # not one request into a spent quota
+    assert 10 <= asked <= 10 + 2 * 8  # the quota, and the refusals of the requests in flight

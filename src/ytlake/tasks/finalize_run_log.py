@@ -197,6 +197,8 @@ def channel_outcomes(data: dict[str, Any], analytics: dict[str, Any]) -> dict[st
     out: dict[str, dict[str, Any]] = {}
     for c in data.get("channels") or []:
         key = c.get("channel_id") or c.get("origin") or "?"
+        if c.get("status") == "DUPLICATE" and key in out:  # pulled with another token: that one's
+            continue
         out[key] = {
             "status": c.get("status"),
             "data_api": c.get("status"),

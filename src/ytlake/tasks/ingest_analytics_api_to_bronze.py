@@ -102,17 +102,19 @@ def _targets(
             ids = registered if len(registered) == 1 else []
         return [(accesses[0], ids[0])] if ids and len(accesses) == 1 else []
     out = []
+    registered = identity.registered(engine, "channel")
     for entry in listed:
-        if entry.get("status") == "FAILED" or not entry.get("channel_id"):
+        channel_id = entry.get("channel_id")
+        if not channel_id and entry.get("status") == "PARTIAL" and len(registered) == 1:
+            # channels.list itself went unanswered (a spent Data API quota, Google down): the
+            # lakehouse's one channel, as before several channels (its Analytics quota is its own)
+            channel_id = registered[0]
+        if entry.get("status") in ("FAILED", "DUPLICATE") or not channel_id:
             continue
-        for access in accesses:
-            same = (
-                access.channel_id == entry["channel_id"]
-                if access.channel_id
-                else access.origin == entry["origin"]
-            )
-            if same and all(entry["channel_id"] != cid for _, cid in out):
-                out.append((access, entry["channel_id"]))
+        for access in accesses:  # the token the Data API task used for this entry
+            if access.origin == entry.get("origin") and access.channel_id in (None, channel_id):
+                if all(channel_id != cid for _, cid in out):
+                    out.append((access, channel_id))
                 break
     return out
 
@@ -421,6 +423,7 @@ def _channel_reports(
             pool.shutdown(wait=True, cancel_futures=True)
             writer.flush()  # what arrived lands (once: a batch leaves the writer before it is written)
         if stop == "quota":
+            quota_spent = True
             missing = len(todo) - answered
             partial = (
                 f"Analytics quota exceeded: about {max(missing, 0)} request(s) not made; "

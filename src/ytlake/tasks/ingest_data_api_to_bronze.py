@@ -68,18 +68,28 @@ class ChannelOutcome:
     videos_in_playlist: int = 0
     videos_asked: int = 0
     partial: str | None = None  # landed in part: the next run fetches the rest
+    verified: bool = False  # channels.list answered: channel_id is the token's own
+    duplicate: str | None = None  # the channel was pulled with another token this run
     failed: str | None = None  # nothing of it landed: the token refused, or not this lakehouse's
     warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        status = "FAILED" if self.failed else "PARTIAL" if self.partial else "SUCCEEDED"
+        status = (
+            "DUPLICATE"
+            if self.duplicate
+            else "FAILED"
+            if self.failed
+            else "PARTIAL"
+            if self.partial
+            else "SUCCEEDED"
+        )
         return {
             "origin": self.origin,
             "channel_id": self.channel_id,
             "status": status,
             "videos_in_playlist": self.videos_in_playlist,
             "videos_asked": self.videos_asked,
-            "reason": self.failed or self.partial,
+            "reason": self.duplicate or self.failed or self.partial,
         }
 
 
@@ -109,7 +119,10 @@ def main(argv: list[str] | None = None) -> int:
                 _channel(
                     DataApi(http, root.data_api), access, outcome, landing, calls, known, channels_here, seen
                 )
-            except (AuthError, identity.IdentityError) as err:  # this channel only: the others go on
+            except (AuthError, identity.IdentityError, LookupError, GoogleApiError) as err:
+                # this channel only: the others go on (one channel alone fails the run below)
+                if isinstance(err, LookupError | GoogleApiError) and len(accesses) == 1:
+                    raise
                 outcome.failed = str(err)
                 if access.origin != "YT_REFRESH_TOKEN":  # stored by `ytlake channels add`
                     outcome.failed = outcome.failed.replace(
@@ -122,10 +135,13 @@ def main(argv: list[str] | None = None) -> int:
             requests[k] = requests.get(k, 0) + v
         for k, v in stats["retries"].items():
             retries[k] = retries.get(k, 0) + v
-    landed = [o for o in outcomes if not o.failed]
+    for o in outcomes:  # a refused token of a channel another token pulled: not a failure
+        if o.failed and o.channel_id in seen and not o.verified:
+            o.duplicate, o.failed = f"pulled with another token ({o.failed})", None
+    landed = [o for o in outcomes if not o.failed and not o.duplicate]
     if not landed:  # no channel could be read: the run fails, on one line per channel
         if len(errors) == 1:
-            raise errors[0]
+            raise type(errors[0])(outcomes[0].failed or str(errors[0])) from None
         raise NoChannelError(
             "no channel could be read: "
             + "; ".join(f"{o.channel_id or o.origin}: {o.failed}" for o in outcomes)
@@ -134,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         # one transaction: a rerun of this run replaces its rows
         landing.flush(replace_run_rows_of=TABLES, engine=engine)
         for o in landed:  # each channel this lakehouse pulls is recorded at its first run
-            if o.channel_id and o.channel_id not in channels_here:
+            if o.verified and o.channel_id and o.channel_id not in channels_here:
                 identity.register(engine, "channel", o.channel_id, run.run_id)
     written = {t: landing.written.get(t, 0) for t in TABLES}
     troubles = [
@@ -202,6 +218,7 @@ def _channel(
         channel_id, uploads = uploads_playlist_id(answer)
         if channel_id in seen:  # the same channel under two tokens: pulled once
             outcome.channel_id = channel_id
+            outcome.duplicate = "pulled with another token this run"
             common.log.info("%s: channel %s is already pulled this run", TASK_KEY, channel_id)
             return
         if access.channel_id and channel_id != access.channel_id:
@@ -219,6 +236,7 @@ def _channel(
             )
         seen.add(channel_id)
         outcome.channel_id = channel_id
+        outcome.verified = True
         land(CHANNELS, answer)
         try:
             for page in api.playlist_pages(uploads):
