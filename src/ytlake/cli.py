@@ -24,6 +24,9 @@ from ytlake.settings import SettingsError, default_lakehouse, parse_date
 
 DEFAULT_LAKEHOUSE_PATH = default_lakehouse()
 
+#: Every command's help: ``-h`` as well as ``--help``, wrapped at the terminal (80 columns at most).
+HELP_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
 app = typer.Typer(
     name="ytlake",
     help=(
@@ -34,7 +37,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,  # click's plain help: wraps at the terminal's width, flags as typed
+    context_settings=HELP_SETTINGS,
 )
 
 
@@ -62,14 +66,16 @@ emulator_app = typer.Typer(
     help="The offline Google (OAuth, Data API v3, Analytics API v2).\n\n"
     "Example: ytlake emulator serve --port 8765",
     no_args_is_help=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+    context_settings=HELP_SETTINGS,
 )
 app.add_typer(emulator_app, name="emulator")
 channels_app = typer.Typer(
     help="The channels a lakehouse pulls, each with its owner's refresh token.\n\n"
     "Example: ytlake channels add   (opens the consent page for the channel's owner)",
     no_args_is_help=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+    context_settings=HELP_SETTINGS,
 )
 app.add_typer(channels_app, name="channels")
 
@@ -107,7 +113,9 @@ def run(
     ] = Source.auto,
     api_root: Annotated[
         str | None,
-        typer.Option(help="send every Google call to this base URL (e.g. a separately started emulator)"),
+        typer.Option(
+            metavar="URL", help="send every Google call to this base URL (e.g. a separately started emulator)"
+        ),
     ] = None,
     lakehouse: Annotated[Path, typer.Option(help="DuckDB lakehouse file")] = DEFAULT_LAKEHOUSE_PATH,
     engine: Annotated[
@@ -115,13 +123,20 @@ def run(
     ] = EngineName.duckdb,
     catalog: Annotated[str, typer.Option(help="catalog name ([A-Za-z0-9_])")] = "youtube_analytics",
     start_date: Annotated[
-        str | None, typer.Option(help="first Pacific day to pull (YYYY-MM-DD); default 90 days back")
+        str | None,
+        typer.Option(
+            metavar="YYYY-MM-DD", help="first Pacific day to pull (YYYY-MM-DD); default 90 days back"
+        ),
     ] = None,
     end_date: Annotated[
-        str | None, typer.Option(help="last Pacific day to pull; default today - latency")
+        str | None,
+        typer.Option(metavar="YYYY-MM-DD", help="last Pacific day to pull; default today - latency"),
     ] = None,
     today: Annotated[
-        str | None, typer.Option(help="the pipeline's today, Pacific time (YYYY-MM-DD); default now")
+        str | None,
+        typer.Option(
+            metavar="YYYY-MM-DD", help="the pipeline's today, Pacific time (YYYY-MM-DD); default now"
+        ),
     ] = None,
     lookback_days: Annotated[
         int, typer.Option(help="days before the cursor pulled again (restatements)")
@@ -151,7 +166,10 @@ def run(
     ] = 1,
     demo_history_days: Annotated[int, typer.Option(help="days of demo channel history")] = 120,
     demo_monetary: Annotated[
-        bool, typer.Option(help="the demo token may read revenue (as after `ytlake auth --monetary`)")
+        bool,
+        typer.Option(
+            show_default=False, help="the demo token may read revenue (as after `ytlake auth --monetary`)"
+        ),
     ] = False,
     quota_budget: Annotated[
         int | None,
@@ -159,7 +177,9 @@ def run(
             help="refuse to start when the planned requests (Data API units + Analytics) exceed this"
         ),
     ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="print the tasks' log lines")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", show_default=False, help="print the tasks' log lines")
+    ] = False,
 ) -> None:
     """Run the whole job locally: the bundle's eight tasks, in order.
 
@@ -195,7 +215,7 @@ def run(
     progress = _Progress(verbose)
     try:
         with handling_signals():
-            result = run_local(options, on_event=progress.event)
+            result = run_local(options, on_event=progress.event, echo=sys.stderr if verbose else None)
     except KeyboardInterrupt as err:  # click would turn it into a silent exit 130
         progress.close()
         _error(
@@ -206,7 +226,7 @@ def run(
         raise typer.Exit(130) from None
     finally:
         progress.close()
-    _summary(result)
+    _summary(result, verbose)
     full = next((r.error for r in result.run.results.values() if r.error and _is_disk_full(r.error)), None)
     if full:
         raise LakehouseError(
@@ -263,12 +283,18 @@ def plan(
     source: Annotated[
         Source, typer.Option(help="where a first run's channel is listed: auto, demo or google")
     ] = Source.auto,
-    api_root: Annotated[str | None, typer.Option(help="send the Google calls to this base URL")] = None,
+    api_root: Annotated[
+        str | None, typer.Option(metavar="URL", help="send the Google calls to this base URL")
+    ] = None,
     lakehouse: Annotated[Path, typer.Option(help="DuckDB lakehouse file")] = DEFAULT_LAKEHOUSE_PATH,
     catalog: Annotated[str, typer.Option(help="catalog name")] = "youtube_analytics",
-    start_date: Annotated[str | None, typer.Option(help="first Pacific day (first run)")] = None,
-    end_date: Annotated[str | None, typer.Option(help="last Pacific day")] = None,
-    today: Annotated[str | None, typer.Option(help="the pipeline's today (Pacific)")] = None,
+    start_date: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="first Pacific day (first run)")
+    ] = None,
+    end_date: Annotated[str | None, typer.Option(metavar="YYYY-MM-DD", help="last Pacific day")] = None,
+    today: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="the pipeline's today (Pacific)")
+    ] = None,
     lookback_days: Annotated[int, typer.Option(help="days before the cursor pulled again")] = 7,
     latency_days: Annotated[int, typer.Option(help="days Google's data lags")] = 2,
     chunk_days: Annotated[
@@ -464,18 +490,20 @@ def validate_contract_cmd(
 def smoke(
     lakehouse: Annotated[Path, typer.Option(help="DuckDB lakehouse file")] = DEFAULT_LAKEHOUSE_PATH,
     max_gold_lag_days: Annotated[int, typer.Option(help="Gold's last day may be at most this old")] = 5,
-    today: Annotated[str | None, typer.Option(help="today (Pacific), default now")] = None,
+    today: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="today (Pacific), default now")
+    ] = None,
     require_latest_run_success: Annotated[
-        bool, typer.Option(help="fail unless the latest run SUCCEEDED")
+        bool, typer.Option(show_default=False, help="fail unless the latest run SUCCEEDED")
     ] = True,
 ) -> None:
     """Smoke-check the local lakehouse: tables non-empty, Gold fresh, latest run succeeded."""
     from ytlake.checks import default_today, duckdb_runner
     from ytlake.checks import smoke as run_smoke
 
+    day = _date("--today")(today) or default_today()  # a bad flag first, whatever the lakehouse
     if not Path(lakehouse).is_file():
         raise SettingsError(f"no lakehouse at {lakehouse}; run `ytlake run` first or pass --lakehouse")
-    day = _date("--today")(today) or default_today()
     _print_report(
         run_smoke(duckdb_runner(lakehouse), None, day, max_gold_lag_days, require_latest_run_success),
         "smoke checks passed",
@@ -485,15 +513,28 @@ def smoke(
 @app.command(epilog="Example: ytlake auth   (opens the consent page; writes YT_REFRESH_TOKEN to .env)")
 def auth(
     api_root: Annotated[
-        str | None, typer.Option(help="consent page and token endpoint under this URL (e.g. the emulator)")
+        str | None,
+        typer.Option(
+            metavar="URL", help="consent page and token endpoint under this URL (e.g. the emulator)"
+        ),
     ] = None,
     env_file: Annotated[Path, typer.Option(help=".env file to write (mode 0600)")] = Path(".env"),
     print_token: Annotated[
-        bool, typer.Option("--print", help="print the token instead of writing it")
+        bool, typer.Option("--print", show_default=False, help="print the token instead of writing it")
     ] = False,
-    no_browser: Annotated[bool, typer.Option(help="print the URL instead of opening a browser")] = False,
+    browser: Annotated[
+        bool,
+        typer.Option(
+            "--browser/--no-browser",
+            show_default=False,
+            help="open the consent page in a browser (--no-browser: print its URL to open elsewhere)",
+        ),
+    ] = True,
     monetary: Annotated[
-        bool, typer.Option(help="also ask for revenue and ad metrics (yt-analytics-monetary.readonly)")
+        bool,
+        typer.Option(
+            show_default=False, help="also ask for revenue and ad metrics (yt-analytics-monetary.readonly)"
+        ),
     ] = False,
 ) -> None:
     """Get a YouTube refresh token (installed-app OAuth flow with PKCE, read-only scopes).
@@ -518,7 +559,7 @@ def auth(
             secrets_.yt_client_secret.get_secret_value(),
             auth_uri=auth_uri,
             token_uri=root.token_uri,
-            open_browser=not no_browser,
+            open_browser=browser,
             monetary=monetary,
         )
     except ConsentError as err:
@@ -568,12 +609,22 @@ def channels_add(
         typer.Option(help="the channel owner's refresh token (no browser: scripts, CI, the emulator)"),
     ] = None,
     api_root: Annotated[
-        str | None, typer.Option(help="Google's endpoints under this URL (e.g. the emulator)")
+        str | None, typer.Option(metavar="URL", help="Google's endpoints under this URL (e.g. the emulator)")
     ] = None,
     monetary: Annotated[
-        bool, typer.Option(help="also ask for revenue and ad metrics (yt-analytics-monetary.readonly)")
+        bool,
+        typer.Option(
+            show_default=False, help="also ask for revenue and ad metrics (yt-analytics-monetary.readonly)"
+        ),
     ] = False,
-    no_browser: Annotated[bool, typer.Option(help="print the URL instead of opening a browser")] = False,
+    browser: Annotated[
+        bool,
+        typer.Option(
+            "--browser/--no-browser",
+            show_default=False,
+            help="open the consent page in a browser (--no-browser: print its URL to open elsewhere)",
+        ),
+    ] = True,
     secret_scope: Annotated[
         str | None,
         typer.Option(help="store the token in this Databricks secret scope (yt_refresh_token_<channel id>)"),
@@ -602,7 +653,7 @@ def channels_add(
                 client_secret,
                 auth_uri=auth_uri,
                 token_uri=root.token_uri,
-                open_browser=not no_browser,
+                open_browser=browser,
                 monetary=monetary,
             )
         except ConsentError as err:
@@ -715,6 +766,7 @@ def dashboard(
 
     if not Path(lakehouse).is_file():
         raise SettingsError(f"no lakehouse at {lakehouse}; run `ytlake run` first or pass --lakehouse")
+    _check_port(host, port)
     app_path = Path(__file__).parent / "dashboard" / "app.py"
     env = {
         **os.environ,
@@ -751,25 +803,56 @@ def dashboard(
 @app.command(epilog="Example: ytlake docs --out docs/images --no-screenshot")
 def docs(
     out: Annotated[Path, typer.Option(help="folder for the pictures")] = Path("docs/images"),
-    screenshot: Annotated[bool, typer.Option(help="also screenshot the dashboard (needs Chromium)")] = True,
+    screenshot: Annotated[
+        bool, typer.Option(show_default=False, help="also screenshot the dashboard (needs Chromium)")
+    ] = True,
 ) -> None:
-    """Generate the pictures from the code: job graph, data model, architecture, dashboard."""
-    from ytlake.docs import generate
+    """Generate the pictures from the code: job graph, data model, architecture, dashboard
+    (a pinned demo world and day: the same code draws the same pictures)."""
+    from ytlake.docs import generate, require_tools
 
-    for path in generate(out, with_screenshot=screenshot):
-        console.print(f"wrote {path}", highlight=False)
+    require_tools(screenshot)
+    with handling_signals():  # SIGTERM too ends in `finally`: the dashboard it started stops
+        for path in generate(out, with_screenshot=screenshot):
+            console.print(f"wrote {path}", highlight=False)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse a port that something already listens on, before saying "ready" anywhere."""
+    import socket
+
+    if not 0 <= port <= 65535:
+        raise SettingsError(f"--port {port} is not a port (0-65535)")
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            raise SettingsError(
+                f"cannot listen on {host}:{port} ({err.strerror}): another program uses it; "
+                "pass another --port (or stop that program)"
+            ) from None
 
 
 class _Progress:
-    """One line per task (a spinner while it runs, on a terminal)."""
+    """One line per task; on a terminal, a live line for the running task: a spinner, and for
+    the ingestion tasks their requests answered / planned, the rate and the ETA."""
+
+    REDRAW = 0.2  # seconds between two redraws of the live line
 
     def __init__(self, verbose: bool) -> None:
+        from ytlake import progress
+
         self.verbose = verbose
         self.status = None
+        self.task: str | None = None
+        self.drawn = 0.0
+        progress.listen(self.requests)
 
     def event(self, kind: str, result) -> None:
         if kind == "started":
-            if console.is_terminal:
+            self.task = result.task_key
+            if console.is_terminal and not self.verbose:  # -v prints log lines: no live line
                 self.status = console.status(f"[bold]{result.task_key}[/] running...")
                 self.status.start()
             return
@@ -784,27 +867,68 @@ class _Progress:
             line += f"  {result.error}"
         console.print(line, highlight=False)
 
+    def requests(self, task) -> None:
+        import time
+
+        now = time.monotonic()
+        if self.status is None or task.task_key != self.task or now - self.drawn < self.REDRAW:
+            return
+        self.drawn = now
+        self.status.update(f"[bold]{task.task_key}[/] {task.line(now)}")
+
     def close(self) -> None:
+        from ytlake import progress
+
+        progress.listen(None)
         if self.status is not None:
             self.status.stop()
+            self.status = None
 
 
-def _summary(result) -> None:
-    table = Table(title=None, show_edge=False)
-    table.add_column("table")
-    table.add_column("rows", justify="right")
-    for name, n in result.rows.items():
-        if not name.startswith("__"):
+#: The order of the layers in ``ytlake run -v``'s table of rows.
+LAYERS = ("bronze", "silver", "silver_physical", "gold")
+
+
+def _summary(result, verbose: bool = False) -> None:
+    """What a creator asks after a run: which channel, which days, how many videos, what came in,
+    the last 28 days' views. ``-v`` adds the rows of every table, Bronze to Gold."""
+    tables = {name: n for name, n in result.rows.items() if not name.startswith("__")}
+    if verbose:
+        table = Table(title=None, show_edge=False)
+        table.add_column("table")
+        table.add_column("rows", justify="right")
+        order = {layer: i for i, layer in enumerate(LAYERS)}
+        for name, n in sorted(tables.items(), key=lambda kv: (order.get(kv[0].split(".")[0], 9), kv[0])):
             table.add_row(name, f"{n:,}")
-    console.print(table)
+        console.print(table)
+    for c in result.channels:
+        days = f"{c['first_day']} to {c['last_day']}" if c["last_day"] else "no days yet"
+        console.print(
+            f"[bold]{c['channel_title'] or c['channel_id']}[/] ({c['channel_id']}): {c['videos']:,} videos; "
+            f"days {days}; {c['views_28']:,} views in the last 28 days",
+            highlight=False,
+        )
+    summary = result.summary
+    landed = sum(n for name, n in tables.items() if name.startswith("bronze."))
+    layer = {
+        prefix: sum(n for name, n in tables.items() if name.startswith(f"{prefix}.")) for prefix in LAYERS
+    }
+    if tables:
+        console.print(
+            f"this run: {summary.get('analytics_requests', 0):,} Analytics requests and "
+            f"{summary.get('data_api_units', 0):,} Data API units; {landed:,} answers landed in Bronze; "
+            f"Silver now {layer['silver']:,} rows, Gold {layer['gold']:,}"
+            + ("" if verbose else " (-v: per table)"),
+            highlight=False,
+        )
     status = result.rows.get("__run_status__", "unknown")
     total = sum(r.seconds for r in result.run.results.values())
     where = f"emulator at {result.api_root}" if result.api_root and result.source == "demo" else result.source
-    for line in result.summary.get("partial") or []:
+    for line in summary.get("partial") or []:
         console.print(f"[yellow]partial:[/] {line}", highlight=False)
-    for line in result.summary.get("warnings") or []:
+    for line in summary.get("warnings") or []:
         console.print(f"[yellow]warning:[/] {line}", highlight=False)
-    filled = (result.summary.get("quality") or {}).get("filled_days") or {}
+    filled = (summary.get("quality") or {}).get("filled_days") or {}
     if any(filled.values()):
         console.print(
             f"zero-filled days (Google left them out of an answer): {filled.get('channel_days', 0):,} "
@@ -813,7 +937,7 @@ def _summary(result) -> None:
         )
     console.print(
         f"run {result.run.run_id}: [bold]{status}[/] in {total:.1f}s "
-        f"(source: {where}; lakehouse: {result.lakehouse}; log: {result.log_path})",
+        f"(source: {where}; lakehouse: {result.location}; log: {result.log_path})",
         highlight=False,
     )
 
@@ -831,10 +955,12 @@ def emulator_serve(
     videos: Annotated[int, typer.Option(help="videos per channel")] = 60,
     history_days: Annotated[int, typer.Option(help="days of history")] = 120,
     today: Annotated[
-        str | None, typer.Option(help="the world's today (YYYY-MM-DD, Pacific); default now")
+        str | None,
+        typer.Option(metavar="YYYY-MM-DD", help="the world's today (YYYY-MM-DD, Pacific); default now"),
     ] = None,
     world_start: Annotated[
-        str | None, typer.Option(help="pin the world's first day (default today - history days)")
+        str | None,
+        typer.Option(metavar="YYYY-MM-DD", help="pin the world's first day (default today - history days)"),
     ] = None,
     token_ttl: Annotated[int, typer.Option(help="access token lifetime, seconds")] = 3600,
     data_api_quota: Annotated[int, typer.Option(help="Data API units per Pacific day")] = 10_000,
@@ -867,7 +993,8 @@ def emulator_serve(
     exact: Annotated[
         bool,
         typer.Option(
-            help="the ideal world: every irregularity below off (flags given with it turn one back on)"
+            show_default=False,
+            help="the ideal world: every irregularity below off (flags given with it turn one back on)",
         ),
     ] = False,
     privacy_threshold: Annotated[
@@ -880,15 +1007,17 @@ def emulator_serve(
     metric_latency: Annotated[
         bool | None,
         typer.Option(
-            help="each metric has its own lag; answers end where every metric asked is available [on]"
+            show_default=False,
+            help="each metric has its own lag; answers end where every metric asked is available [on]",
         ),
     ] = None,
     sparse_days: Annotated[
-        bool | None, typer.Option(help="days without activity are absent from day answers [on]")
+        bool | None,
+        typer.Option(show_default=False, help="days without activity are absent from day answers [on]"),
     ] = None,
     shuffle_columns: Annotated[
         bool | None,
-        typer.Option(help="columns in another order than asked, headers matching [off]"),
+        typer.Option(show_default=False, help="columns in another order than asked, headers matching [off]"),
     ] = None,
     quota_error: Annotated[
         str | None,
@@ -905,7 +1034,11 @@ def emulator_serve(
         ),
     ] = None,
     demo_monetary: Annotated[
-        bool, typer.Option(help="the demo refresh tokens may read revenue (yt-analytics-monetary.readonly)")
+        bool,
+        typer.Option(
+            show_default=False,
+            help="the demo refresh tokens may read revenue (yt-analytics-monetary.readonly)",
+        ),
     ] = False,
 ) -> None:
     """Serve the emulator until stopped; prints its base URL and the demo credentials.
@@ -926,7 +1059,6 @@ def emulator_serve(
     )
 
     for name, value, low in (
-        ("--port", port, 0),
         ("--channels", channels, 1),
         ("--videos", videos, 0),
         ("--history-days", history_days, 1),
@@ -946,6 +1078,7 @@ def emulator_serve(
     ):
         if not 0.0 <= rate < 1.0:
             raise SettingsError(f"{name} must be in [0, 1) (got {rate})")
+    _check_port(host, port)
     if max_rps is not None and max_rps <= 0:
         raise SettingsError(f"--max-rps must be > 0 (got {max_rps})")
     if privacy_threshold is not None and privacy_threshold < 0:
@@ -1011,8 +1144,25 @@ def emulator_serve(
     serve_forever(world, config, host, port)
 
 
+#: ``ytlake``'s exit codes, one per class of outcome (README "Exit codes"). Every error is one
+#: line on stderr, ``ytlake: error: <what> ... <the fix>``.
+EXIT_CLASSES = {
+    0: "success",
+    1: "a run FAILED, or a check (validate, validate-contract, smoke) found a problem",
+    2: "bad input or setup: a flag, a setting, a credential, a file or a tool the command needs",
+    3: "the lakehouse cannot be used: held by another run, not a lakehouse, or the disk is full",
+    4: "a run ended PARTIAL (what landed stays; the next run asks for the rest)",
+    130: "interrupted (Ctrl-C, SIGTERM): the run is recorded ABORTED; what landed stays",
+}
+
+
+#: The :class:`LakehouseFileError` kinds that are bad input (exit 2) rather than exit 3.
+BAD_PATH_KINDS = ("missing", "directory", "not_duckdb")
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the app, turning bad input into one line and exit code 2."""
+    """Entry point: run the app, turning each class of error into one line and its exit code
+    (:data:`EXIT_CLASSES`)."""
     args = sys.argv[1:] if argv is None else argv
     logging.raiseExceptions = False  # a full disk is one line, not a "Logging error" per log line
     try:
@@ -1028,7 +1178,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except LakehouseError as err:
         _error(str(err))
-        return 3
+        # a path that names no lakehouse (a text file, a folder) is bad input, as in `run`;
+        # a lakehouse that cannot be used (damaged, held, a full disk) is its own class
+        return 2 if getattr(err, "kind", None) in BAD_PATH_KINDS else 3
     except typer.Exit as err:
         return int(err.exit_code)
     except (typer.Abort, KeyboardInterrupt):

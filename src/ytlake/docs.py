@@ -32,10 +32,28 @@ from ytlake.lakehouse.bootstrap import bronze_table_columns
 FONT = 'fontname="DejaVu Sans"'
 
 
+def require_tools(with_screenshot: bool) -> None:
+    """Say in one line what is missing before anything is drawn: Graphviz, and Chromium for the
+    screenshots."""
+    from ytlake.browser import chromium_path
+    from ytlake.settings import SettingsError
+
+    if not shutil.which("dot"):
+        raise SettingsError(
+            "Graphviz's `dot` is not installed: install Graphviz (apt-get install graphviz, "
+            "brew install graphviz) and run `ytlake docs` again"
+        )
+    if with_screenshot and chromium_path() is None:
+        raise SettingsError(
+            "Chromium is not installed (the dashboard's screenshots): install it (apt-get install "
+            "chromium) or pass --no-screenshot"
+        )
+
+
 def _dot_to_png(dot: str, out: Path) -> None:
     exe = shutil.which("dot")
     if not exe:
-        raise RuntimeError("Graphviz `dot` is not installed: apt-get install graphviz")
+        require_tools(False)
     out.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run([exe, "-Tpng", "-Gdpi=110", "-o", str(out)], input=dot.encode(), check=True)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from ytlake.lakehouse import open_engine
+from ytlake.lakehouse import DuckDBEngine
 from ytlake.tasks.bulk import v2_coverage
 from ytlake.tasks.ingest_state import covered_days, days_with_views, granted_scopes, known_videos, pacific_day
 from ytlake.youtube.data_api import MAX_PAGE, DataApi, uploads_playlist_id
@@ -166,7 +166,7 @@ def bulk_requests(
 
     last: dict[str, date] = {}
     if Path(lakehouse).is_file():
-        with open_engine("duckdb", lakehouse, catalog) as engine:
+        with DuckDBEngine(lakehouse, catalog, read_only=True) as engine:
             for report_type, day in landed_files(engine, channel_id).values():
                 last[report_type] = max(day, last.get(report_type, day))
     new = [t for t in BULK_REPORT_TYPES if t not in last]
@@ -207,7 +207,7 @@ def plan_next_run(
     plan = Plan(today, win.end, None)
     first = not Path(lakehouse).is_file()
     if not first:
-        with open_engine("duckdb", lakehouse, catalog) as engine:
+        with DuckDBEngine(lakehouse, catalog, read_only=True) as engine:
             first = not engine.table_exists("bronze.channels_raw") or engine.count("bronze.channels_raw") == 0
     if first:
         if list_channel is not None:
@@ -219,7 +219,7 @@ def plan_next_run(
         plan.data_api_units = {"channels.list": 1, "playlistItems.list": 1, "videos.list": 1}
         plan.analytics_requests = {"channel_daily": len(chunks(win.default_start, win.end, chunk_days))}
         return _by_mode(plan, analytics_mode, lakehouse, catalog, today)
-    with open_engine("duckdb", lakehouse, catalog) as engine:
+    with DuckDBEngine(lakehouse, catalog, read_only=True) as engine:
         channel_ids = _channels_of(engine)
         known = known_videos(engine)
         for channel_id in channel_ids:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from ytlake import channels as channel_store
 from ytlake.channels import DEMO_CREDENTIALS, ChannelAccess
@@ -26,7 +26,7 @@ from ytlake.job import (
     run_job,
 )
 from ytlake.jobcontext import JobContext
-from ytlake.lakehouse import ENGINES, open_engine
+from ytlake.lakehouse import ENGINES, location, open_engine
 from ytlake.lakehouse.bronze import RAW_TABLES
 from ytlake.lakehouse.duckdb_engine import check_lakehouse_path
 from ytlake.lakehouse.files import LakehouseFileError, LakehouseInUseError, check_lakehouse_file, lock_path
@@ -196,6 +196,13 @@ class LocalRunResult:
     rows: dict[str, int]
     log_path: Path | None = None
     summary: dict[str, Any] = field(default_factory=dict)  # run_context_log.summary
+    channels: list[dict[str, Any]] = field(default_factory=list)  # channel_facts after the run
+    engine: str = "duckdb"
+
+    @property
+    def location(self) -> Path:
+        """Where the tables are: the DuckDB file, or the Spark warehouse beside it."""
+        return location(self.engine, self.lakehouse)
 
     @property
     def succeeded(self) -> bool:
@@ -355,6 +362,46 @@ def table_rows(lakehouse: Path, engine: str, catalog: str, run_id: str) -> dict[
     return rows
 
 
+def channel_facts(lakehouse: Path, engine: str, catalog: str) -> list[dict[str, Any]]:
+    """Each channel in Gold in a creator's terms: its name, videos, the days Gold holds and the
+    views of its last 28 days (empty when Gold was not built)."""
+    with open_engine(engine, lakehouse, catalog) as eng:
+        if not eng.table_exists("gold.gold_channels") or not eng.table_exists(
+            "gold.gold_channel_daily_summary"
+        ):
+            return []
+        channels, days = eng.qualify("gold.gold_channels"), eng.qualify("gold.gold_channel_daily_summary")
+        videos = eng.qualify("gold.gold_video_daily_summary")
+        names = {
+            r["channel_id"]: r["channel_title"]
+            for r in eng.query(f"SELECT channel_id, channel_title FROM {channels}").to_pylist()
+        }
+        counts = {
+            r["channel_id"]: r["n"]
+            for r in eng.query(
+                f"SELECT channel_id, count(DISTINCT video_id) AS n FROM {videos} GROUP BY channel_id"
+            ).to_pylist()
+        }
+        daily = eng.query(f"SELECT channel_id, date, views FROM {days}").to_pylist()
+    facts = []
+    for channel_id, title in sorted(names.items(), key=lambda kv: (kv[1] or "", kv[0])):
+        mine = [d for d in daily if d["channel_id"] == channel_id]
+        last = max((d["date"] for d in mine), default=None)
+        facts.append(
+            {
+                "channel_id": channel_id,
+                "channel_title": title,
+                "videos": counts.get(channel_id, 0),
+                "first_day": min((d["date"] for d in mine), default=None),
+                "last_day": last,
+                "views_28": sum(
+                    int(d["views"] or 0) for d in mine if last and d["date"] > last - timedelta(days=28)
+                ),
+            }
+        )
+    return facts
+
+
 def run_summary(lakehouse: Path, engine: str, catalog: str, run_id: str) -> dict[str, Any]:
     """The run's ``summary`` from ``bronze.run_context_log`` (empty when not recorded)."""
     with open_engine(engine, lakehouse, catalog) as eng:
@@ -404,18 +451,20 @@ def run_local(
     log_dir: Path | None = None,
     only: Collection[str] | None = None,
     repair: str | None = None,
+    echo: TextIO | None = None,
 ) -> LocalRunResult:
     """Run the whole job locally. Raises :class:`SettingsError` for bad options, and
     :class:`LakehouseError` when another run holds the lakehouse. ``only``: just those tasks
     (the others end EXCLUDED; ``finalize_run_log`` always runs, closing the run), as
     ``databricks bundle run --only``: a new run, opened by its first task. ``repair``: run
     them in that earlier run instead (same run id), as a Databricks repair run: the tasks
-    reopen its row and ``finalize_run_log`` closes it again."""
+    reopen its row and ``finalize_run_log`` closes it again. ``echo``: where the tasks' log
+    lines go too, besides the run's log file (`ytlake run -v`: stderr)."""
     options.validate()
     with run_lock(Path(options.lakehouse)):
         _check_identity(options)
         return _run_local(
-            options, on_event=on_event, runner=runner, log_dir=log_dir, only=only, repair=repair
+            options, on_event=on_event, runner=runner, log_dir=log_dir, only=only, repair=repair, echo=echo
         )
 
 
@@ -471,6 +520,7 @@ def _run_local(
     log_dir: Path | None = None,
     only: Collection[str] | None = None,
     repair: str | None = None,
+    echo: TextIO | None = None,
 ) -> LocalRunResult:
     source = options.resolved_source()
     today = options.today or pacific_today()
@@ -518,20 +568,25 @@ def _run_local(
         }
         ctx = JobContext(channels=channels)
 
-        def logged_runner(spec, argv):  # task output goes to the run's log file
-            handler = logging.StreamHandler(log_file)
-            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        targets = [log_file] if echo is None else [log_file, echo]
+
+        def logged_runner(spec, argv):  # task output goes to the run's log file (and `echo`)
+            handlers = [logging.StreamHandler(target) for target in targets]
             root = logging.getLogger()
-            root.addHandler(handler)
+            for handler in handlers:
+                handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+                root.addHandler(handler)
             previous_level = root.level
             root.setLevel(logging.INFO)
             try:
-                with contextlib.redirect_stdout(_Tee(log_file)):
-                    log_file.write(f"--- {spec.task_key} {' '.join(argv)}\n")
-                    log_file.flush()  # the task's start is visible at once (tail -f, watchdogs)
+                with contextlib.redirect_stdout(_Tee(*targets)):
+                    for target in targets:
+                        target.write(f"--- {spec.task_key} {' '.join(argv)}\n")
+                        target.flush()  # the task's start is visible at once (tail -f, watchdogs)
                     runner(spec, argv)
             finally:
-                root.removeHandler(handler)
+                for handler in handlers:
+                    root.removeHandler(handler)
                 root.setLevel(previous_level)
                 log_file.flush()
 
@@ -559,23 +614,27 @@ def _run_local(
     try:
         rows = table_rows(lakehouse, options.engine, options.catalog, run_id)
         summary = run_summary(lakehouse, options.engine, options.catalog, run_id)
+        facts = channel_facts(lakehouse, options.engine, options.catalog)
     except Exception as err:
         log.warning("could not count rows: %s", err)
-        rows, summary = {}, {}
-    return LocalRunResult(run, source, base_url, lakehouse, rows, log_path, summary)
+        rows, summary, facts = {}, {}, []
+    return LocalRunResult(run, source, base_url, lakehouse, rows, log_path, summary, facts, options.engine)
 
 
 class _Tee(io.TextIOBase):
-    """stdout of a task: into the run's log file."""
+    """stdout of a task: into the run's log file (and the terminal with `-v`)."""
 
-    def __init__(self, target: io.TextIOBase) -> None:
-        self.target = target
+    def __init__(self, *targets: TextIO) -> None:
+        self.targets = targets
 
     def write(self, text: str) -> int:  # type: ignore[override]
-        return self.target.write(text)
+        for target in self.targets:
+            target.write(text)
+        return len(text)
 
     def flush(self) -> None:
-        self.target.flush()
+        for target in self.targets:
+            target.flush()
 
 
 #: The day of the screenshots' demo lakehouse (`ytlake docs`): a pinned world and days, so

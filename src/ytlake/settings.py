@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
@@ -30,7 +31,17 @@ SECRET_SCOPE_KEYS = {
 class Secrets(BaseSettings):
     """Credentials from the environment, then ``.env`` in the working folder."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # utf-8-sig: a byte-order mark some editors write is not part of the first name
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8-sig", extra="ignore")
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except UnicodeDecodeError as err:
+            raise SettingsError(
+                f".env is not UTF-8 text (byte {err.start}: {err.reason}; UTF-16, as some Windows "
+                "editors save it?): save it as UTF-8 and run again"
+            ) from None
 
     yt_client_id: str | None = None
     yt_client_secret: SecretStr | None = None

@@ -181,8 +181,12 @@ def test_a_failing_middle_task_skips_dependants_and_the_run_log_says_failed(tmp_
     assert summary["skipped_tasks"] == ["dbt_run_gold", "dbt_test", "optimize_tables"]
 
 
-def test_the_cli_runs_the_job_and_prints_a_summary(tmp_path, capsys):
+def test_the_cli_runs_the_job_and_prints_a_summary(tmp_path, capsys, monkeypatch):
+    from ytlake import cli
+
     lakehouse = tmp_path / "cli" / "yt.duckdb"
+    reports = []  # what the live line of each ingestion task is drawn from
+    monkeypatch.setattr(cli._Progress, "requests", lambda self, task: reports.append(task))
     code = main(
         [
             "run",
@@ -200,13 +204,67 @@ def test_the_cli_runs_the_job_and_prints_a_summary(tmp_path, capsys):
             "2026-02-20",
         ]
     )
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = " ".join(captured.out.split())  # rich wraps at the terminal's width
     assert code == 0, out
     assert "SUCCEEDED" in out
-    assert "gold.gold_channel_daily_summary" in out
     last = _last_channel_day(World(tiny_world_config(seed=42, videos=4, history_days=14)))
     days = (last - TODAY.replace(day=20, month=2)).days + 1
     assert _sql(lakehouse, "SELECT count(*) FROM gold.gold_channel_daily_summary") == [(days,)]
+    # in a creator's terms: the channel by name, its videos, its days, the last 28 days' views
+    [(title, channel_id)] = _sql(lakehouse, "SELECT channel_title, channel_id FROM gold.gold_channels")
+    [(first, last_day, views_28)] = _sql(
+        lakehouse,
+        "SELECT min(date), max(date), sum(views) FILTER (WHERE date > (SELECT max(date) - 28 "
+        "FROM gold.gold_channel_daily_summary)) FROM gold.gold_channel_daily_summary",
+    )
+    [(videos,)] = _sql(lakehouse, "SELECT count(DISTINCT video_id) FROM gold.gold_video_daily_summary")
+    assert (
+        f"{title} ({channel_id}): {videos} videos; days {first} to {last_day}; {views_28:,} views in the "
+        "last 28 days" in out
+    )
+    ingest = {r.task_key: r for r in reports}  # the last report of each task
+    assert set(ingest) == {"ingest_data_api_to_bronze", "ingest_analytics_api_to_bronze"}
+    assert all(r.done == r.planned > 0 for r in ingest.values())  # everything planned was answered
+    [(summary,)] = _sql(lakehouse, "SELECT summary FROM bronze.run_context_log")
+    [channel] = json.loads(summary)["channels"].values()
+    assert ingest["ingest_analytics_api_to_bronze"].done == channel["planned_requests"]
+    assert ingest["ingest_data_api_to_bronze"].done == json.loads(summary)["data_api_units"]
+    done = [r.done for r in reports if r.task_key == "ingest_analytics_api_to_bronze"]
+    assert done == sorted(done)
+    assert "gold.gold_channel_daily_summary" not in out  # the per-table detail is -v's
+    assert "INFO" not in captured.err and "INFO" not in out  # task log lines go to the log file
+
+    # -v: the tasks' log lines (stderr) and every table's rows, Bronze, then Silver, then Gold
+    code = main(
+        [
+            "run",
+            "--source",
+            "demo",
+            "--lakehouse",
+            str(lakehouse),
+            "--today",
+            TODAY.isoformat(),
+            "--demo-videos",
+            "4",
+            "--demo-history-days",
+            "14",
+            "--start-date",
+            "2026-02-20",
+            "-v",
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.out
+    assert "--- ingest_analytics_api_to_bronze" in captured.err  # each task's start, as in its log
+    assert '"task": "ingest_analytics_api_to_bronze"' in captured.err and " INFO " in captured.err
+    tables = [w for w in captured.out.split() if w.startswith(("bronze.", "silver.", "gold."))]
+    layers = [t.split(".")[0] for t in tables]
+    assert layers == sorted(layers, key=["bronze", "silver", "gold"].index) and set(layers) == {
+        "bronze",
+        "silver",
+        "gold",
+    }
 
 
 def test_daily_demo_runs_see_the_same_world_one_day_older(tmp_path):

@@ -15,6 +15,12 @@ ENGINES = ("duckdb", "spark")
 __all__ = ["DEFAULT_LAKEHOUSE", "ENGINES", "DuckDBEngine", "Engine", "LakehouseError", "open_engine"]
 
 
+def location(engine: str, lakehouse: str | Path) -> Path:
+    """Where a local lakehouse's tables are: the DuckDB file itself, or for Spark the
+    warehouse folder beside it (``.lakehouse/youtube_analytics.spark``)."""
+    return Path(lakehouse) if engine == "duckdb" else Path(lakehouse).with_suffix(".spark")
+
+
 def open_engine(
     engine: str = "duckdb", lakehouse: str | Path = DEFAULT_LAKEHOUSE, catalog: str = "youtube_analytics"
 ) -> Engine:
@@ -24,6 +30,5 @@ def open_engine(
     if engine == "spark":
         from ytlake.lakehouse.spark_engine import SparkEngine
 
-        warehouse = Path(lakehouse).with_suffix(".spark")
-        return SparkEngine(catalog, warehouse=warehouse)
+        return SparkEngine(catalog, warehouse=location(engine, lakehouse))
     raise ValueError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")

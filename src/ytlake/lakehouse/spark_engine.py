@@ -26,6 +26,18 @@ def on_databricks() -> bool:
     return "DATABRICKS_RUNTIME_VERSION" in os.environ
 
 
+#: log4j2 for the local SparkSession: everything at WARN and above into one file.
+LOG4J2 = """\
+rootLogger.level = warn
+rootLogger.appenderRef.file.ref = file
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = {log}
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = %d{{yyyy-MM-dd HH:mm:ss}} %p %c{{1}}: %m%n
+"""
+
+
 def local_spark_session(warehouse: Path) -> Any:
     """A local ``local[2]`` SparkSession whose tables persist under ``warehouse``."""
     from pyspark.sql import SparkSession
@@ -34,6 +46,11 @@ def local_spark_session(warehouse: Path) -> Any:
     warehouse.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     metastore = warehouse / "metastore_db"
+    # the JVM's own log (Spark's WARN/INFO lines, Hive's, Derby's) goes to a file beside the
+    # tables, never to the terminal of `ytlake run --engine spark`
+    log4j = warehouse / "log4j2.properties"
+    log4j.write_text(LOG4J2.format(log=warehouse / "spark.log"), encoding="utf-8")
+    java_options = f"-Dderby.system.home={warehouse} -Dlog4j2.configurationFile={log4j.as_uri()}"
     return (
         SparkSession.builder.master("local[2]")
         .appName("ytlake")
@@ -42,7 +59,7 @@ def local_spark_session(warehouse: Path) -> Any:
         .config(
             "spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={metastore};create=true"
         )
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={warehouse}")
+        .config("spark.driver.extraJavaOptions", java_options)
         # the driver is the whole local cluster: YTLAKE_SPARK_DRIVER_MEMORY sizes it (e.g. 8g)
         .config("spark.driver.memory", os.environ.get("YTLAKE_SPARK_DRIVER_MEMORY", "2g"))
         .config("spark.ui.enabled", "false")

@@ -41,7 +41,7 @@ from typing import Any
 
 import httpx
 
-from ytlake import identity
+from ytlake import identity, progress
 from ytlake.channels import ChannelAccess
 from ytlake.lakehouse.base import Engine
 from ytlake.tasks import common, run_state
@@ -350,6 +350,7 @@ def _channel_reports(
         todo = [r for key, r in keyed.items() if key not in done_keys]
         if not todo:
             return True
+        progress.plan(TASK_KEY, len(todo))
         pool = ThreadPoolExecutor(max_workers=args.concurrency)
         futures: dict[Future[ApiResponse], Request] = {}
         queue = iter(todo)
@@ -371,6 +372,7 @@ def _channel_reports(
                     req = futures.pop(fut)
                     if fut.cancelled():
                         continue
+                    progress.advance(TASK_KEY)
                     try:
                         response = fut.result()
                     except QuotaExceededError as err:

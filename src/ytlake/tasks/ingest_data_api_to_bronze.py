@@ -34,7 +34,7 @@ from typing import Any
 
 import httpx
 
-from ytlake import identity
+from ytlake import identity, progress
 from ytlake.channels import ChannelAccess
 from ytlake.tasks import common, run_state
 from ytlake.tasks.google import google_http
@@ -209,11 +209,13 @@ def _channel(
     def land(table: str, answer) -> None:
         calls[table] += 1
         mine[table] += 1
+        progress.advance(TASK_KEY)
         landing.add(table, f"youtube/v3/{answer.endpoint}", answer.params, answer.status, answer.text)
 
     video_ids: list[str] = []
     asked: list[str] = []
     try:
+        progress.plan(TASK_KEY, 1)
         answer = api.my_channel()
         channel_id, uploads = uploads_playlist_id(answer)
         if channel_id in seen:  # the same channel under two tokens: pulled once
@@ -238,6 +240,8 @@ def _channel(
         outcome.channel_id = channel_id
         outcome.verified = True
         land(CHANNELS, answer)
+        # the uploads playlist's pages, then the videos.list batches: 50 videos each
+        progress.plan(TASK_KEY, 2 * math.ceil((public_video_count(answer) or 0) / MAX_PAGE))
         try:
             for page in api.playlist_pages(uploads):
                 land(PLAYLIST_ITEMS, page)
