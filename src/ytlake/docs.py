@@ -194,7 +194,7 @@ def architecture_dot() -> str:
 #: sentence that stands in for the charts).
 PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Overview": ("Channel overview", ("Views per day",)),
-    "Videos": ("Videos", ("Daily views",)),
+    "Content": ("Content", ("Daily views since publishing",)),
     "Audience": ("Audience", ("Viewers by age and gender", "No audience data")),
     "Reach": ("Reach", ("Views by traffic source",)),
     "Engagement": ("Engagement", ("Audience retention", "No audience retention curve")),

@@ -36,20 +36,20 @@ def test_overview_shows_the_channels_totals(app, built):
     )
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Views"] == data.human(views)
-    assert "Net subscribers" in metrics
-    assert len(app.get("plotly_chart")) == 3
+    assert "Net subscribers" in metrics and "Average view duration" in metrics
+    assert len(app.get("plotly_chart")) == 4  # views, watch time, net subscribers; the latest upload
 
 
-@pytest.mark.parametrize("page", ["Videos", "Audience", "Reach", "Engagement", "Geography", "Devices"])
+@pytest.mark.parametrize("page", ["Content", "Audience", "Reach", "Engagement", "Geography", "Devices"])
 def test_each_page_renders_its_charts(app, page):
     app.sidebar.radio[0].set_value(page).run()
     assert not app.exception, app.exception
-    assert app.header[0].value == page if page != "Videos" else app.header[0].value == "Videos"
+    assert app.header[0].value == page
     assert len(app.get("plotly_chart")) >= 1
 
 
 def test_daily_charts_tick_days_from_zero_and_every_country_is_labelled(app):
-    views, _, net = (json.loads(c.proto.spec)["layout"] for c in app.get("plotly_chart"))
+    views, _, net = (json.loads(c.proto.spec)["layout"] for c in app.get("plotly_chart")[:3])
     for layout in (views, net):
         assert layout["xaxis"]["tickformat"] == "%b %d"  # days, never hours
         assert layout["xaxis"]["dtick"] % 86_400_000 == 0
@@ -87,7 +87,7 @@ def _source_id(name: str) -> str | None:
 
 
 def test_the_videos_table_is_numeric_so_it_sorts_by_value(app, built):
-    app.sidebar.radio[0].set_value("Videos").run()
+    app.sidebar.radio[0].set_value("Content").run()
     assert not app.exception, app.exception
     table = app.dataframe[0].value
     assert all(table[c].dtype.kind in "iuf" for c in ("views", "watch hours", "likes"))

@@ -16,7 +16,7 @@ import pytest
 from ytlake.dashboard import data
 
 APP = Path(data.__file__).with_name("app.py")
-PAGES = ["Overview", "Videos", "Audience", "Reach", "Engagement", "Geography", "Devices", "Revenue"]
+PAGES = ["Overview", "Content", "Audience", "Reach", "Engagement", "Geography", "Devices", "Revenue"]
 LAST = date(2026, 3, 10)
 
 
@@ -34,7 +34,17 @@ def _tiny_gold(path: Path) -> Path:
         f"CREATE TABLE gold.gold_video_daily_summary AS SELECT date::DATE AS date, v AS video_id, "
         f"'Video ' || v AS video_title, DATE '2026-01-01' AS published_date, 50 AS views, "
         f"25.0 AS estimated_minutes_watched, 2 AS likes, 1 AS comments, 1 AS shares, 1 AS videos_added_to_playlists, "
-        f"0 AS videos_removed_from_playlists, 40 AS engaged_views FROM ({days}), (VALUES ('v1'), ('v2')) t(v)"
+        f"0 AS videos_removed_from_playlists, 40 AS engaged_views, 3 AS subscribers_gained, "
+        f"1 AS subscribers_lost FROM ({days}), (VALUES ('v1'), ('v2')) t(v)"
+    )
+    con.execute(
+        "CREATE TABLE gold.gold_channels AS SELECT 'UCtinygold00000000000001' AS channel_id, "
+        "'Tiny Gold' AS channel_title, 1234 AS subscriber_count, 2 AS video_count"
+    )
+    con.execute(
+        "CREATE TABLE gold.gold_videos AS SELECT v AS video_id, 'UCtinygold00000000000001' AS channel_id, "
+        "t AS content_type, 'duration' AS content_type_basis, d AS duration_seconds "
+        "FROM (VALUES ('v1', 'Short', 40), ('v2', 'Long-form', 600)) t(v, t, d)"
     )
     for mart, key, label, values in (
         (

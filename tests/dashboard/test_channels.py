@@ -88,7 +88,7 @@ def test_every_page_shows_only_the_picked_channel(app, lake):
         f"WHERE channel_id = '{channel_id}' AND date BETWEEN DATE '{first}' AND DATE '{last}'",
     )
     assert {m.label: m.value for m in app.metric}["Views"] == data.human(views)
-    for page in ("Videos", "Audience", "Reach", "Engagement", "Geography", "Devices", "Revenue"):
+    for page in ("Content", "Audience", "Reach", "Engagement", "Geography", "Devices", "Revenue"):
         app.sidebar.radio[0].set_value(page).run()
         assert not app.exception, (page, app.exception)
         # the video filter offers this channel's videos only (shown by title)

@@ -394,14 +394,30 @@ def make_gold(path: Path, with_gold: bool = True) -> Path:
             "CREATE TABLE gold.gold_video_daily_summary (date DATE, video_id VARCHAR, video_title VARCHAR, "
             "published_date DATE, views BIGINT, estimated_minutes_watched BIGINT, likes BIGINT, comments BIGINT, "
             "shares BIGINT, videos_added_to_playlists BIGINT, videos_removed_from_playlists BIGINT, "
-            "engaged_views BIGINT)"
+            "engaged_views BIGINT, subscribers_gained BIGINT, subscribers_lost BIGINT)"
         )
         con.executemany(
-            "INSERT INTO gold.gold_video_daily_summary VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO gold.gold_video_daily_summary VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (d, vid, title, DAY0, 10 * (j + 1) + i, 5 * (j + 1), j, i % 2, 1, j, 0, 5 + i)
+                (d, vid, title, DAY0, 10 * (j + 1) + i, 5 * (j + 1), j, i % 2, 1, j, 0, 5 + i, 2, i % 2)
                 for i, d in enumerate(days)
                 for j, (vid, title) in enumerate(videos)
+            ],
+        )
+        con.execute(
+            "CREATE TABLE gold.gold_channels AS SELECT ? AS channel_id, 'Odd channel' AS channel_title, "
+            "321 AS subscriber_count, 3 AS video_count",
+            [CHANNEL],
+        )
+        con.execute(
+            "CREATE TABLE gold.gold_videos (video_id VARCHAR, channel_id VARCHAR, content_type VARCHAR, "
+            "content_type_basis VARCHAR, duration_seconds INTEGER)"
+        )
+        con.executemany(
+            "INSERT INTO gold.gold_videos VALUES (?, ?, ?, 'duration', ?)",
+            [
+                (vid, CHANNEL, "Short" if j == 0 else "Long-form", 30 + 300 * j)
+                for j, (vid, _) in enumerate(videos)
             ],
         )
         con.execute(
@@ -580,9 +596,9 @@ def test_every_page_of_the_app_reads_through_the_connector(app_process, gold, mo
 
     pages = [
         (p, None)
-        for p in ("Overview", "Videos", "Audience", "Reach", "Engagement", "Geography", "Devices", "Revenue")
+        for p in ("Overview", "Content", "Audience", "Reach", "Engagement", "Geography", "Devices", "Revenue")
     ]
-    pages += [("Devices", ODD_VIDEO), ("Videos", ODD_VIDEO)]
+    pages += [("Devices", ODD_VIDEO), ("Content", ODD_VIDEO)]
     remote = {case: render(*case) for case in pages}
     assert len(app_process.received) > len(pages)
     monkeypatch.setenv("YTLAKE_DASHBOARD_SOURCE", "duckdb")

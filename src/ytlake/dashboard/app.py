@@ -5,6 +5,8 @@ Run it with `ytlake dashboard` (locally, loopback) or as the Databricks App of t
 
 from __future__ import annotations
 
+import json
+import statistics
 from datetime import timedelta
 from typing import NoReturn
 
@@ -27,6 +29,34 @@ def unavailable(err: data.Unavailable) -> NoReturn:
     st.stop()
 
 
+def run_banner() -> str | None:
+    """A banner when the latest run did not succeed: its status, when, and why in short. The
+    pages then show what the runs before it built. Returns the status (None: no banner)."""
+    run = data.last_run(reader)
+    if not run or run["run_status"] == "SUCCEEDED":
+        return None
+    status = run["run_status"]
+    when = f"{(run['finished_ts_utc'] or run['started_ts_utc']):%Y-%m-%d %H:%M} UTC"
+    if status == "RUNNING":
+        st.info(
+            f"A run ({run['run_id']}) has been running since {when}: these pages show the runs before it."
+        )
+        return status
+    try:
+        summary = json.loads(run["summary"] or "{}")
+    except ValueError:
+        summary = {}
+    why = ", ".join(summary.get("failed_tasks") or []) or "; ".join(summary.get("partial") or [])
+    text = (
+        f"The last run ({run['run_id']}) ended {status} at {when}"
+        + (f": {why}" if why else "")
+        + ". The pages show what earlier runs built; `ytlake runs` and the run's log say more."
+    )
+    (st.error if status in ("FAILED", "ABORTED") else st.warning)(text)
+    return status
+
+
+last_status = run_banner()
 try:
     channel_names = data.channels(reader)
 except data.Unavailable as err:
@@ -47,10 +77,15 @@ except data.Unavailable as err:
     unavailable(err)
 
 page = st.sidebar.radio(
-    "Page", ["Overview", "Videos", "Audience", "Reach", "Engagement", "Geography", "Devices", "Revenue"]
+    "Page", ["Overview", "Content", "Audience", "Reach", "Engagement", "Geography", "Devices", "Revenue"]
 )
 if first_day is None:
-    main.warning("Gold is empty: run `ytlake run` first.")
+    main.warning(
+        f"Gold is empty: the last run ended {last_status} (above); fix what it names and run "
+        "`ytlake run` again."
+        if last_status in ("FAILED", "ABORTED", "PARTIAL")
+        else "Gold is empty: run `ytlake run` first."
+    )
     st.stop()
 default_first = max(first_day, last_day - timedelta(days=27))
 picked = st.sidebar.date_input(
@@ -94,14 +129,126 @@ def source_colour(source_id: str) -> str:
     return SOURCE_COLOURS[index % len(SOURCE_COLOURS)]
 
 
-def by_day(fig, from_zero: bool = True):
-    """A chart of Pacific days: day ticks (never hours; about ten of them whatever the span),
-    and a y axis from 0 unless it can go below (net subscribers)."""
+def by_day(fig, from_zero: bool = True, days: tuple | None = None):
+    """A chart of Pacific days (the sidebar's range, or ``days``): day ticks (never hours;
+    about ten of them whatever the span), a y axis from 0 unless it can go below (net
+    subscribers), and the provisional days shaded."""
+    first, last = days or (globals()["first"], globals()["last"])
     span = max((last - first).days, 1)
     fig.update_xaxes(tickformat="%b %d", dtick=DAY_MS * max(1, round(span / 10)), title_text="Pacific day")
     if from_zero:
         fig.update_yaxes(rangemode="tozero")
+    start = max(first, last_day - timedelta(days=PROVISIONAL_DAYS - 1))
+    if start <= last:  # the days Google may still restate, shaded and named on every day chart
+        fig.add_vrect(
+            x0=f"{start - timedelta(days=1)} 12:00",
+            x1=f"{min(last, last_day)} 12:00",
+            fillcolor="#9e9e9e",
+            opacity=0.15,
+            line_width=0,
+            annotation_text="provisional",
+            annotation_position="top left",
+        )
     return fig
+
+
+def change(now, before) -> str | None:
+    """The change against the previous period, as Studio words it (None: nothing to compare)."""
+    if before is None or now is None:
+        return None
+    if not before:
+        return None if not now else "new"
+    return f"{100 * (now - before) / abs(before):+.0f}% vs previous {(last - first).days + 1} days"
+
+
+def kpis(video: str | None) -> None:
+    """Views, watch time, net subscribers and average view duration over the span, each with
+    its change against the previous span of the same length (where Gold reaches back)."""
+    length = (last - first).days + 1
+    now = data.totals(reader, first, last, video)
+    before_first = first - timedelta(days=length)
+    before = (
+        data.totals(reader, before_first, first - timedelta(days=1), video)
+        if before_first >= first_day
+        else None
+    )
+
+    def avd(t) -> float | None:
+        return 60 * float(t["minutes"] or 0) / float(t["views"]) if t and t["views"] else None
+
+    def minutes_seconds(seconds: float | None) -> str:
+        return f"{int(seconds // 60)}:{int(seconds % 60):02d}" if seconds is not None else "–"
+
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Views", data.human(now["views"] or 0), change(now["views"], before and before["views"]))
+    c2.metric(
+        "Watch time (hours)",
+        data.human(float(now["minutes"] or 0) / 60),
+        change(now["minutes"], before and before["minutes"]),
+    )
+    c3.metric(
+        "Net subscribers",
+        data.human(now["net_subscribers"] or 0),
+        change(now["net_subscribers"], before and before["net_subscribers"]),
+    )
+    c4.metric("Average view duration", minutes_seconds(avd(now)), change(avd(now), avd(before)))
+    if before is None:
+        st.caption(f"No change shown: Gold does not reach {length} days before {first}.")
+
+
+FIRST_DAYS = 7  # the latest upload's start, against the channel's typical first week
+
+
+def latest_upload() -> None:
+    """The latest upload's views on its first days against the median video's at the same age."""
+    rows = data.first_days(reader, FIRST_DAYS)
+    if not rows:
+        return
+    curves: dict[str, dict[int, int]] = {}
+    published: dict[str, object] = {}
+    titles: dict[str, str] = {}
+    for r in rows:
+        curves.setdefault(r["video_id"], {})[int(r["age"])] = int(r["views"] or 0)
+        published[r["video_id"]], titles[r["video_id"]] = (
+            r["published_date"],
+            r["video_title"] or r["video_id"],
+        )
+    latest = max(published, key=lambda v: (published[v], v))
+    ages = (last_day - published[latest]).days + 1  # the days it has had so far
+    others = [v for v in curves if v != latest and (last_day - published[v]).days + 1 >= FIRST_DAYS]
+    points = []
+    for age in range(min(ages, FIRST_DAYS)):
+        mine = sum(curves[latest].get(a, 0) for a in range(age + 1))
+        typical = (
+            statistics.median(sum(curves[v].get(a, 0) for a in range(age + 1)) for v in others)
+            if others
+            else None
+        )
+        points.append({"day since publishing": age + 1, "views so far": mine, "video": "latest upload"})
+        if typical is not None:
+            points.append(
+                {"day since publishing": age + 1, "views so far": typical, "video": "typical (median)"}
+            )
+    st.subheader(f"Latest upload: {titles[latest]}")
+    if not points:
+        st.caption(f"Published {published[latest]}; Gold has no day of it yet.")
+        return
+    mine_total = points[-2 if others else -1]["views so far"]
+    typical_total = points[-1]["views so far"] if others else None
+    shown = min(ages, FIRST_DAYS)
+    st.caption(
+        f"Published {published[latest]}: {mine_total:,} views in its first {shown} day(s)"
+        + (
+            f", against {typical_total:,.0f} for the channel's typical video at the same age "
+            f"(the median of {len(others)} videos with {FIRST_DAYS} days or more)."
+            if typical_total is not None
+            else "; no other video has a full first week to compare with yet."
+        )
+    )
+    fig = px.line(points, x="day since publishing", y="views so far", color="video", markers=True)
+    fig.update_xaxes(dtick=1)
+    fig.update_yaxes(rangemode="tozero")
+    st.plotly_chart(fig, use_container_width=True)
 
 
 def overview() -> None:
@@ -124,17 +271,23 @@ def overview() -> None:
         )
         st.caption("Pick a channel in the sidebar to see its pages; below, all channels together.")
     else:
-        name = channel_names.get(channel_id or "") or next(iter(channel_names.values()), "")
+        card = data.channel_card(reader)
+        name = card["title"] or channel_names.get(channel_id or "") or next(iter(channel_names.values()), "")
         st.header(f"Channel overview: {name}" if name else "Channel overview")
-    rows = data.channel_daily(reader, first, last)
-    total_views = sum(r["views"] for r in rows)
-    c1, c2, c3 = st.columns(3)
-    c1.metric("Views", data.human(total_views))
-    c2.metric("Watch time (hours)", data.human(sum(r["estimated_minutes_watched"] for r in rows) / 60))
-    c3.metric("Net subscribers", data.human(sum(r["net_subscribers"] for r in rows)))
+        st.caption(
+            f"{card['subscribers']:,} subscribers · {card['videos']:,} public videos "
+            "(YouTube's own rounded counts, as last listed)"
+        )
+    if video_id:
+        st.info(
+            f"Showing one video: {video_names.get(video_id, video_id)} "
+            "(pick All videos in the sidebar for the channel)."
+        )
+    kpis(video_id)
+    rows = data.daily(reader, first, last, video_id)
     for r in rows:
         r["status"] = "provisional" if provisional(r["date"]) else "final"
-        r["watch_hours"] = r["estimated_minutes_watched"] / 60
+        r["watch_hours"] = float(r["estimated_minutes_watched"] or 0) / 60
     for column, title in (
         ("views", "Views per day"),
         ("watch_hours", "Watch time per day (hours)"),
@@ -149,35 +302,111 @@ def overview() -> None:
             color_discrete_map={"final": "#c4302b", "provisional": "#f4a6a3"},
         )
         st.plotly_chart(by_day(fig, from_zero=column != "net_subscribers"), use_container_width=True)
+    if not video_id:
+        st.subheader("Top content in this period")
+        top = data.content(reader, first, last)[:5]
+        st.dataframe(
+            [
+                {
+                    "video": v["video_title"] or v["video_id"],
+                    "type": v["content_type"] or "Unknown",
+                    "views": int(v["views"] or 0),
+                    "watch hours": round(float(v["minutes"] or 0) / 60, 1),
+                }
+                for v in top
+            ],
+            use_container_width=True,
+            hide_index=True,
+            column_config=numbers("views", "watch hours"),
+        )
+        latest_upload()
 
 
-def videos_page() -> None:
-    st.header("Videos")
-    top = data.top_videos(reader, first, last)
-    st.dataframe(  # numbers stay numbers (a column sorts by value); formatting is display only
-        [
-            {
-                "video": v["video_title"],
-                "published": v["published_date"],
-                "views": int(v["views"] or 0),
-                "watch hours": round((v["minutes"] or 0) / 60, 1),
-                "likes": int(v["likes"] or 0),
-            }
-            for v in top
-        ],
+def content_page() -> None:
+    st.header("Content")
+    videos_ = data.content(reader, first, last)
+    kinds: dict[str, dict[str, float]] = {}
+    for v in videos_:
+        k = kinds.setdefault(v["content_type"] or "Unknown", {"videos": 0, "views": 0, "minutes": 0.0})
+        k["videos"] += 1
+        k["views"] += int(v["views"] or 0)
+        k["minutes"] += float(v["minutes"] or 0)
+    columns = st.columns(max(len(kinds), 1))
+    for column, (kind, k) in zip(columns, sorted(kinds.items()), strict=False):
+        column.metric(f"{kind}s" if kind != "Unknown" else "Unknown type", data.human(k["views"]) + " views")
+        column.caption(f"{int(k['videos'])} video(s) · {k['minutes'] / 60:,.1f} watch hours")
+    st.caption(
+        "Content type by duration (a Short is at most 3 minutes, YouTube's limit since October "
+        "2024): Google's own creatorContentType is not pulled yet, so live streams count by length."
+    )
+    table = [
+        {
+            "video": v["video_title"] or v["video_id"],
+            "type": v["content_type"] or "Unknown",
+            "published": v["published_date"],
+            "duration (s)": v["duration_seconds"],
+            "views": int(v["views"] or 0),
+            "watch hours": round(float(v["minutes"] or 0) / 60, 1),
+            "likes": int(v["likes"] or 0),
+            "net subscribers": int(v["net_subscribers"] or 0),
+        }
+        for v in videos_
+    ]
+    picked = st.dataframe(  # numbers stay numbers (a column sorts by value); formatting is display only
+        table,
         use_container_width=True,
         hide_index=True,
-        column_config=numbers("views", "watch hours", "likes"),
+        column_config=numbers("duration (s)", "views", "watch hours", "likes", "net subscribers"),
+        on_select="rerun",
+        selection_mode="single-row",
+        key="content_table",
     )
-    chosen = video_id or (top[0]["video_id"] if top else None)
+    st.caption("Click a row to open the video (or pick it in the sidebar).")
+    rows_picked = picked.selection.rows if picked is not None else []
+    chosen = (
+        videos_[rows_picked[0]]["video_id"]
+        if rows_picked
+        else (video_id or (videos_[0]["video_id"] if videos_ else None))
+    )
     if chosen:
-        curve = data.video_daily(reader, chosen, first, last)
-        st.plotly_chart(
-            by_day(
-                px.line(curve, x="date", y="views", title=f"Daily views: {video_names.get(chosen, chosen)}")
-            ),
-            use_container_width=True,
-        )
+        video_detail(chosen)
+
+
+def video_detail(chosen: str) -> None:
+    """One video: its daily views since publishing (day ticks, y from 0), then where its views
+    came from, where its viewers are, and on what devices."""
+    name = video_names.get(chosen, chosen)
+    st.subheader(f"Video: {name}")
+    published = next((v["published_date"] for v in videos if v["video_id"] == chosen), None)
+    since = max(first_day, published) if published else first
+    curve = data.video_daily(reader, chosen, since, last_day)
+    st.plotly_chart(  # the video's life, not the sidebar's range
+        by_day(
+            px.bar(curve, x="date", y="views", title=f"Daily views since publishing ({since})"),
+            days=(since, last_day),
+        ),
+        use_container_width=True,
+    )
+    c1, c2, c3 = st.columns(3)
+    for column, kind, title in (
+        (c1, "traffic", "Traffic sources"),
+        (c2, "country", "Countries"),
+        (c3, "device", "Devices"),
+    ):
+        rows = data.breakdown(reader, kind, since, last_day, chosen)[:10]
+        if rows:
+            fig = px.bar(
+                [{"name": str(r["name"] or r["id"]), "views": int(r["views"] or 0)} for r in rows][::-1],
+                x="views",
+                y="name",
+                orientation="h",
+                title=title,
+            )
+            fig.update_yaxes(dtick=1, title_text=None)
+            fig.update_layout(height=120 + 28 * len(rows))
+            column.plotly_chart(fig, use_container_width=True)
+        else:
+            column.caption(f"{title}: none reported (Google withholds small breakdowns).")
 
 
 AGE_GROUPS = {
@@ -314,18 +543,67 @@ def reach() -> None:
 def geography() -> None:
     st.header("Geography")
     countries = data.breakdown(reader, "country", first, last, video_id)[:25]
+    countries = [{**c, "name": c["name"] or c["id"]} for c in countries]
     fig = px.bar(countries[::-1], x="views", y="name", orientation="h", title="Views by country (top 25)")
     # every country labelled: one tick per bar, and the height to fit them
     fig.update_yaxes(dtick=1, title_text=None)
     fig.update_layout(height=140 + 24 * len(countries))
     st.plotly_chart(fig, use_container_width=True)
-    st.caption("A ranked chart: no map geometry ships with the project, and nothing loads from a CDN.")
+    every = data.breakdown(reader, "country", first, last, video_id)
+    total = sum(int(c["views"] or 0) for c in every) or 1
+    st.dataframe(
+        [
+            {
+                "country": c["name"] or c["id"],
+                "views": int(c["views"] or 0),
+                "share (%)": round(100 * int(c["views"] or 0) / total, 1),
+                "watch hours": round(float(c["minutes"] or 0) / 60, 1),
+            }
+            for c in every
+        ],
+        hide_index=True,
+        column_config=numbers("views", "watch hours"),
+    )
+    st.caption(
+        "A ranked chart: no map geometry ships with the project, and nothing loads from a CDN. "
+        "Shares are of the views Google attributes to a country (it withholds small ones)."
+    )
 
 
 def devices() -> None:
     st.header("Devices")
     rows = data.breakdown(reader, "device", first, last, video_id)
+    total = sum(int(r["views"] or 0) for r in rows) or 1
     st.plotly_chart(px.bar(rows, x="name", y="views", title="Views by device type"), use_container_width=True)
+    st.dataframe(
+        [
+            {
+                "device": r["name"] or r["id"],
+                "views": int(r["views"] or 0),
+                "share (%)": round(100 * int(r["views"] or 0) / total, 1),
+                "watch hours": round(float(r["minutes"] or 0) / 60, 1),
+            }
+            for r in rows
+        ],
+        hide_index=True,
+        column_config=numbers("views", "watch hours"),
+    )
+    trend = data.breakdown(reader, "device", first, last, video_id, by_day=True)
+    st.plotly_chart(
+        by_day(
+            px.area(
+                [
+                    {"date": r["date"], "device": r["name"] or r["id"], "views": int(r["views"] or 0)}
+                    for r in trend
+                ],
+                x="date",
+                y="views",
+                color="device",
+                title="Views by device type per day",
+            )
+        ),
+        use_container_width=True,
+    )
 
 
 def engagement_page() -> None:
@@ -493,7 +771,7 @@ def revenue_page() -> None:
 
 PAGES = {
     "Overview": overview,
-    "Videos": videos_page,
+    "Content": content_page,
     "Audience": audience_page,
     "Reach": reach,
     "Engagement": engagement_page,

@@ -50,7 +50,12 @@ MARTS = {
     "ad_type": "gold_channel_ad_type_daily",
     "video_ad_type": "gold_video_ad_type_daily",
     "channels": "gold_channels",
+    "videos": "gold_videos",
 }
+#: The one table read outside Gold, locally only: the run log, for the banner of a latest run
+#: that did not succeed (on Databricks the job's failure e-mail says it, and the App is
+#: granted Gold alone).
+RUN_LOG = "bronze.run_context_log"
 
 DEFAULT_LOCK_WAIT_S = 5.0
 BUSY = "A `ytlake run` is writing to the lakehouse; this page will show the data when it finishes (reload)."
@@ -347,12 +352,101 @@ def top_videos(r: Reader, first: date, last: date, limit: int = 20) -> list[dict
     )
 
 
+def content(r: Reader, first: date, last: date) -> list[dict[str, Any]]:
+    """Every video with views in the span, its content type (and how it was decided) and
+    duration, most viewed first."""
+    return r.rows(
+        f"select d.video_id, max(d.video_title) as video_title, max(d.published_date) as published_date, "
+        f"max(v.content_type) as content_type, max(v.content_type_basis) as content_type_basis, "
+        f"max(v.duration_seconds) as duration_seconds, sum(d.views) as views, "
+        f"sum(d.estimated_minutes_watched) as minutes, sum(d.likes) as likes, "
+        f"sum(d.subscribers_gained) - sum(d.subscribers_lost) as net_subscribers "
+        f"from {r.table('video')} d left join {r.table('videos')} v on v.video_id = d.video_id "
+        f"where d.date between ? and ? group by d.video_id order by views desc, d.video_id",
+        [first, last],
+    )
+
+
 def video_daily(r: Reader, video_id: str, first: date, last: date) -> list[dict[str, Any]]:
     return r.rows(
         f"select date, views, estimated_minutes_watched from {r.table('video')} "
         f"where video_id = ? and date between ? and ? order by date",
         [video_id, first, last],
     )
+
+
+def totals(r: Reader, first: date, last: date, video_id: str | None = None) -> dict[str, Any]:
+    """Views, watch minutes and net subscribers in the span: the channel's, or one video's."""
+    if video_id:
+        where, params = _span(first, last, video_id)
+        sql = (
+            f"select sum(views) as views, sum(estimated_minutes_watched) as minutes, "
+            f"sum(subscribers_gained) - sum(subscribers_lost) as net_subscribers, count(*) as days "
+            f"from {r.table('video')} where {where}"
+        )
+    else:
+        params = [first, last]
+        sql = (
+            f"select sum(views) as views, sum(estimated_minutes_watched) as minutes, "
+            f"sum(net_subscribers) as net_subscribers, count(distinct date) as days "
+            f"from {r.table('channel')} where date between ? and ?"
+        )
+    return r.rows(sql, params)[0]
+
+
+def daily(r: Reader, first: date, last: date, video_id: str | None = None) -> list[dict[str, Any]]:
+    """Per day: views, watch minutes and net subscribers, the channel's or one video's."""
+    if video_id:
+        return r.rows(
+            f"select date, views, estimated_minutes_watched, "
+            f"subscribers_gained - subscribers_lost as net_subscribers from {r.table('video')} "
+            f"where video_id = ? and date between ? and ? order by date",
+            [video_id, first, last],
+        )
+    return channel_daily(r, first, last)
+
+
+def channel_card(r: Reader) -> dict[str, Any]:
+    """The channel's (or the channels') name, subscriber total and public videos, as YouTube
+    last counted them."""
+    try:
+        rows = r.rows(
+            f"select channel_title, subscriber_count, video_count from {r.table('channels')} "
+            "order by channel_id"
+        )
+    except GoldMissingError:  # a lakehouse built before gold_channels: the next run adds it
+        rows = []
+    return {
+        "title": " · ".join(str(x["channel_title"]) for x in rows if x["channel_title"]),
+        "subscribers": sum(int(x["subscriber_count"] or 0) for x in rows),
+        "videos": sum(int(x["video_count"] or 0) for x in rows),
+    }
+
+
+def first_days(r: Reader, days: int) -> list[dict[str, Any]]:
+    """Each video's views on each of its first ``days`` days since publishing (age 0 is the
+    day it was published), for comparing the latest upload with the channel's typical start."""
+    return r.rows(
+        f"select video_id, max(video_title) over (partition by video_id) as video_title, "
+        f"published_date, datediff('day', published_date, date) as age, views "
+        f"from {r.table('video')} where date >= published_date "
+        f"and datediff('day', published_date, date) < {int(days)} order by video_id, age"
+    )
+
+
+def last_run(r: Reader) -> dict[str, Any] | None:
+    """The latest run in the local lakehouse's run log (None: none, not local, or unreadable)."""
+    base = r.reader if isinstance(r, ChannelScoped) else r
+    if not isinstance(base, DuckDBReader):
+        return None
+    try:
+        rows = base.rows(
+            f"select run_id, run_status, started_ts_utc, finished_ts_utc, summary from {RUN_LOG} "
+            "order by started_ts_utc desc limit 1"
+        )
+    except Unavailable:
+        return None
+    return rows[0] if rows else None
 
 
 def breakdown(

@@ -1,0 +1,59 @@
+{#- One row per video: what a content list shows beside its figures. content_type splits
+    Shorts from long-form by duration (content_type_basis says so): Google's own
+    creatorContentType (an Analytics dimension) is not pulled yet. A Short is at most three
+    minutes long (YouTube's limit since 15 October 2024); the duration is the Data API's
+    contentDetails.duration, ISO 8601 (PT1H2M3S, P1DT2H for a long live stream). -#}
+with
+
+videos as (
+    select * from {{ source('silver', 'silver_videos') }}
+),
+
+parts as (
+    select
+        video_id,
+        channel_id,
+        title,
+        published_at_utc,
+        duration_iso8601,
+        is_deleted,
+        view_count,
+        like_count,
+        comment_count,
+        snapshot_date,
+        ingest_ts_utc,
+        -- each part's digits ([0-9]: no backslash escape, the same pattern in both dialects)
+        cast(nullif(regexp_extract(duration_iso8601, '([0-9]+)D', 1), '') as int) as d,
+        cast(nullif(regexp_extract(duration_iso8601, '([0-9]+)H', 1), '') as int) as h,
+        cast(nullif(regexp_extract(duration_iso8601, '([0-9]+)M', 1), '') as int) as m,
+        cast(nullif(regexp_extract(duration_iso8601, '([0-9]+)S', 1), '') as int) as s
+    from videos
+),
+
+final as (
+    select
+        video_id,
+        channel_id,
+        title as video_title,
+        {{ pacific_date('published_at_utc') }} as published_date,
+        case
+            when duration_iso8601 is null then null
+            else coalesce(d, 0) * 86400 + coalesce(h, 0) * 3600 + coalesce(m, 0) * 60 + coalesce(s, 0)
+        end as duration_seconds,
+        case
+            when duration_iso8601 is null then 'Unknown'
+            when coalesce(d, 0) * 86400 + coalesce(h, 0) * 3600 + coalesce(m, 0) * 60 + coalesce(s, 0) <= 180
+                then 'Short'
+            else 'Long-form'
+        end as content_type,
+        'duration' as content_type_basis,
+        is_deleted,
+        view_count,
+        like_count,
+        comment_count,
+        snapshot_date,
+        ingest_ts_utc
+    from parts
+)
+
+select * from final
