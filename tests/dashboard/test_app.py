@@ -178,3 +178,125 @@ def test_the_engagement_page_shows_rates_and_the_retention_curve(app, built):
     assert table["views"].dtype.kind in "iuf" and table["likes / 1k"].dtype.kind == "f"  # numbers, sortable
     row = table[table["video"] == title].iloc[0]
     assert row["likes / 1k"] == pytest.approx(likes * 1000 / views, abs=0.01)
+
+
+def _at(lakehouse, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("YTLAKE_LAKEHOUSE", str(lakehouse))
+    monkeypatch.setenv("YTLAKE_DASHBOARD_SOURCE", "duckdb")
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_overview_names_the_channel_and_compares_with_the_previous_period(app, built):
+    [(title, subscribers)] = built.sql("SELECT channel_title, subscriber_count FROM gold.gold_channels")
+    assert app.header[0].value == f"Channel overview: {title}"
+    assert f"{subscribers:,} subscribers" in " ".join(c.value for c in app.caption)
+    [(last,)] = built.sql("SELECT max(date) FROM gold.gold_channel_daily_summary")
+    first = last - timedelta(days=13)
+    app.sidebar.date_input[0].set_value((first, last)).run()
+    assert not app.exception, app.exception
+
+    def views(a, b):
+        return built.sql(
+            f"SELECT sum(views) FROM gold.gold_channel_daily_summary WHERE date BETWEEN DATE '{a}' AND DATE '{b}'"
+        )[0][0]
+
+    now, before = views(first, last), views(first - timedelta(days=14), first - timedelta(days=1))
+    metric = {m.label: m for m in app.metric}["Views"]
+    assert metric.value == data.human(now)
+    assert metric.delta == f"{100 * (now - before) / before:+.0f}% vs previous 14 days"
+
+
+def test_provisional_days_are_shaded_on_every_day_chart(app, built):
+    from ytlake.dashboard.app import PROVISIONAL_DAYS
+
+    [(last,)] = built.sql("SELECT max(date) FROM gold.gold_channel_daily_summary")
+    for chart in app.get("plotly_chart")[:3]:
+        layout = json.loads(chart.proto.spec)["layout"]
+        [shade] = layout["shapes"]
+        assert shade["x0"].startswith(
+            str(last - timedelta(days=PROVISIONAL_DAYS))
+        )  # from noon the day before
+        assert shade["x1"].startswith(str(last))
+        assert [a["text"] for a in layout["annotations"]] == ["provisional"]
+
+
+def test_the_latest_upload_is_compared_with_the_typical_first_week(app, built):
+    [(title,)] = built.sql(
+        "SELECT video_title FROM gold.gold_video_daily_summary WHERE date >= published_date "
+        "ORDER BY published_date DESC, video_id DESC LIMIT 1"
+    )
+    assert f"Latest upload: {title}" in [s.value for s in app.subheader]
+    curve = json.loads(app.get("plotly_chart")[3].proto.spec)
+    lines = {t["name"]: _values(t["y"]) for t in curve["data"]}
+    views = built.sql(
+        "SELECT views FROM gold.gold_video_daily_summary WHERE date >= published_date AND video_id = "
+        "(SELECT video_id FROM gold.gold_video_daily_summary WHERE date >= published_date "
+        "ORDER BY published_date DESC, video_id DESC LIMIT 1) ORDER BY date LIMIT 7"
+    )
+    running = np.cumsum([v for (v,) in views]).tolist()
+    assert lines["latest upload"] == running[: len(lines["latest upload"])]
+    assert all(b >= a for a, b in zip(lines["latest upload"], lines["latest upload"][1:], strict=False))
+
+
+def test_the_content_page_splits_by_type_and_opens_a_video(app, built):
+    app.sidebar.radio[0].set_value("Content").run()
+    assert not app.exception, app.exception
+    table = app.dataframe[0].value
+    types = dict(built.sql("SELECT video_title, content_type FROM gold.gold_videos"))
+    assert all(types[row["video"]] == row["type"] for _, row in table.iterrows())
+    for kind in set(table["type"]):  # each type's views, once: the split adds up to the table
+        label = {"Short": "Shorts", "Long-form": "Long-form videos"}.get(kind, "Unknown type")
+        metric = {m.label: m.value for m in app.metric}[label]
+        assert metric == data.human(int(table[table["type"] == kind]["views"].sum())) + " views"
+    video_id, title, published = built.sql(
+        "SELECT video_id, max(video_title), max(published_date) FROM gold.gold_video_daily_summary "
+        "GROUP BY 1 ORDER BY sum(views) ASC, 1 LIMIT 1"
+    )[0]
+    app.sidebar.selectbox[0].set_value(video_id).run()
+    assert not app.exception, app.exception
+    assert f"Video: {title}" in [s.value for s in app.subheader]
+    daily = json.loads(app.get("plotly_chart")[0].proto.spec)
+    assert (
+        str(max(published, built.sql("SELECT min(date) FROM gold.gold_channel_daily_summary")[0][0]))
+        in (daily["layout"]["title"]["text"])
+    )
+    assert (
+        daily["layout"]["yaxis"]["rangemode"] == "tozero"
+        and daily["layout"]["xaxis"]["tickformat"] == "%b %d"
+    )
+
+
+def test_a_failed_last_run_is_a_banner_with_its_status_and_time(built, tmp_path, monkeypatch):
+    import shutil
+
+    import duckdb
+
+    lakehouse = tmp_path / "yt.duckdb"
+    shutil.copy(built.lakehouse, lakehouse)
+    with duckdb.connect(str(lakehouse)) as con:
+        con.execute(
+            "INSERT INTO bronze.run_context_log (run_id, snapshot_date, source_system, params, run_status, "
+            "started_ts_utc, finished_ts_utc, summary) "
+            "SELECT 'local-failed-run', max(snapshot_date) + 1, 'emulator', '{}', 'FAILED', "
+            "max(started_ts_utc) + INTERVAL 1 DAY, "
+            "max(started_ts_utc) + INTERVAL 1 DAY + INTERVAL 2 MINUTE, "
+            '\'{"failed_tasks": ["ingest_analytics_api_to_bronze"]}\' FROM bronze.run_context_log'
+        )
+        [(finished,)] = con.execute("SELECT max(finished_ts_utc) FROM bronze.run_context_log").fetchall()
+    at = _at(lakehouse, monkeypatch)
+    [banner] = at.error
+    assert "The last run (local-failed-run) ended FAILED" in banner.value
+    assert (
+        f"{finished:%Y-%m-%d %H:%M} UTC" in banner.value and "ingest_analytics_api_to_bronze" in banner.value
+    )
+    assert at.metric  # the pages still show what earlier runs built
+    with duckdb.connect(str(lakehouse)) as con:  # and with no Gold: the banner, then one sentence
+        con.execute("DROP SCHEMA gold CASCADE")
+    at = _at(lakehouse, monkeypatch)
+    assert "ended FAILED" in at.error[0].value
+    assert "has no Gold yet" in at.info[0].value and not at.metric

@@ -322,6 +322,10 @@ def overview() -> None:
         latest_upload()
 
 
+#: Each content type's name on the Content page.
+KIND_LABELS = {"Short": "Shorts", "Long-form": "Long-form videos", "Unknown": "Unknown type"}
+
+
 def content_page() -> None:
     st.header("Content")
     videos_ = data.content(reader, first, last)
@@ -333,7 +337,7 @@ def content_page() -> None:
         k["minutes"] += float(v["minutes"] or 0)
     columns = st.columns(max(len(kinds), 1))
     for column, (kind, k) in zip(columns, sorted(kinds.items()), strict=False):
-        column.metric(f"{kind}s" if kind != "Unknown" else "Unknown type", data.human(k["views"]) + " views")
+        column.metric(KIND_LABELS.get(kind, kind), data.human(k["views"]) + " views")
         column.caption(f"{int(k['videos'])} video(s) · {k['minutes'] / 60:,.1f} watch hours")
     st.caption(
         "Content type by duration (a Short is at most 3 minutes, YouTube's limit since October "
