@@ -32,6 +32,28 @@ FLAGS = [
 ]
 
 
+#: Plotly's drawn axes of type "category", each with the number of categories and of the
+#: non-empty tick labels drawn for it.
+UNLABELLED_CATEGORIES = """(() => {
+  const out = [];
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+    const layout = gd._fullLayout;
+    if (!layout) continue;
+    for (const key of Object.keys(layout)) {
+      const ax = layout[key];
+      if (!/^[xy]axis[0-9]*$/.test(key) || !ax || ax.type !== 'category' || !ax.visible) continue;
+      const labels = [...gd.querySelectorAll('.' + ax._id + 'tick text')].filter(t => t.textContent.trim());
+      const categories = (ax._categories || []).length;
+      if (labels.length < categories) {
+        const chart = (layout.title && layout.title.text) || '';
+        out.push({chart, axis: key, categories, labelled: labels.length});
+      }
+    }
+  }
+  return out;
+})()"""
+
+
 def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -116,6 +138,39 @@ class Chromium:
                 return self.text()
             time.sleep(0.3)
         raise TimeoutError(f"the page did not render in {timeout_s:.0f} s; it shows: {text[:200]!r}")
+
+    def evaluate(self, expression: str) -> Any:
+        """The value of a JavaScript expression in the page (JSON-serialisable)."""
+        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"the page's script failed: {result['exceptionDetails'].get('text')}")
+        return result.get("result", {}).get("value")
+
+    def unlabelled_categories(self) -> list[dict[str, Any]]:
+        """Each Plotly chart axis of categories (countries, sources, devices) that labels fewer
+        categories than it draws: its chart's title, the axis, and both counts."""
+        return self.evaluate(UNLABELLED_CATEGORIES) or []
+
+    def choose(self, label: str, option: str) -> None:
+        """Pick ``option`` in the Streamlit select box labelled ``label`` (a sidebar picker)."""
+        opened = self.evaluate(  # Streamlit's select box: a combo box whose button opens the list
+            "(() => { const box = [...document.querySelectorAll('input[role=\"combobox\"]')]"
+            f".find(b => b.getAttribute('aria-label') === {json.dumps(label)});"
+            " const open = box && box.parentElement.querySelector('button');"
+            " if (open) open.click(); return !!open; })()"
+        )
+        if not opened:
+            raise LookupError(f"no select box {label!r} on the page")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.evaluate(
+                "(() => { const o = [...document.querySelectorAll('[role=\"option\"]')]"
+                f".find(e => e.innerText.trim() === {json.dumps(option)});"
+                " if (o) o.click(); return !!o; })()"
+            ):
+                return
+            time.sleep(0.2)
+        raise LookupError(f"no option {option!r} in {label!r}")
 
     def screenshot(self, path: Path) -> None:
         data = self.call("Page.captureScreenshot", format="png")["data"]

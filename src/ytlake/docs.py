@@ -212,14 +212,23 @@ def page_drawn(page: str, browser: Any) -> Callable[[str], bool]:
     return lambda text: any(s in text for s in shown) and browser.heading().partition(":")[0] == header
 
 
-def visit_every_page(browser: Any, url: str, shoot: Callable[[str], Path | None]) -> dict[str, str]:
-    """Open the dashboard and click through every page; returns each page's text, after taking
-    the screenshot ``shoot(page)`` names (None: none)."""
+def visit_every_page(
+    browser: Any,
+    url: str | None,
+    shoot: Callable[[str], Path | None],
+    on_page: Callable[[str], None] | None = None,
+) -> dict[str, str]:
+    """Open the dashboard (``url``; None: it is open) and click through every page; returns
+    each page's text, after ``on_page(page)`` and the screenshot ``shoot(page)`` names (None:
+    none)."""
     texts = {}
-    browser.open(url, ready=page_drawn("Overview", browser))
+    if url is not None:
+        browser.open(url, ready=page_drawn("Overview", browser))
     for page in PAGES:
         browser.click_label(page)
         texts[page] = browser.wait_for(page_drawn(page, browser))
+        if on_page is not None:
+            on_page(page)
         target = shoot(page)
         if target is not None:
             browser.screenshot(target)
@@ -230,14 +239,24 @@ def screenshot(out_dir: Path) -> list[Path]:
     """Build the demo lakehouse, start the dashboard, and screenshot every page in headless
     Chromium."""
     from ytlake.browser import Chromium
-    from ytlake.runlocal import screenshot_lakehouse
+    from ytlake.runlocal import failed_without_gold, screenshot_lakehouse
 
     with tempfile.TemporaryDirectory() as tmp:
         lakehouse = Path(tmp) / "demo.duckdb"
         screenshot_lakehouse(lakehouse)
         with running_dashboard(lakehouse) as url, Chromium() as browser:
             visit_every_page(browser, url, lambda page: out_dir / f"dashboard_{page.lower()}.png")
-    return [out_dir / f"dashboard_{page.lower()}.png" for page in PAGES]
+        written = [out_dir / f"dashboard_{page.lower()}.png" for page in PAGES]
+        several = Path(tmp) / "channels.duckdb"
+        screenshot_lakehouse(several, channels=2)
+        with running_dashboard(several) as url, Chromium() as browser:
+            browser.open(url, ready=page_drawn("Overview", browser))
+            browser.screenshot(out_dir / "dashboard_channels.png")  # the picker, all channels
+        empty = failed_without_gold(lakehouse, Path(tmp) / "no_gold.duckdb")
+        with running_dashboard(empty) as url, Chromium() as browser:
+            browser.open(url, ready=lambda text: "no Gold yet" in text)
+            browser.screenshot(out_dir / "dashboard_no_gold.png")
+    return [*written, out_dir / "dashboard_channels.png", out_dir / "dashboard_no_gold.png"]
 
 
 @contextlib.contextmanager

@@ -642,17 +642,58 @@ class _Tee(io.TextIOBase):
 DOCS_TODAY = date(2026, 6, 30)
 
 
-def screenshot_lakehouse(lakehouse: Path) -> None:
+def screenshot_lakehouse(lakehouse: Path, channels: int = 1) -> None:
     """Two demo runs three days apart (the first creates the Reporting API's jobs, the second
-    lands their files: audience, playback locations), the token allowed to read revenue."""
+    lands their files: audience, playback locations), the token allowed to read revenue; with
+    ``channels`` > 1, one run of that many channels of fewer videos each (the channel picker's
+    picture)."""
     from ytlake.emulator.server import running_emulator
     from ytlake.emulator.service import EmulatorConfig
     from ytlake.emulator.world import PACIFIC, WorldConfig
 
-    state = lakehouse.parent / "emulator_state.json"
-    for today in (DOCS_TODAY - timedelta(days=3), DOCS_TODAY):
+    state = lakehouse.parent / f"emulator_state_{channels}.json"
+    videos = 24 if channels == 1 else 6
+    days = (DOCS_TODAY - timedelta(days=3), DOCS_TODAY) if channels == 1 else (DOCS_TODAY,)
+    for today in days:
         noon = datetime(today.year, today.month, today.day, 12, tzinfo=PACIFIC).timestamp()
-        world = WorldConfig(videos=24, history_days=90, today=today, start=DOCS_TODAY - timedelta(days=90))
+        world = WorldConfig(
+            videos=videos,
+            channels=channels,
+            history_days=90,
+            today=today,
+            start=DOCS_TODAY - timedelta(days=90),
+        )
         config = EmulatorConfig(state_path=state, demo_monetary=True)
         with running_emulator(world, config, clock=lambda noon=noon: noon) as emu:
-            run_local(RunOptions(source="demo", api_root=emu.base_url, lakehouse=lakehouse, today=today))
+            run_local(
+                RunOptions(
+                    source="demo",
+                    api_root=emu.base_url,
+                    lakehouse=lakehouse,
+                    today=today,
+                    demo_videos=videos,
+                    demo_channels=channels,
+                )
+            )
+
+
+def failed_without_gold(lakehouse: Path, copy: Path, keep_gold: bool = False) -> Path:
+    """A copy of ``lakehouse`` as after a run that FAILED in ``ingest_analytics_api_to_bronze``
+    (the run log's latest run), before any Gold was built (``keep_gold``: the earlier runs'
+    Gold stays): the dashboard's failed-run banner and no-Gold state, their picture and tests."""
+    import shutil
+
+    import duckdb
+
+    shutil.copy(lakehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        if not keep_gold:
+            con.execute("DROP SCHEMA gold CASCADE")
+        con.execute(
+            "INSERT INTO bronze.run_context_log (run_id, snapshot_date, source_system, params, run_status, "
+            "started_ts_utc, finished_ts_utc, summary) "
+            "SELECT 'local-failed-run', max(snapshot_date) + 1, 'emulator', '{}', 'FAILED', "
+            "max(started_ts_utc) + INTERVAL 1 DAY, max(started_ts_utc) + INTERVAL 1 DAY + INTERVAL 2 MINUTE, "
+            '\'{"failed_tasks": ["ingest_analytics_api_to_bronze"]}\' FROM bronze.run_context_log'
+        )
+    return copy

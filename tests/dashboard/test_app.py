@@ -272,21 +272,12 @@ def test_the_content_page_splits_by_type_and_opens_a_video(app, built):
 
 
 def test_a_failed_last_run_is_a_banner_with_its_status_and_time(built, tmp_path, monkeypatch):
-    import shutil
-
     import duckdb
 
-    lakehouse = tmp_path / "yt.duckdb"
-    shutil.copy(built.lakehouse, lakehouse)
-    with duckdb.connect(str(lakehouse)) as con:
-        con.execute(
-            "INSERT INTO bronze.run_context_log (run_id, snapshot_date, source_system, params, run_status, "
-            "started_ts_utc, finished_ts_utc, summary) "
-            "SELECT 'local-failed-run', max(snapshot_date) + 1, 'emulator', '{}', 'FAILED', "
-            "max(started_ts_utc) + INTERVAL 1 DAY, "
-            "max(started_ts_utc) + INTERVAL 1 DAY + INTERVAL 2 MINUTE, "
-            '\'{"failed_tasks": ["ingest_analytics_api_to_bronze"]}\' FROM bronze.run_context_log'
-        )
+    from ytlake.runlocal import failed_without_gold
+
+    lakehouse = failed_without_gold(built.lakehouse, tmp_path / "yt.duckdb", keep_gold=True)
+    with duckdb.connect(str(lakehouse), read_only=True) as con:
         [(finished,)] = con.execute("SELECT max(finished_ts_utc) FROM bronze.run_context_log").fetchall()
     at = _at(lakehouse, monkeypatch)
     [banner] = at.error
@@ -295,8 +286,6 @@ def test_a_failed_last_run_is_a_banner_with_its_status_and_time(built, tmp_path,
         f"{finished:%Y-%m-%d %H:%M} UTC" in banner.value and "ingest_analytics_api_to_bronze" in banner.value
     )
     assert at.metric  # the pages still show what earlier runs built
-    with duckdb.connect(str(lakehouse)) as con:  # and with no Gold: the banner, then one sentence
-        con.execute("DROP SCHEMA gold CASCADE")
-    at = _at(lakehouse, monkeypatch)
-    assert "ended FAILED" in at.error[0].value
+    at = _at(failed_without_gold(built.lakehouse, tmp_path / "no_gold.duckdb"), monkeypatch)
+    assert "ended FAILED" in at.error[0].value  # and with no Gold: the banner, then one sentence
     assert "has no Gold yet" in at.info[0].value and not at.metric

@@ -752,13 +752,14 @@ def revenue_page() -> None:
             {
                 "video": v["video_title"] or v["video_id"],
                 "estimated revenue": round(float(v["revenue"] or 0), 2),
-                "RPM": per_thousand(v["revenue"], v["views"]),
-                "CPM": per_thousand(v["gross"], v["impressions"]),
+                "RPM": _rate(v["revenue"], v["views"]),  # numbers: the columns sort by value
+                "CPM": _rate(v["gross"], v["impressions"]),
             }
             for v in top
         ],
         use_container_width=True,
         hide_index=True,
+        column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("RPM", "CPM")},
     )
     kinds = data.ad_types(reader, first, last, video_id)
     if kinds:
