@@ -812,6 +812,9 @@ def docs(
     from ytlake.docs import generate, require_tools
 
     require_tools(screenshot)
+    quiet = logging.StreamHandler(sys.stderr)  # the demo runs' INFO lines stay in their logs
+    quiet.setLevel(logging.WARNING)
+    logging.getLogger().addHandler(quiet)
     with handling_signals():  # SIGTERM too ends in `finally`: the dashboard it started stops
         for path in generate(out, with_screenshot=screenshot):
             console.print(f"wrote {path}", highlight=False)

@@ -65,7 +65,7 @@ def _q(text: str) -> str:
 def pipeline_dot() -> str:
     specs = job_tasks(load_bundle())
     lines = [
-        f'digraph job {{ rankdir=LR; node [shape=box style="rounded,filled" fillcolor="#f6f6f6" {FONT}];',
+        f'digraph job {{ rankdir=TB; nodesep=0.25; ranksep=0.3; node [shape=box style="rounded,filled" fillcolor="#f6f6f6" {FONT}];',
         f"edge [{FONT} fontsize=9];",
         'label="youtube_analytics_job (from databricks.yml + resources/)"; labelloc=t;',
     ]
@@ -161,33 +161,42 @@ def erd_dot(manifest: dict | None = None) -> str:
 
 
 def architecture_dot() -> str:
+    """The same job on two platforms: what runs where, locally and on Databricks, and the
+    one set of files (bundle, Lakeflow SQL, dbt project) both run. Top to bottom, so it reads
+    at README width."""
     specs = job_tasks(load_bundle())
     task = {s.task_key for s in specs}
     assert {"ingest_data_api_to_bronze", "run_lakeflow_pipeline", "dbt_run_gold"} <= task
     kinds = Counter(d.kind.lower() for d in discover(str(paths.silver_sql_dir() / "**")))
-    silver = "\\n".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in sorted(kinds.items()))
+    silver = ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in sorted(kinds.items()))
     n_gold = len(list((paths.dbt_project_dir() / "models" / "gold").glob("*.sql")))
-    dot = "\n".join(
+    n_tasks = len(specs)
+    return "\n".join(
         [
-            f'digraph arch {{ rankdir=LR; node [shape=box style="rounded,filled" fillcolor="#f6f6f6" {FONT}];',
-            f"edge [{FONT} fontsize=9];",
-            'label="YouTube Analytics Lakehouse: the same job on DuckDB (local) and Databricks"; labelloc=t;',
-            'subgraph cluster_src { label="Google (or the offline emulator)"; style=rounded;',
-            '"YouTube Data API v3"; "YouTube Analytics API v2"; "OAuth token endpoint"; }',
-            '"YouTube Data API v3" -> "ingest_data_api_to_bronze"; "YouTube Analytics API v2" -> "ingest_analytics_api_to_bronze";',
-            '"OAuth token endpoint" -> "ingest_data_api_to_bronze" [style=dotted];',
-            '"ingest_data_api_to_bronze" -> "Bronze\\n(raw JSON, append-only)"; "ingest_analytics_api_to_bronze" -> "Bronze\\n(raw JSON, append-only)";',
-            '"Bronze\\n(raw JSON, append-only)" -> "run_lakeflow_pipeline" -> "Silver\\n(14 materialized views)";',
-            '"Silver\\n(14 materialized views)" -> "dbt_run_gold" -> "Gold\\n(5 dbt marts)" -> "dbt_test";',
-            '"Silver\\n(14 materialized views)" -> "optimize_tables" -> "silver_physical";',
-            '"Gold\\n(5 dbt marts)" -> "Streamlit dashboard / Databricks App"; "Gold\\n(5 dbt marts)" -> "AI/BI dashboard";',
-            '"init_run_context" -> "run_context_log" [style=dotted]; "finalize_run_log" -> "run_context_log" [style=dotted];',
-            '"Bronze\\n(raw JSON, append-only)" [fillcolor="#f3e0cc"]; "Silver\\n(14 materialized views)" [fillcolor="#e6eaee"];',
-            '"Gold\\n(5 dbt marts)" [fillcolor="#f7ecc4"]; "run_context_log" [fillcolor="#f3e0cc"];',
+            f'digraph arch {{ rankdir=TB; nodesep=0.3; ranksep=0.35; node [shape=box style="rounded,filled" fillcolor="#f6f6f6" {FONT} fontsize=12];',
+            f"edge [{FONT} fontsize=10]; graph [{FONT}];",
+            'label="YouTube Analytics Lakehouse: one job, two platforms"; labelloc=t; fontsize=16;',
+            '"google" [label="Google: YouTube Data API v3, Analytics API v2,\\nReporting API, OAuth (or the built-in emulator)" fillcolor="#fde2e1"];',
+            f'"code" [label="both run the same files: databricks.yml + resources/ (the job of {n_tasks} tasks),\\nlakeflow/ (Silver: {silver}), dbt/ ({n_gold} Gold marts)" fillcolor="#e8f0fe"];',
+            'subgraph cluster_local { label="Locally: ytlake run (one command, no account)"; style=rounded; color="#888888";',
+            '"l_tasks" [label="the job\'s tasks in one process,\\nin depends_on order"];',
+            '"l_store" [label="one DuckDB file: bronze, silver,\\nsilver_physical, gold" fillcolor="#f3e0cc"];',
+            '"l_silver" [label="Silver: the Lakeflow SQL\\ntranslated by SQLGlot"];',
+            '"l_gold" [label="Gold: dbt-duckdb\\n(build + tests)" fillcolor="#f7ecc4"];',
+            '"l_app" [label="ytlake dashboard\\n(Streamlit)"];',
+            '"l_tasks" -> "l_store" -> "l_silver" -> "l_gold" -> "l_app"; }',
+            'subgraph cluster_dbx { label="On Databricks: one Asset Bundle"; style=rounded; color="#888888";',
+            '"d_tasks" [label="the job: python_wheel_tasks\\non serverless, daily"];',
+            '"d_store" [label="Unity Catalog + Delta: bronze,\\nsilver, silver_physical, gold" fillcolor="#f3e0cc"];',
+            '"d_silver" [label="Silver: the Lakeflow\\npipeline"];',
+            '"d_gold" [label="Gold: dbt-databricks\\n(write-audit-publish)" fillcolor="#f7ecc4"];',
+            '"d_app" [label="Databricks App (the same\\nStreamlit) + AI/BI dashboard"];',
+            '"d_tasks" -> "d_store" -> "d_silver" -> "d_gold" -> "d_app"; }',
+            '"google" -> "l_tasks"; "google" -> "d_tasks";',
+            '"l_app" -> "code" [style=invis]; "d_app" -> "code" [style=invis];',
             "}",
         ]
     )
-    return dot.replace("14 materialized views", silver).replace("5 dbt marts", f"{n_gold} dbt marts")
 
 
 #: Each dashboard page and a text it shows once drawn (its header, and a chart title or the
@@ -241,7 +250,11 @@ def screenshot(out_dir: Path) -> list[Path]:
     from ytlake.browser import Chromium
     from ytlake.runlocal import failed_without_gold, screenshot_lakehouse
 
-    with tempfile.TemporaryDirectory() as tmp:
+    # one fixed folder, emptied first: the no-Gold picture names its lakehouse's path
+    tmp = Path(tempfile.gettempdir()) / "ytlake-docs"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
         lakehouse = Path(tmp) / "demo.duckdb"
         screenshot_lakehouse(lakehouse)
         with running_dashboard(lakehouse) as url, Chromium() as browser:
@@ -256,6 +269,8 @@ def screenshot(out_dir: Path) -> list[Path]:
         with running_dashboard(empty) as url, Chromium() as browser:
             browser.open(url, ready=lambda text: "no Gold yet" in text)
             browser.screenshot(out_dir / "dashboard_no_gold.png")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return [*written, out_dir / "dashboard_channels.png", out_dir / "dashboard_no_gold.png"]
 
 

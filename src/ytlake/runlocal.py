@@ -678,22 +678,30 @@ def screenshot_lakehouse(lakehouse: Path, channels: int = 1) -> None:
 
 
 def failed_without_gold(lakehouse: Path, copy: Path, keep_gold: bool = False) -> Path:
-    """A copy of ``lakehouse`` as after a run that FAILED in ``ingest_analytics_api_to_bronze``
-    (the run log's latest run), before any Gold was built (``keep_gold``: the earlier runs'
-    Gold stays): the dashboard's failed-run banner and no-Gold state, their picture and tests."""
+    """A copy of ``lakehouse`` whose latest run FAILED in ``ingest_analytics_api_to_bronze``:
+    the dashboard's failed-run banner (``keep_gold``: a day after the last run, the earlier
+    runs' Gold stays) and its no-Gold state (Gold gone, and the failed run the only one
+    recorded, at 14:00-14:02 UTC the day after the data's last day: the same copy, the same
+    picture). Its picture and its tests."""
     import shutil
 
     import duckdb
 
     shutil.copy(lakehouse, copy)
+    started = (
+        "max(started_ts_utc) + INTERVAL 1 DAY"
+        if keep_gold
+        else "CAST(max(snapshot_date) + 1 AS TIMESTAMP) + INTERVAL 14 HOUR"
+    )
     with duckdb.connect(str(copy)) as con:
-        if not keep_gold:
-            con.execute("DROP SCHEMA gold CASCADE")
         con.execute(
             "INSERT INTO bronze.run_context_log (run_id, snapshot_date, source_system, params, run_status, "
             "started_ts_utc, finished_ts_utc, summary) "
-            "SELECT 'local-failed-run', max(snapshot_date) + 1, 'emulator', '{}', 'FAILED', "
-            "max(started_ts_utc) + INTERVAL 1 DAY, max(started_ts_utc) + INTERVAL 1 DAY + INTERVAL 2 MINUTE, "
+            f"SELECT 'local-failed-run', max(snapshot_date) + 1, 'emulator', '{{}}', 'FAILED', {started}, "
+            f"{started} + INTERVAL 2 MINUTE, "
             '\'{"failed_tasks": ["ingest_analytics_api_to_bronze"]}\' FROM bronze.run_context_log'
         )
+        if not keep_gold:
+            con.execute("DROP SCHEMA gold CASCADE")
+            con.execute("DELETE FROM bronze.run_context_log WHERE run_id <> 'local-failed-run'")
     return copy

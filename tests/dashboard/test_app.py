@@ -278,7 +278,9 @@ def test_a_failed_last_run_is_a_banner_with_its_status_and_time(built, tmp_path,
 
     lakehouse = failed_without_gold(built.lakehouse, tmp_path / "yt.duckdb", keep_gold=True)
     with duckdb.connect(str(lakehouse), read_only=True) as con:
-        [(finished,)] = con.execute("SELECT max(finished_ts_utc) FROM bronze.run_context_log").fetchall()
+        [(finished,)] = con.execute(
+            "SELECT finished_ts_utc FROM bronze.run_context_log WHERE run_id = 'local-failed-run'"
+        ).fetchall()
     at = _at(lakehouse, monkeypatch)
     [banner] = at.error
     assert "The last run (local-failed-run) ended FAILED" in banner.value

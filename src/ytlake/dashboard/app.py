@@ -19,7 +19,6 @@ PROVISIONAL_DAYS = 4  # Google restates the last days for about this long
 
 st.set_page_config(page_title="YouTube Analytics", page_icon="▶", layout="wide")
 reader = data.reader_from_env()
-main = st.empty()  # the page; replaced by one sentence when the data cannot be shown
 
 
 def unavailable(err: data.Unavailable) -> NoReturn:
@@ -57,6 +56,7 @@ def run_banner() -> str | None:
 
 
 last_status = run_banner()
+main = st.empty()  # the page; replaced by one sentence when the data cannot be shown
 try:
     channel_names = data.channels(reader)
 except data.Unavailable as err:
