@@ -154,7 +154,10 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize(("argv", "setup", "message", "code"), BAD_INPUTS, ids=lambda v: str(v)[:40])
+@pytest.mark.parametrize(
+    ("argv", "setup", "message", "code"),
+    [pytest.param(*case, id=f"{' '.join(case[0])}: {case[2]}") for case in BAD_INPUTS],
+)
 def test_each_documented_bad_input_is_one_line_and_its_exit_code(
     argv, setup, message, code, capsys, tmp_path, monkeypatch
 ):

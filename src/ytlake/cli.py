@@ -510,6 +510,17 @@ def smoke(
     )
 
 
+#: ``--browser/--no-browser`` of the commands that open Google's consent page.
+BrowserOption = Annotated[
+    bool,
+    typer.Option(
+        "--browser/--no-browser",
+        show_default=False,
+        help="open the consent page in a browser (--no-browser: print its URL to open elsewhere)",
+    ),
+]
+
+
 @app.command(epilog="Example: ytlake auth   (opens the consent page; writes YT_REFRESH_TOKEN to .env)")
 def auth(
     api_root: Annotated[
@@ -522,14 +533,7 @@ def auth(
     print_token: Annotated[
         bool, typer.Option("--print", show_default=False, help="print the token instead of writing it")
     ] = False,
-    browser: Annotated[
-        bool,
-        typer.Option(
-            "--browser/--no-browser",
-            show_default=False,
-            help="open the consent page in a browser (--no-browser: print its URL to open elsewhere)",
-        ),
-    ] = True,
+    browser: BrowserOption = True,
     monetary: Annotated[
         bool,
         typer.Option(
@@ -617,14 +621,7 @@ def channels_add(
             show_default=False, help="also ask for revenue and ad metrics (yt-analytics-monetary.readonly)"
         ),
     ] = False,
-    browser: Annotated[
-        bool,
-        typer.Option(
-            "--browser/--no-browser",
-            show_default=False,
-            help="open the consent page in a browser (--no-browser: print its URL to open elsewhere)",
-        ),
-    ] = True,
+    browser: BrowserOption = True,
     secret_scope: Annotated[
         str | None,
         typer.Option(help="store the token in this Databricks secret scope (yt_refresh_token_<channel id>)"),

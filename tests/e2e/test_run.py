@@ -187,23 +187,9 @@ def test_the_cli_runs_the_job_and_prints_a_summary(tmp_path, capsys, monkeypatch
     lakehouse = tmp_path / "cli" / "yt.duckdb"
     reports = []  # what the live line of each ingestion task is drawn from
     monkeypatch.setattr(cli._Progress, "requests", lambda self, task: reports.append(task))
-    code = main(
-        [
-            "run",
-            "--source",
-            "demo",
-            "--lakehouse",
-            str(lakehouse),
-            "--today",
-            TODAY.isoformat(),
-            "--demo-videos",
-            "4",
-            "--demo-history-days",
-            "14",
-            "--start-date",
-            "2026-02-20",
-        ]
-    )
+    argv = ["run", "--source", "demo", "--lakehouse", str(lakehouse), "--today", TODAY.isoformat()]
+    argv += ["--demo-videos", "4", "--demo-history-days", "14", "--start-date", "2026-02-20"]
+    code = main(argv)
     captured = capsys.readouterr()
     out = " ".join(captured.out.split())  # rich wraps at the terminal's width
     assert code == 0, out
@@ -236,24 +222,7 @@ def test_the_cli_runs_the_job_and_prints_a_summary(tmp_path, capsys, monkeypatch
     assert "INFO" not in captured.err and "INFO" not in out  # task log lines go to the log file
 
     # -v: the tasks' log lines (stderr) and every table's rows, Bronze, then Silver, then Gold
-    code = main(
-        [
-            "run",
-            "--source",
-            "demo",
-            "--lakehouse",
-            str(lakehouse),
-            "--today",
-            TODAY.isoformat(),
-            "--demo-videos",
-            "4",
-            "--demo-history-days",
-            "14",
-            "--start-date",
-            "2026-02-20",
-            "-v",
-        ]
-    )
+    code = main([*argv, "-v"])
     captured = capsys.readouterr()
     assert code == 0, captured.out
     assert "--- ingest_analytics_api_to_bronze" in captured.err  # each task's start, as in its log

@@ -544,45 +544,14 @@ def reach() -> None:
         )
 
 
-def geography() -> None:
-    st.header("Geography")
-    countries = data.breakdown(reader, "country", first, last, video_id)[:25]
-    countries = [{**c, "name": c["name"] or c["id"]} for c in countries]
-    fig = px.bar(countries[::-1], x="views", y="name", orientation="h", title="Views by country (top 25)")
-    # every country labelled: one tick per bar, and the height to fit them
-    fig.update_yaxes(dtick=1, title_text=None)
-    fig.update_layout(height=140 + 24 * len(countries))
-    st.plotly_chart(fig, use_container_width=True)
-    every = data.breakdown(reader, "country", first, last, video_id)
-    total = sum(int(c["views"] or 0) for c in every) or 1
-    st.dataframe(
-        [
-            {
-                "country": c["name"] or c["id"],
-                "views": int(c["views"] or 0),
-                "share (%)": round(100 * int(c["views"] or 0) / total, 1),
-                "watch hours": round(float(c["minutes"] or 0) / 60, 1),
-            }
-            for c in every
-        ],
-        hide_index=True,
-        column_config=numbers("views", "watch hours"),
-    )
-    st.caption(
-        "A ranked chart: no map geometry ships with the project, and nothing loads from a CDN. "
-        "Shares are of the views Google attributes to a country (it withholds small ones)."
-    )
-
-
-def devices() -> None:
-    st.header("Devices")
-    rows = data.breakdown(reader, "device", first, last, video_id)
+def shares_table(what: str, rows: list[dict]) -> None:
+    """A breakdown's rows as a table of numbers: views, their share of the views the breakdown
+    accounts for (Google withholds small rows), and watch hours."""
     total = sum(int(r["views"] or 0) for r in rows) or 1
-    st.plotly_chart(px.bar(rows, x="name", y="views", title="Views by device type"), use_container_width=True)
     st.dataframe(
         [
             {
-                "device": r["name"] or r["id"],
+                what: r["name"] or r["id"],
                 "views": int(r["views"] or 0),
                 "share (%)": round(100 * int(r["views"] or 0) / total, 1),
                 "watch hours": round(float(r["minutes"] or 0) / 60, 1),
@@ -592,6 +561,29 @@ def devices() -> None:
         hide_index=True,
         column_config=numbers("views", "watch hours"),
     )
+
+
+def geography() -> None:
+    st.header("Geography")
+    countries = data.breakdown(reader, "country", first, last, video_id)[:25]
+    countries = [{**c, "name": c["name"] or c["id"]} for c in countries]
+    fig = px.bar(countries[::-1], x="views", y="name", orientation="h", title="Views by country (top 25)")
+    # every country labelled: one tick per bar, and the height to fit them
+    fig.update_yaxes(dtick=1, title_text=None)
+    fig.update_layout(height=140 + 24 * len(countries))
+    st.plotly_chart(fig, use_container_width=True)
+    shares_table("country", data.breakdown(reader, "country", first, last, video_id))
+    st.caption(
+        "A ranked chart: no map geometry ships with the project, and nothing loads from a CDN. "
+        "Shares are of the views Google attributes to a country (it withholds small ones)."
+    )
+
+
+def devices() -> None:
+    st.header("Devices")
+    rows = data.breakdown(reader, "device", first, last, video_id)
+    st.plotly_chart(px.bar(rows, x="name", y="views", title="Views by device type"), use_container_width=True)
+    shares_table("device", rows)
     trend = data.breakdown(reader, "device", first, last, video_id, by_day=True)
     st.plotly_chart(
         by_day(
