@@ -172,6 +172,25 @@ class Chromium:
             time.sleep(0.2)
         raise LookupError(f"no option {option!r} in {label!r}")
 
+    def table_rows(self) -> list[list[str]]:
+        """The rows of the page's first table (Streamlit's grid draws on a canvas; its
+        accessible copy holds the cells' text)."""
+        return self.evaluate(
+            "[...document.querySelectorAll('[data-testid=\"stDataFrame\"] tbody tr')]"
+            ".map(r => [...r.querySelectorAll('td')].map(c => c.textContent))"
+        )
+
+    def click_table_row(self, index: int, row_height: float = 35) -> None:
+        """Click row ``index`` (0: the first under the header) of the page's first table on
+        its selection box, as a mouse does: the grid is a canvas, one row every 35 px."""
+        left, top = self.evaluate(
+            "(() => { const r = document.querySelector('[data-testid=\"stDataFrame\"] canvas')"
+            ".getBoundingClientRect(); return [r.left, r.top]; })()"
+        )
+        x, y = left + 15, top + row_height * (index + 1) + row_height / 2
+        for kind in ("mousePressed", "mouseReleased"):
+            self.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+
     def screenshot(self, path: Path) -> None:
         data = self.call("Page.captureScreenshot", format="png")["data"]
         Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -66,7 +66,7 @@ def _numeric(value) -> bool:
 
 def test_one_channel_every_page_and_a_video(built, tmp_path, monkeypatch):
     from ytlake.browser import Chromium
-    from ytlake.docs import PAGES, running_dashboard, visit_every_page
+    from ytlake.docs import PAGES, page_drawn, running_dashboard, visit_every_page
 
     [(views,)] = built.sql(
         "SELECT sum(views) FROM gold.gold_channel_daily_summary "
@@ -83,8 +83,12 @@ def test_one_channel_every_page_and_a_video(built, tmp_path, monkeypatch):
             lambda page: tmp_path / f"{page}.png",
             on_page=lambda page: _no_fault(browser, page),
         )
-        browser.click_label("Content")  # a video opened from the sidebar's filter
-        browser.choose("Video", title)
+        browser.click_label("Content")  # a video opened by a click on its row...
+        browser.wait_for(page_drawn("Content", browser))
+        third = browser.table_rows()[2][0]
+        browser.click_table_row(2)
+        browser.wait_for(lambda text: f"Video: {third}" in text)
+        browser.choose("Video", title)  # ...and from the sidebar's filter
         detail = browser.wait_for(lambda text: f"Video: {title}" in text)
         _no_fault(browser, "Content, one video")
     assert list(texts) == list(PAGES)

@@ -365,13 +365,12 @@ def content_page() -> None:
         selection_mode="single-row",
         key="content_table",
     )
-    st.caption("Click a row to open the video (or pick it in the sidebar).")
+    st.caption("Click a row to open the video (the sidebar's video, when one is picked, comes first).")
     rows_picked = picked.selection.rows if picked is not None else []
-    chosen = (
-        videos_[rows_picked[0]]["video_id"]
-        if rows_picked
-        else (video_id or (videos_[0]["video_id"] if videos_ else None))
-    )
+    # the sidebar's video when one is picked (a filter applies everywhere), else the clicked row,
+    # else the most viewed
+    clicked = videos_[rows_picked[0]]["video_id"] if rows_picked else None
+    chosen = video_id or clicked or (videos_[0]["video_id"] if videos_ else None)
     if chosen:
         video_detail(chosen)
 
