@@ -75,3 +75,25 @@ def consented_refresh_token(emulator) -> str:
 
 
 from .two_runs import built  # noqa: E402,F401 - the two-run lakehouse, shared by Silver and Gold tests
+
+#: The longest files first (`--dist loadfile` hands files out in collection order, two per
+#: worker, then one to whichever is free): the two SparkSession files far apart, so their
+#: JVMs never share the two cores, and no long file starts last with nothing beside it.
+LONGEST_FIRST = (
+    "tests/e2e/test_spark_run.py",
+    "tests/e2e/test_bulk_modes.py",
+    "tests/deploy/test_runbook.py",
+    "tests/lakeflow/test_silver.py",
+    "tests/e2e/test_bronze_generator.py",
+    "tests/dashboard/test_databricks_reader.py",
+    "tests/test_spark_parity.py",
+    "tests/e2e/test_many_channels.py",
+    "tests/dashboard/test_browser.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
+    items.sort(
+        key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank))
+    )  # stable: the rest in order

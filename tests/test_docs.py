@@ -28,7 +28,10 @@ def test_the_data_model_has_every_layer_with_keys_and_lineage():
     assert '"bronze.analytics_video_country_daily_raw" -> "silver.fact_video_country_metrics"' in dot
     assert '"silver.fact_video_daily_metrics" -> "gold.gold_video_daily_summary"' in dot
     assert "key: country_code" in dot
-    assert "dbt_run_gold" in architecture_dot()
+    arch = architecture_dot()  # the same job on two platforms, side by side, top to bottom
+    assert "rankdir=TB" in arch and "subgraph cluster_local" in arch and "subgraph cluster_dbx" in arch
+    assert "Gold: dbt-duckdb" in arch and "Gold: dbt-databricks" in arch
+    assert "the job of 8 tasks" in arch and "rankdir=TB" in pipeline_dot()
 
 
 @needs_dot

@@ -37,7 +37,9 @@ def test_every_mart_is_built_and_every_dbt_test_passed(built):
     # the five marts, the breakdown coverage, audience, subscribed status, playback location,
     # live or on demand, retention, and revenue: the channel's (every day, "not authorised"
     # here), the videos' and ad types'
-    assert summary["dbt_run"] == {"success": 17}
+    assert summary["dbt_run"] == {
+        "success": len(list((paths.dbt_project_dir() / "models" / "gold").glob("*.sql")))
+    }
     counts = summary["dbt_test"]["counts"]
     assert counts.get("fail", 0) == 0 and counts.get("error", 0) == 0
     assert counts["pass"] >= 40  # schema, singular and unit tests
