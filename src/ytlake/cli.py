@@ -24,7 +24,7 @@ from ytlake.settings import SettingsError, default_lakehouse, parse_date
 
 DEFAULT_LAKEHOUSE_PATH = default_lakehouse()
 
-#: Every command's help: ``-h`` as well as ``--help``, wrapped at the terminal (80 columns at most).
+#: Every command's help: ``-h`` as well as ``--help``, wrapped at the terminal's width (100 at most).
 HELP_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 app = typer.Typer(
@@ -811,10 +811,13 @@ def docs(
     require_tools(screenshot)
     quiet = logging.StreamHandler(sys.stderr)  # the demo runs' INFO lines stay in their logs
     quiet.setLevel(logging.WARNING)
-    logging.getLogger().addHandler(quiet)
-    with handling_signals():  # SIGTERM too ends in `finally`: the dashboard it started stops
-        for path in generate(out, with_screenshot=screenshot):
-            console.print(f"wrote {path}", highlight=False)
+    logging.getLogger().addHandler(quiet)  # (a later logging.basicConfig() then adds none)
+    try:
+        with handling_signals():  # SIGTERM too ends in `finally`: the dashboard it started stops
+            for path in generate(out, with_screenshot=screenshot):
+                console.print(f"wrote {path}", highlight=False)
+    finally:
+        logging.getLogger().removeHandler(quiet)
 
 
 def _check_port(host: str, port: int) -> None:
@@ -847,13 +850,15 @@ class _Progress:
         self.status = None
         self.task: str | None = None
         self.drawn = 0.0
+        # the live line draws on this terminal: while a task runs, sys.stdout is its log file
+        self.terminal = Console(file=sys.stdout)
         progress.listen(self.requests)
 
     def event(self, kind: str, result) -> None:
         if kind == "started":
             self.task = result.task_key
-            if console.is_terminal and not self.verbose:  # -v prints log lines: no live line
-                self.status = console.status(f"[bold]{result.task_key}[/] running...")
+            if self.terminal.is_terminal and not self.verbose:  # -v prints log lines: no live line
+                self.status = self.terminal.status(f"[bold]{result.task_key}[/] running...")
                 self.status.start()
             return
         if self.status is not None:

@@ -366,9 +366,8 @@ def channel_facts(lakehouse: Path, engine: str, catalog: str) -> list[dict[str, 
     """Each channel in Gold in a creator's terms: its name, videos, the days Gold holds and the
     views of its last 28 days (empty when Gold was not built)."""
     with open_engine(engine, lakehouse, catalog) as eng:
-        if not eng.table_exists("gold.gold_channels") or not eng.table_exists(
-            "gold.gold_channel_daily_summary"
-        ):
+        needed = ("gold.gold_channels", "gold.gold_channel_daily_summary", "gold.gold_video_daily_summary")
+        if not all(eng.table_exists(t) for t in needed):
             return []
         channels, days = eng.qualify("gold.gold_channels"), eng.qualify("gold.gold_channel_daily_summary")
         videos = eng.qualify("gold.gold_video_daily_summary")
@@ -580,8 +579,12 @@ def _run_local(
             root.setLevel(logging.INFO)
             try:
                 with contextlib.redirect_stdout(_Tee(*targets)):
+                    shown = " ".join(  # an --api-root's credentials, if any, never shown
+                        f"--api_root={redact_url(a.split('=', 1)[1])}" if a.startswith("--api_root=") else a
+                        for a in argv
+                    )
                     for target in targets:
-                        target.write(f"--- {spec.task_key} {' '.join(argv)}\n")
+                        target.write(f"--- {spec.task_key} {shown}\n")
                         target.flush()  # the task's start is visible at once (tail -f, watchdogs)
                     runner(spec, argv)
             finally:
@@ -614,10 +617,14 @@ def _run_local(
     try:
         rows = table_rows(lakehouse, options.engine, options.catalog, run_id)
         summary = run_summary(lakehouse, options.engine, options.catalog, run_id)
-        facts = channel_facts(lakehouse, options.engine, options.catalog)
     except Exception as err:
         log.warning("could not count rows: %s", err)
-        rows, summary, facts = {}, {}, []
+        rows, summary = {}, {}
+    try:  # the creator's summary is a courtesy: a Gold it cannot read costs it alone
+        facts = channel_facts(lakehouse, options.engine, options.catalog)
+    except Exception as err:
+        log.warning("could not read the channels' figures from Gold: %s", err)
+        facts = []
     return LocalRunResult(run, source, base_url, lakehouse, rows, log_path, summary, facts, options.engine)
 
 

@@ -36,12 +36,13 @@ final as (
         channel_id,
         title as video_title,
         {{ pacific_date('published_at_utc') }} as published_date,
+        -- P0D (an upcoming or live stream, a premiere) has no length yet: unknown, never a Short
+        nullif(
+            coalesce(d, 0) * 86400 + coalesce(h, 0) * 3600 + coalesce(m, 0) * 60 + coalesce(s, 0), 0
+        ) as duration_seconds,
         case
-            when duration_iso8601 is null then null
-            else coalesce(d, 0) * 86400 + coalesce(h, 0) * 3600 + coalesce(m, 0) * 60 + coalesce(s, 0)
-        end as duration_seconds,
-        case
-            when duration_iso8601 is null then 'Unknown'
+            when coalesce(d, 0) * 86400 + coalesce(h, 0) * 3600 + coalesce(m, 0) * 60 + coalesce(s, 0) = 0
+                then 'Unknown'
             when coalesce(d, 0) * 86400 + coalesce(h, 0) * 3600 + coalesce(m, 0) * 60 + coalesce(s, 0) <= 180
                 then 'Short'
             else 'Long-form'

@@ -45,11 +45,15 @@ def run_banner() -> str | None:
         summary = json.loads(run["summary"] or "{}")
     except ValueError:
         summary = {}
-    why = ", ".join(summary.get("failed_tasks") or []) or "; ".join(summary.get("partial") or [])
+    why = (
+        ", ".join(summary.get("failed_tasks") or [])
+        or "; ".join(summary.get("partial") or [])
+        or str(summary.get("aborted") or "")
+    )
     text = (
         f"The last run ({run['run_id']}) ended {status} at {when}"
         + (f": {why}" if why else "")
-        + ". The pages show what earlier runs built; `ytlake runs` and the run's log say more."
+        + ". What earlier runs built is shown, if any; `ytlake runs` and the run's log say more."
     )
     (st.error if status in ("FAILED", "ABORTED") else st.warning)(text)
     return status
@@ -215,7 +219,13 @@ def latest_upload() -> None:
         )
     latest = max(published, key=lambda v: (published[v], v))
     ages = (last_day - published[latest]).days + 1  # the days it has had so far
-    others = [v for v in curves if v != latest and (last_day - published[v]).days + 1 >= FIRST_DAYS]
+    # videos with a whole first week in Gold (one published before Gold's first day would count
+    # its missing first days as 0)
+    others = [
+        v
+        for v in curves
+        if v != latest and published[v] >= first_day and (last_day - published[v]).days + 1 >= FIRST_DAYS
+    ]
     points = []
     for age in range(min(ages, FIRST_DAYS)):
         mine = sum(curves[latest].get(a, 0) for a in range(age + 1))
@@ -363,13 +373,13 @@ def content_page() -> None:
         column_config=numbers("duration (s)", "views", "watch hours", "likes", "net subscribers"),
         on_select="rerun",
         selection_mode="single-row",
-        key="content_table",
+        key=f"content_table_{channel_id}_{first}_{last}",  # a new span or channel: no stale row
     )
     st.caption("Click a row to open the video (the sidebar's video, when one is picked, comes first).")
     rows_picked = picked.selection.rows if picked is not None else []
     # the sidebar's video when one is picked (a filter applies everywhere), else the clicked row,
     # else the most viewed
-    clicked = videos_[rows_picked[0]]["video_id"] if rows_picked else None
+    clicked = videos_[rows_picked[0]]["video_id"] if rows_picked and rows_picked[0] < len(videos_) else None
     chosen = video_id or clicked or (videos_[0]["video_id"] if videos_ else None)
     if chosen:
         video_detail(chosen)
@@ -472,10 +482,20 @@ def audience_page() -> None:
         )
 
 
+#: The sentence of a breakdown with no row in the span.
+NO_BREAKDOWN = (
+    "No {what} reported for these days: Google withholds breakdown rows under its privacy "
+    "threshold, so a video with few views may have none."
+)
+
+
 def reach() -> None:
     st.header("Reach")
     mix = data.breakdown(reader, "traffic", first, last, video_id, by_day=True)
     totals = data.breakdown(reader, "traffic", first, last, video_id)
+    if not totals:
+        st.info(NO_BREAKDOWN.format(what="traffic sources"))
+        return
     # the top sources by name, the tail as "Other"; each source keeps its colour on every
     # page and span (its place in Google's list of source ids, not its rank here)
     top = {t["id"] for t in totals[:TOP_SOURCES]}
@@ -565,6 +585,9 @@ def shares_table(what: str, rows: list[dict]) -> None:
 def geography() -> None:
     st.header("Geography")
     countries = data.breakdown(reader, "country", first, last, video_id)[:25]
+    if not countries:
+        st.info(NO_BREAKDOWN.format(what="countries"))
+        return
     countries = [{**c, "name": c["name"] or c["id"]} for c in countries]
     fig = px.bar(countries[::-1], x="views", y="name", orientation="h", title="Views by country (top 25)")
     # every country labelled: one tick per bar, and the height to fit them
@@ -581,6 +604,9 @@ def geography() -> None:
 def devices() -> None:
     st.header("Devices")
     rows = data.breakdown(reader, "device", first, last, video_id)
+    if not rows:
+        st.info(NO_BREAKDOWN.format(what="device types"))
+        return
     st.plotly_chart(px.bar(rows, x="name", y="views", title="Views by device type"), use_container_width=True)
     shares_table("device", rows)
     trend = data.breakdown(reader, "device", first, last, video_id, by_day=True)

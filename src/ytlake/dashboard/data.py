@@ -354,7 +354,24 @@ def top_videos(r: Reader, first: date, last: date, limit: int = 20) -> list[dict
 
 def content(r: Reader, first: date, last: date) -> list[dict[str, Any]]:
     """Every video with views in the span, its content type (and how it was decided) and
-    duration, most viewed first."""
+    duration, most viewed first (type unknown on a lakehouse built before gold_videos)."""
+    try:
+        return _content(r, first, last)
+    except GoldMissingError:
+        return [
+            {**v, "content_type": None, "content_type_basis": None, "duration_seconds": None}
+            for v in r.rows(
+                f"select video_id, max(video_title) as video_title, max(published_date) as published_date, "
+                f"sum(views) as views, sum(estimated_minutes_watched) as minutes, sum(likes) as likes, "
+                f"sum(subscribers_gained) - sum(subscribers_lost) as net_subscribers "
+                f"from {r.table('video')} where date between ? and ? group by video_id "
+                f"order by views desc, video_id",
+                [first, last],
+            )
+        ]
+
+
+def _content(r: Reader, first: date, last: date) -> list[dict[str, Any]]:
     return r.rows(
         f"select d.video_id, max(d.video_title) as video_title, max(d.published_date) as published_date, "
         f"max(v.content_type) as content_type, max(v.content_type_basis) as content_type_basis, "

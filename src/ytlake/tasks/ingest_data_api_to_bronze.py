@@ -219,6 +219,7 @@ def _channel(
         answer = api.my_channel()
         channel_id, uploads = uploads_playlist_id(answer)
         if channel_id in seen:  # the same channel under two tokens: pulled once
+            progress.advance(TASK_KEY)  # its channels.list was answered, not landed
             outcome.channel_id = channel_id
             outcome.duplicate = "pulled with another token this run"
             common.log.info("%s: channel %s is already pulled this run", TASK_KEY, channel_id)
@@ -240,8 +241,8 @@ def _channel(
         outcome.channel_id = channel_id
         outcome.verified = True
         land(CHANNELS, answer)
-        # the uploads playlist's pages, then the videos.list batches: 50 videos each
-        progress.plan(TASK_KEY, 2 * math.ceil((public_video_count(answer) or 0) / MAX_PAGE))
+        # the uploads playlist's pages (50 items each, one at least), as the channel counts them
+        progress.plan(TASK_KEY, max(1, math.ceil((public_video_count(answer) or 0) / MAX_PAGE)))
         try:
             for page in api.playlist_pages(uploads):
                 land(PLAYLIST_ITEMS, page)
@@ -262,6 +263,7 @@ def _channel(
             )
         asked = list(dict.fromkeys([*video_ids, *known.of(channel_id).to_ask]))
         outcome.videos_asked = len(asked)
+        progress.plan(TASK_KEY, math.ceil(len(asked) / MAX_PAGE))  # the videos.list batches
         for answer in api.videos(asked):
             land(VIDEOS, answer)
     except (QuotaExceededError, RetryableError, httpx.TransportError) as err:
