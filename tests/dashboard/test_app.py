@@ -19,14 +19,7 @@ APP = Path(data.__file__).with_name("app.py")
 
 @pytest.fixture
 def app(built, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
-    monkeypatch.setenv("YTLAKE_LAKEHOUSE", str(built.lakehouse))
-    monkeypatch.setenv("YTLAKE_DASHBOARD_SOURCE", "duckdb")
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return _at(built.lakehouse, monkeypatch)
 
 
 def test_overview_shows_the_channels_totals(app, built):
