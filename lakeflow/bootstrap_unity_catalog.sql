@@ -153,6 +153,19 @@ USING DELTA
 COMMENT 'Analytics v2 reports.query, one video by elapsedVideoTimeRatio from its publish day to the window end (audience retention, asked again weekly): one row per call.'
 TBLPROPERTIES ('ytlake.layer' = 'bronze');
 
+CREATE TABLE IF NOT EXISTS ${catalog}.bronze.analytics_video_content_type_raw (
+  snapshot_date DATE NOT NULL COMMENT 'Pacific-time day of the run that fetched this row',
+  ingest_ts_utc TIMESTAMP NOT NULL COMMENT 'When the answer was received (UTC)',
+  source_system STRING NOT NULL COMMENT 'google (the real APIs) or emulator',
+  request_id STRING NOT NULL COMMENT 'Unique id of the API call',
+  schema_version STRING NOT NULL COMMENT 'Version of the payload envelope',
+  run_id STRING NOT NULL COMMENT 'Run that landed the row (run_context_log.run_id)',
+  payload STRING NOT NULL COMMENT 'JSON envelope: {request: {endpoint, params}, status, body}; never credentials'
+)
+USING DELTA
+COMMENT 'Analytics v2 reports.query, one video by creatorContentType (views) from its publish day to the window end (the format YouTube gives the video, asked again monthly): one row per call.'
+TBLPROPERTIES ('ytlake.layer' = 'bronze');
+
 CREATE TABLE IF NOT EXISTS ${catalog}.bronze.oauth_grants_raw (
   snapshot_date DATE NOT NULL COMMENT 'Pacific-time day of the run that fetched this row',
   ingest_ts_utc TIMESTAMP NOT NULL COMMENT 'When the answer was received (UTC)',

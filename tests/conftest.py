@@ -76,19 +76,31 @@ def consented_refresh_token(emulator) -> str:
 
 from .two_runs import built  # noqa: E402,F401 - the two-run lakehouse, shared by Silver and Gold tests
 
-#: The longest files first, meant to start the two SparkSession files far apart. The last
-#: clean-clone run shows `--dist loadfile` still ran both at the end, side by side: the
-#: order alone does not decide it (README "Development"; the next work item).
-LONGEST_FIRST = (
+#: The longest files first, so the two SparkSession files start far apart and the suite does
+#: not end on them side by side on two cores. `--dist loadfile` hands out files in collection
+#: order only with `--no-loadscope-reorder` (pyproject's addopts): by default xdist sorts the
+#: files by their number of tests, which put these few-test files last.
+LONGEST_FIRST = (  # by the time each took in the last full run, the Spark ones spaced out
     "tests/e2e/test_spark_run.py",
-    "tests/e2e/test_bulk_modes.py",
-    "tests/deploy/test_runbook.py",
-    "tests/lakeflow/test_silver.py",
-    "tests/e2e/test_bronze_generator.py",
-    "tests/dashboard/test_databricks_reader.py",
-    "tests/test_spark_parity.py",
-    "tests/e2e/test_many_channels.py",
+    "tests/e2e/test_irregular.py",
+    "tests/faults/test_campaign.py",
+    "tests/faults/test_fault_suite.py",
+    "tests/test_spark_parity.py",  # the first to need the two-run lakehouse (tests/two_runs.py)
+    "tests/tasks/test_ingestion.py",
     "tests/dashboard/test_browser.py",
+    "tests/lakeflow/test_expectations_e2e.py",
+    "tests/e2e/test_run.py",
+    "tests/e2e/test_bulk_modes.py",
+    "tests/e2e/test_trust.py",
+    "tests/tasks/test_bulk.py",
+    "tests/e2e/test_many_channels.py",
+    "tests/lakeflow/test_silver.py",
+    "tests/deploy/test_runbook.py",
+    "tests/e2e/test_bronze_generator.py",
+    "tests/faults/test_fuzz.py",
+    "tests/e2e/test_revenue.py",
+    "tests/lakehouse/test_spark_engine.py",
+    "tests/dashboard/test_databricks_reader.py",
 )
 
 

@@ -59,7 +59,7 @@ def spark_silver(built, tmp_path_factory):
 
 def test_spark_and_duckdb_build_identical_silver(built, spark_silver):
     spark, datasets, result = spark_silver
-    assert len(result.datasets) == 31 and len(datasets) == 30  # one is a temporary view
+    assert len(result.datasets) == 32 and len(datasets) == 31  # one is a temporary view
     with DuckDBEngine(built.lakehouse) as duck:
         for ds in datasets:
             duck_rows = duck.query_native(f"SELECT * FROM silver.{ds.name}")

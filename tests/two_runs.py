@@ -9,6 +9,8 @@ files (the 30 days before T1 and the days since), so the facts hold days from bo
 
 from __future__ import annotations
 
+import fcntl
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -93,9 +95,28 @@ def _noon(day: date) -> datetime:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory) -> Built:
+def built(tmp_path_factory, worker_id) -> Built:
+    """Built once per test session: the first xdist worker to need it runs the two runs under a
+    lock in the session's shared temporary folder, and every worker (that one too) works on its
+    own copy of the result, so no test sees another's changes or holds another's file lock."""
     seed, retitled, deleted = _find_seed()
-    lakehouse = tmp_path_factory.mktemp("silver") / "yt.duckdb"
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent  # the session's folder, above every worker's own
+    source = shared / "two-runs"
+    with open(shared / "two-runs.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (source / "built").exists():
+            shutil.rmtree(source, ignore_errors=True)
+            _build(source / "yt.duckdb", seed)
+            (source / "built").touch()
+    copy = tmp_path_factory.mktemp("silver")
+    shutil.copytree(source, copy, dirs_exist_ok=True)
+    return Built(copy / "yt.duckdb", seed, retitled, deleted)
+
+
+def _build(lakehouse: Path, seed: int) -> None:
+    lakehouse.parent.mkdir(parents=True)
     state = lakehouse.parent / "emulator_state.json"
     for today in (T1, T2):
         noon = _noon(today).timestamp()
@@ -105,4 +126,3 @@ def built(tmp_path_factory) -> Built:
                 RunOptions(source="demo", api_root=emu.base_url, lakehouse=lakehouse, today=today)
             )
             assert result.run_status == "SUCCEEDED", result.run.results
-    return Built(lakehouse, seed, retitled, deleted)

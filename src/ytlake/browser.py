@@ -54,6 +54,16 @@ UNLABELLED_CATEGORIES = """(() => {
 })()"""
 
 
+#: Still the page for a screenshot: blur the focused field, hide carets, stop transitions.
+STILL = (
+    "(() => { const a = document.activeElement; if (a && a.blur) a.blur();"
+    " if (!document.getElementById('ytlake-still')) { const s = document.createElement('style');"
+    " s.id = 'ytlake-still'; s.textContent = '*, *::before, *::after { caret-color: transparent"
+    " !important; animation: none !important; transition: none !important; }';"
+    " document.head.appendChild(s); } return true; })()"
+)
+
+
 def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -191,8 +201,19 @@ class Chromium:
         for kind in ("mousePressed", "mouseReleased"):
             self.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
 
-    def screenshot(self, path: Path) -> None:
-        data = self.call("Page.captureScreenshot", format="png")["data"]
+    def screenshot(self, path: Path, tries: int = 20) -> None:
+        """The page as a PNG, the same bytes each time: no focused field (its caret blinks), no
+        transition, the mouse on the empty header (no hover toolbar), and captured again until two
+        captures in a row agree (a chart still laying out its axes changes between them)."""
+        self.evaluate(STILL)
+        self.call("Input.dispatchMouseEvent", type="mouseMoved", x=700, y=2)  # the empty header
+        data = previous = ""
+        for _ in range(tries):
+            time.sleep(0.4)
+            data = self.call("Page.captureScreenshot", format="png")["data"]
+            if data == previous:
+                break
+            previous = data
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_bytes(base64.b64decode(data))
 

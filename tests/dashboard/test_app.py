@@ -250,8 +250,13 @@ def test_the_content_page_splits_by_type_and_opens_a_video(app, built):
     )
     metrics = {m.label: m.value for m in app.metric}
     for kind, views in by_type:
-        label = {"Short": "Shorts", "Long-form": "Long-form videos"}.get(kind, "Unknown type")
+        label = {"Short": "Shorts", "Long-form": "Long-form videos", "Live": "Live streams"}.get(
+            kind, "Unknown type"
+        )
         assert metrics[label] == data.human(int(views)) + " views", kind
+    basis = dict(built.sql("SELECT video_title, content_type_basis FROM gold.gold_videos"))
+    typed = sum(basis[row["video"]] == "creatorContentType" for _, row in table.iterrows())
+    assert typed and any(f"{typed} video(s) typed by YouTube" in c.value for c in app.caption)
     video_id, title, published = built.sql(
         "SELECT video_id, max(video_title), max(published_date) FROM gold.gold_video_daily_summary "
         "GROUP BY 1 ORDER BY sum(views) ASC, 1 LIMIT 1"

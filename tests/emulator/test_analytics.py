@@ -136,6 +136,34 @@ def test_top_videos_need_a_descending_sort_and_at_most_200_results(api):
         assert "The query is not supported" in err.value.reason
 
 
+def test_creator_content_type_splits_reports_by_each_videos_format(api):
+    """creatorContentType names the format YouTube gives each video (not its length's verdict),
+    alone, beside a day or a breakdown, for a video or the channel; the split adds up."""
+    ya, world = api
+    assert len({v.content_type for v in world.videos_of(1)}) >= 2  # the world has several formats
+    for video in world.videos_of(1):
+        f = {"filters": f"video=={video.video_id}", **WINDOW}
+        rows = _query(ya, dimensions="creatorContentType", metrics="views", **f).get("rows", [])
+        total = sum(r[1] for r in _query(ya, dimensions="day", metrics="views", **f).get("rows", []))
+        assert rows == ([[video.content_type, total]] if total else []), video.video_id
+    channel = {r[0]: r[1] for r in _query(ya, dimensions="day", metrics="views", **WINDOW)["rows"]}
+    typed: dict[str, int] = {}
+    for day, kind, views in _query(ya, dimensions="day,creatorContentType", metrics="views", **WINDOW)[
+        "rows"
+    ]:
+        typed[day] = typed.get(day, 0) + views
+        assert kind in {"SHORTS", "LIVE_STREAM", "VIDEO_ON_DEMAND"}
+    assert typed == {d: v for d, v in channel.items() if v}
+    top = _query(
+        ya, dimensions="video,creatorContentType", metrics="views", sort="-views", maxResults=10, **WINDOW
+    )["rows"]
+    assert top and all(world.video(vid).content_type == kind for vid, kind, _ in top)
+    for refused in ("elapsedVideoTimeRatio,creatorContentType", "adType,creatorContentType"):
+        with pytest.raises(HttpError) as err:
+            _query(ya, dimensions=refused, metrics="views", **f)
+        assert err.value.status_code == 400
+
+
 @pytest.mark.parametrize(
     "kw",
     [

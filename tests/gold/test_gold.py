@@ -96,6 +96,38 @@ def test_video_marts_carry_title_publish_day_and_names(built):
     assert names["YT_SEARCH"] == "YouTube search"
 
 
+def test_content_type_is_youtubes_where_it_answered_and_the_duration_elsewhere(built):
+    """A video whose life had views in a range the runs asked is typed as the emulator's world
+    typed it (Short, Live, Long-form), whatever its length; one that had none (no answer named
+    its format) falls back to its duration, and says so."""
+    label = {"SHORTS": "Short", "LIVE_STREAM": "Live", "VIDEO_ON_DEMAND": "Long-form"}
+    asked = built.sql(
+        "SELECT snapshot_date, payload FROM bronze.analytics_video_content_type_raw "
+        "WHERE payload::JSON->>'status' = '200'"
+    )
+    assert asked
+    typed: set[str] = set()
+    for day, payload in asked:
+        world, params = built.world(day), json.loads(payload)["request"]["params"]
+        video = world.video(params["filters"].removeprefix("video=="))
+        first, last = date.fromisoformat(params["startDate"]), date.fromisoformat(params["endDate"])
+        if any(
+            world.video_day(video, first + timedelta(days=i)).views for i in range((last - first).days + 1)
+        ):
+            typed.add(video.video_id)
+    world = built.world()
+    rows = built.sql(
+        "SELECT video_id, content_type, content_type_basis, duration_seconds FROM gold.gold_videos"
+    )
+    for video_id, content_type, basis, seconds in rows:
+        if video_id in typed:
+            assert (content_type, basis) == (label[world.video(video_id).content_type], "creatorContentType")
+        else:
+            expected = "Short" if seconds and seconds <= 180 else "Long-form" if seconds else "Unknown"
+            assert (content_type, basis) == (expected, "duration"), video_id
+    assert typed and {"Short", "Long-form"} <= {row[1] for row in rows}  # the world has both formats
+
+
 def test_a_duplicated_silver_grain_fails_dbt_test_and_the_run_log_names_it(tmp_path):
     def corrupting(spec, argv):
         default_task_runner(spec, argv)
@@ -281,6 +313,8 @@ def test_audience_subscribed_live_playback_and_sharing_marts_equal_the_days_file
     assert {k: n for k, (n, _) in gold_playback.items()} == dict(playback)
     assert not any(name.startswith("Unknown") for _, name in gold_playback.values())  # every code named
     shares: dict[tuple, int] = defaultdict(int)
+    # shares are rare: the latest day Gold has any (the file of that day must hold the same)
+    [(day,)] = built.sql("SELECT max(date) FROM gold.gold_video_sharing_service_daily")
     for r in _file_rows(built, "channel_sharing_service_a1", day, tmp_path):
         if r["video_id"]:
             shares[(r["video_id"], r["sharing_service"])] += int(r["shares"])

@@ -47,8 +47,8 @@ def test_ddl_declares_the_raw_tables_and_the_operational_ones():
     tables = bronze_table_columns()
     assert set(tables) == {*RAW_TABLES, "run_context_log", *OPERATIONAL_TABLES}
     # the seed's eight, the Reporting API's files, retention, the granted scopes, four revenue
-    # reports, the per-day demographics
-    assert len(RAW_TABLES) == 16
+    # reports, the per-day demographics, the videos' formats
+    assert len(RAW_TABLES) == 17
     assert {*RAW_TABLES} >= {r.table.removeprefix("bronze.") for r in REPORTS}
 
 

@@ -57,24 +57,42 @@ def _minimal(
     )
 
 
-def _requests(emu, lakehouse) -> tuple[dict[str, int], int]:
-    """The run's requests per endpoint, the retention curves apart (asked weekly by our own
-    policy, not a minimum Google sets: counted on their own), and the retention requests."""
+def _requests(emu, lakehouse) -> tuple[dict[str, int], dict[str, int]]:
+    """The run's requests per endpoint, the snapshot reports apart (retention curves weekly and
+    the videos' formats monthly, by our own policy, not a minimum Google sets: counted on
+    their own, per report)."""
     stats = emu.emulator.stats
     con = duckdb.connect(str(lakehouse), read_only=True)
     try:
-        [(retention,)] = con.sql(
-            "SELECT count(*) FROM bronze.analytics_video_retention_raw WHERE run_id = "
-            "(SELECT run_id FROM bronze.run_context_log ORDER BY started_ts_utc DESC LIMIT 1)"
-        ).fetchall()
+        snapshots = {
+            report: con.sql(
+                f"SELECT count(*) FROM bronze.analytics_{report}_raw WHERE run_id = "
+                "(SELECT run_id FROM bronze.run_context_log ORDER BY started_ts_utc DESC LIMIT 1)"
+            ).fetchall()[0][0]
+            for report in ("video_retention", "video_content_type")
+        }
     finally:
         con.close()
     return {
         "channels": stats.requests["/youtube/v3/channels"],
         "playlistItems": stats.requests["/youtube/v3/playlistItems"],
         "videos": stats.requests["/youtube/v3/videos"],
-        "reports": stats.requests["/v2/reports"] - retention,
-    }, retention
+        "reports": stats.requests["/v2/reports"] - sum(snapshots.values()),
+    }, snapshots
+
+
+def _viewless(world: World, end: date) -> list:
+    """The videos published by ``end`` that had no views up to it: a snapshot of them has no
+    rows, so the next run asks it again."""
+    return [
+        v
+        for v in world.videos_of(1, world.today)
+        if v.published_date <= end
+        and not any(
+            world.observed_video_day(v, v.published_date + timedelta(days=i)).views
+            for i in range((end - v.published_date).days + 1)
+        )
+    ]
 
 
 def test_first_and_next_day_runs_make_exactly_the_minimal_requests(tmp_path):
@@ -82,24 +100,31 @@ def test_first_and_next_day_runs_make_exactly_the_minimal_requests(tmp_path):
     with running_emulator(_config(TODAY)) as emu:
         result = _run(emu.base_url, lakehouse, TODAY, only=INGESTION)
         assert result.run_status == "SUCCEEDED"
-        first, curves = _requests(emu, lakehouse)
+        first, snapshots = _requests(emu, lakehouse)
         assert first == _minimal(emu.world, TODAY, None, set())
         # a first run asks every video published by the window's end for its retention curve
+        # and its format
         end = TODAY - timedelta(days=LATENCY)
-        assert curves == sum(1 for v in emu.world.videos_of(1, TODAY) if v.published_date <= end) > 0
+        published = sum(1 for v in emu.world.videos_of(1, TODAY) if v.published_date <= end)
+        assert snapshots == {"video_retention": published, "video_content_type": published} and published
         assert {int(s) for s in emu.emulator.stats.statuses} == {200}  # no unsupported query, no error
         alive_first = {v.video_id for v in emu.world.videos_of(1, TODAY)}
+        viewless = _viewless(emu.world, end)
     tomorrow = TODAY + timedelta(days=1)
     with running_emulator(_config(tomorrow)) as emu:
         result = _run(emu.base_url, lakehouse, tomorrow, only=INGESTION)
         assert result.run_status == "SUCCEEDED"
-        second, curves = _requests(emu, lakehouse)
+        second, snapshots = _requests(emu, lakehouse)
         assert second == _minimal(emu.world, tomorrow, TODAY, alive_first)
-        # the next day asks no curve (weekly), but for a video published since the last window
+        # the next day asks no curve (weekly) and no format (monthly), but for a video published
+        # since the last window, or one whose answers had no rows (no views yet)
         new = [
             v for v in emu.world.videos_of(1, tomorrow) if end < v.published_date <= end + timedelta(days=1)
         ]
-        assert curves == len(new)
+        again = len(new) + len(
+            [v for v in viewless if v.video_id in {w.video_id for w in emu.world.videos_of(1)}]
+        )
+        assert snapshots == {"video_retention": again, "video_content_type": again}
         assert {int(s) for s in emu.emulator.stats.statuses} == {200}
     print(f"first run requests {first}; next day {second}")  # figures for the issue note
     assert second["reports"] < first["reports"] / 2
@@ -216,7 +241,7 @@ def test_plan_predicts_the_next_run_and_the_budget_refuses_before_starting(tmp_p
     plan = plan_next_run(lakehouse, "youtube_analytics", tomorrow, None, None, LOOKBACK, LATENCY)
     with running_emulator(_config(tomorrow)) as emu:
         _run(emu.base_url, lakehouse, tomorrow, only=INGESTION)
-        actual, curves = _requests(emu, lakehouse)
+        actual, snapshots = _requests(emu, lakehouse)
         by_report = {  # the reports whose days the plan bounds (they follow the days with views)
             name: _sql(
                 lakehouse,
@@ -229,8 +254,9 @@ def test_plan_predicts_the_next_run_and_the_budget_refuses_before_starting(tmp_p
         sum(plan.data_api_units.values()) == actual["channels"] + actual["playlistItems"] + actual["videos"]
     )
     range_planned = sum(v for k, v in plan.analytics_requests.items() if k not in by_report)
-    assert range_planned + sum(by_report.values()) == actual["reports"] + curves
-    assert plan.analytics_requests["video_retention"] == curves  # weekly: only new videos' curves
+    assert range_planned + sum(by_report.values()) == actual["reports"] + sum(snapshots.values())
+    for name, asked in snapshots.items():  # weekly and monthly: new (or still viewless) videos only
+        assert plan.analytics_requests[name] == asked
     for name, asked in by_report.items():
         assert plan.analytics_requests[name] >= asked > 0  # an upper bound
     before = _sql(lakehouse, "SELECT count(*) FROM bronze.run_context_log")

@@ -1,12 +1,18 @@
-{#- One row per video: what a content list shows beside its figures. content_type splits
-    Shorts from long-form by duration (content_type_basis says so): Google's own
-    creatorContentType (an Analytics dimension) is not pulled yet. A Short is at most three
-    minutes long (YouTube's limit since 15 October 2024); the duration is the Data API's
+{#- One row per video: what a content list shows beside its figures. content_type is the
+    format YouTube gives the video where an Analytics answer named it (creatorContentType:
+    Short, Live, Long-form, Story; content_type_basis 'creatorContentType'), else the
+    duration's verdict (content_type_basis 'duration'): a Short is at most three minutes long
+    (YouTube's limit since 15 October 2024). The duration is the Data API's
     contentDetails.duration, ISO 8601 (PT1H2M3S, P1DT2H for a long live stream). -#}
 with
 
 videos as (
     select * from {{ source('silver', 'silver_videos') }}
+),
+
+formats as (
+    select video_id as typed_video_id, creator_content_type
+    from {{ source('silver', 'silver_video_content_types') }}
 ),
 
 parts as (
@@ -41,13 +47,21 @@ final as (
             coalesce(d, 0) * 86400 + coalesce(h, 0) * 3600 + coalesce(m, 0) * 60 + coalesce(s, 0), 0
         ) as duration_seconds,
         case
+            when creator_content_type = 'SHORTS' then 'Short'
+            when creator_content_type = 'LIVE_STREAM' then 'Live'
+            when creator_content_type = 'VIDEO_ON_DEMAND' then 'Long-form'
+            when creator_content_type = 'STORY' then 'Story'
             when coalesce(d, 0) * 86400 + coalesce(h, 0) * 3600 + coalesce(m, 0) * 60 + coalesce(s, 0) = 0
                 then 'Unknown'
             when coalesce(d, 0) * 86400 + coalesce(h, 0) * 3600 + coalesce(m, 0) * 60 + coalesce(s, 0) <= 180
                 then 'Short'
             else 'Long-form'
         end as content_type,
-        'duration' as content_type_basis,
+        case
+            when creator_content_type in ('SHORTS', 'LIVE_STREAM', 'VIDEO_ON_DEMAND', 'STORY')
+                then 'creatorContentType'
+            else 'duration'
+        end as content_type_basis,
         is_deleted,
         view_count,
         like_count,
@@ -55,6 +69,7 @@ final as (
         snapshot_date,
         ingest_ts_utc
     from parts
+    left join formats on parts.video_id = formats.typed_video_id
 )
 
 select * from final

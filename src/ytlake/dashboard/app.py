@@ -333,7 +333,28 @@ def overview() -> None:
 
 
 #: Each content type's name on the Content page.
-KIND_LABELS = {"Short": "Shorts", "Long-form": "Long-form videos", "Unknown": "Unknown type"}
+KIND_LABELS = {
+    "Short": "Shorts",
+    "Long-form": "Long-form videos",
+    "Live": "Live streams",
+    "Story": "Stories",
+    "Unknown": "Unknown type",
+}
+
+
+def basis_caption(videos_: list[dict]) -> str:
+    """Which videos' type is YouTube's own (creatorContentType) and which the duration's."""
+    google = sum(v.get("content_type_basis") == "creatorContentType" for v in videos_)
+    rest = sum(v.get("content_type_basis") == "duration" for v in videos_)
+    parts = []
+    if google:
+        parts.append(f"{google} video(s) typed by YouTube (Analytics' creatorContentType)")
+    if rest:
+        parts.append(
+            f"{rest} by duration, as YouTube has not typed them yet (no views so far, or a lakehouse "
+            "before this report): a Short is at most 3 minutes, YouTube's limit since October 2024"
+        )
+    return "Content type: " + "; ".join(parts) + "." if parts else ""
 
 
 def content_page() -> None:
@@ -349,10 +370,8 @@ def content_page() -> None:
     for column, (kind, k) in zip(columns, sorted(kinds.items()), strict=False):
         column.metric(KIND_LABELS.get(kind, kind), data.human(k["views"]) + " views")
         column.caption(f"{int(k['videos'])} video(s) · {k['minutes'] / 60:,.1f} watch hours")
-    st.caption(
-        "Content type by duration (a Short is at most 3 minutes, YouTube's limit since October "
-        "2024): Google's own creatorContentType is not pulled yet, so live streams count by length."
-    )
+    if caption := basis_caption(videos_):
+        st.caption(caption)
     table = [
         {
             "video": v["video_title"] or v["video_id"],

@@ -337,7 +337,7 @@ def date_bounds(r: Reader) -> tuple[date | None, date | None]:
 def channel_daily(r: Reader, first: date, last: date) -> list[dict[str, Any]]:
     return r.rows(
         f"select date, views, estimated_minutes_watched, net_subscribers, likes, comments "
-        f"from {r.table('channel')} where date between ? and ? order by date",
+        f"from {r.table('channel')} where date between ? and ? order by date, channel_id",
         [first, last],
     )
 
@@ -476,7 +476,7 @@ def breakdown(
     return r.rows(
         f"select {day}{key} as id, max({label}) as name, sum(views) as views, "
         f"sum(estimated_minutes_watched) as minutes from {r.table(kind)} where {where} "
-        f"group by {day}{key} order by {'date, ' if by_day else ''}views desc",
+        f"group by {day}{key} order by {'date, ' if by_day else ''}views desc, {key}",
         params,
     )
 

@@ -187,6 +187,11 @@ SHAPES: dict[frozenset[str], Shape] = {
     frozenset({"ageGroup"}): Shape("demographics", DEMOGRAPHICS),
     frozenset({"gender"}): Shape("demographics", DEMOGRAPHICS),
 }
+#: ``creatorContentType`` (SHORTS, LIVE_STREAM, VIDEO_ON_DEMAND, ...) can be added to the time
+#: based, geography, top video, traffic source and device reports (Google's dimension tables);
+#: the emulator models it there, and refuses it beside retention, demographics and ad types.
+CONTENT_TYPE = "creatorContentType"
+_TYPED = frozenset({None, "traffic", "device", "country"})
 _DIMENSION_OF = {
     "traffic": "insightTrafficSourceType",
     "device": "deviceType",
@@ -229,8 +234,9 @@ def check_shape(q: Query) -> Shape:
         raise QueryError("unsupported")
     if any(m in MONETARY for m in q.metrics) and not (q.monetary_scope and q.partner):
         raise QueryError("forbidden", "Forbidden")
-    shape = SHAPES.get(frozenset(q.dimensions)) if q.dimensions else Shape(None, CORE)
-    if shape is None:
+    base = [d for d in q.dimensions if d != CONTENT_TYPE]  # a content type may split most reports
+    shape = SHAPES.get(frozenset(base)) if base else Shape(None, CORE)
+    if shape is None or (CONTENT_TYPE in q.dimensions and shape.breakdown not in _TYPED):
         raise QueryError("unsupported")
     allowed = shape.metrics | MONETARY if shape.metrics == CORE else shape.metrics  # revenue: core reports
     if any(m not in allowed for m in q.metrics):
@@ -243,7 +249,7 @@ def check_shape(q: Query) -> Shape:
     for key in q.sort:
         if key.lstrip("-") not in allowed_sort:
             raise QueryError("unsupported")
-    if q.dimensions == ["video"]:
+    if base == ["video"]:  # top videos, with or without their content type
         if not q.sort or not all(k.startswith("-") and k[1:] in TOP_VIDEO_SORTS for k in q.sort):
             raise QueryError("unsupported")
         if q.max_results is None or q.max_results > 200:
@@ -357,10 +363,13 @@ def _rows(
     """The rows of a report of summed figures (every shape but retention and demographics)."""
     totals: dict[tuple[str, ...], DayMetrics] = {}
     has_day = "day" in q.dimensions
-    if has_day and shape.breakdown is None:  # dense day series, zeros included
+    typed = CONTENT_TYPE in q.dimensions  # a format without views that day has no row
+    if has_day and shape.breakdown is None and not typed:  # dense day series, zeros included
         for day in _days(days.first_row, days.last):
             totals[(day.isoformat(),)] = ZERO
-    channel_scope = q.videos is None and "video" not in q.dimensions
+    # a content type is each video's own: a channel's totals split by it are summed per video
+    channel_scope = q.videos is None and "video" not in q.dimensions and not typed
+    content_type = {v.video_id: v.content_type for v in videos}
     for day in _days(days.first_activity, days.last):
         if channel_scope:  # whole-channel totals, cached per day in the world
             if shape.breakdown is None:
@@ -373,9 +382,9 @@ def _rows(
             per_video = [(v.video_id, world.breakdown(shape.breakdown, v, day)) for v in videos]
         for video_id, parts in per_video:
             for category, m in parts.items():
-                if not has_day and m.views == 0 and m.estimated_minutes_watched == 0:
+                if (typed or not has_day) and m.views == 0 and m.estimated_minutes_watched == 0:
                     continue
-                values = {"day": day.isoformat(), "video": video_id}
+                values = {"day": day.isoformat(), "video": video_id, CONTENT_TYPE: content_type.get(video_id)}
                 if shape.breakdown is not None:
                     values[_DIMENSION_OF[shape.breakdown]] = category
                 key = tuple(values[d] for d in q.dimensions)

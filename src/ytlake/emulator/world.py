@@ -239,6 +239,10 @@ class Video:
     deleted_on: date | None
     late_spike_day: int | None
     retitled_on: date | None = None  # the creator changed the title (and tags) that day
+    #: YouTube's own format of the video, the Analytics dimension ``creatorContentType``:
+    #: SHORTS, LIVE_STREAM or VIDEO_ON_DEMAND. Not the duration's verdict: a three-minute
+    #: horizontal upload is VIDEO_ON_DEMAND, a live stream's recording is LIVE_STREAM.
+    content_type: str = "VIDEO_ON_DEMAND"
 
     def title_on(self, day: date) -> str:
         return f"{self.title} (updated)" if self.retitled_on and day >= self.retitled_on else self.title
@@ -463,6 +467,16 @@ class World:
             life = (self.history_end - published_date).days
             if life > 3:
                 deleted_on = published_date + timedelta(days=rng.randint(2, life - 1))
+        # the format from a stream of its own (other videos' draws stay those of a world without
+        # formats): about one upload in four a Short (15 s to 3 min), one in fifteen a
+        # live stream's recording (40 min to 3 h)
+        form = _rng(cfg.seed, "format", ch.index, j)
+        roll = form.random()
+        content_type, duration = "VIDEO_ON_DEMAND", None
+        if roll < 0.25:
+            content_type, duration = "SHORTS", form.randint(15, 180)
+        elif roll < 0.32:
+            content_type, duration = "LIVE_STREAM", form.randint(2400, 10800)
         return Video(
             video_id=_make_id(rng, 11),
             channel_index=ch.index,
@@ -479,7 +493,7 @@ class World:
             category_id=rng.choice(["22", "26", "27", "28"]),
             published_at=local.astimezone(UTC),
             published_date=published_date,
-            duration_seconds=rng.randint(90, 2400),
+            duration_seconds=duration or rng.randint(90, 2400),
             popularity=rng.lognormvariate(math.log(400), 0.9),
             decay_days=rng.uniform(1.5, 5.0),
             evergreen=rng.uniform(0.01, 0.06),
@@ -492,6 +506,7 @@ class World:
             deleted_on=deleted_on,
             late_spike_day=rng.randint(10, 80) if rng.random() < 0.15 else None,
             retitled_on=self._retitle_day(rng, published_date),
+            content_type=content_type,
         )
 
     def _retitle_day(self, rng: random.Random, published: date) -> date | None:

@@ -31,8 +31,8 @@ CONTRACT_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 #: The raw tables, in the schema ``bronze``: the seed's eight, the Reporting API's files, the
-#: audience retention curves, the token's granted scopes, the revenue reports, then the
-#: per-day demographics.
+#: audience retention curves, the token's granted scopes, the revenue reports, the per-day
+#: demographics, then each video's content type.
 RAW_TABLES: tuple[str, ...] = (
     "channels_raw",
     "playlist_items_raw",
@@ -50,6 +50,7 @@ RAW_TABLES: tuple[str, ...] = (
     "analytics_channel_ad_type_daily_raw",
     "analytics_video_ad_type_daily_raw",
     "analytics_video_demographics_daily_raw",
+    "analytics_video_content_type_raw",
 )
 
 #: Answers that are not what their endpoint returns: the contract's columns, then the table

@@ -8,7 +8,9 @@ first run at ``--start-date`` (default 90 days back); never before a video's pub
 videos are every video seen and not confirmed gone (any run). A range report is one request
 per scope for the whole window (``--chunk-days`` splits it only when set); the per-video
 country report is asked per day, only for days the daily report shows views; a video's
-audience retention (a snapshot report) once a week, over its whole life.
+audience retention (a snapshot report) once a week, and its format (creatorContentType)
+once a month, over its whole life; a snapshot answered without rows (no views yet) is asked
+again by the next run.
 
 Execution: ``--concurrency`` requests at a time, at most ``--requests-per-second``.
 Answers land in Bronze as they arrive, in batches each appended once or not at all

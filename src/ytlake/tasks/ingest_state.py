@@ -47,7 +47,9 @@ def coverage(engine: Engine, report: ReportSpec, run_id: str) -> dict[str, Cover
     """What earlier runs' answers cover, per scope (the channel id or a video id).
 
     A ``single_day`` report's answer covers the day it asked (a ``snapshot`` report's, the
-    range it asked: it has no ``day`` rows). A ``range`` report's answer
+    range it asked: it has no ``day`` rows; but a snapshot answered without rows, a video with
+    no views yet, covers nothing, so the next run asks again rather than after
+    ``refresh_days``). A ``range`` report's answer
     ends "at the last day for which all metrics in the query are available", which can be
     before the ``endDate`` asked: it covers from its ``startDate`` to the last day that came
     back with data — the ``endDate`` asked, capped at the last day any answer of the same
@@ -80,6 +82,7 @@ def coverage(engine: Engine, report: ReportSpec, run_id: str) -> dict[str, Cover
             scope,
             start_date,
             end_date,
+            coalesce(size(answer_rows), 0) > 0 AS has_rows,
             CASE WHEN ok THEN array_max(
               transform(
                 answer_rows, r -> try_element_at(r, CAST(nullif(array_position(names, 'day'), 0) AS INT))
@@ -97,6 +100,7 @@ def coverage(engine: Engine, report: ReportSpec, run_id: str) -> dict[str, Cover
           reached.start_date,
           CASE
             WHEN NOT reached.ok THEN NULL
+            WHEN {"true" if report.grain == "snapshot" else "false"} AND NOT reached.has_rows THEN NULL
             WHEN {"true" if report.grain in ("single_day", "snapshot") else "false"} THEN reached.end_date
             ELSE least(reached.end_date, available.available_through)
           END AS covered_end

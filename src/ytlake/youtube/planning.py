@@ -226,7 +226,8 @@ def snapshot_requests(
     """The requests of one ``snapshot`` report (a whole life in one answer, such as a video's
     audience retention): a video published by the window's end is asked from its publish day
     to the window's end when no answer reaches within ``refresh_days`` of that end (weekly, for
-    a curve that changes slowly and costs a request per video)."""
+    a curve that changes slowly and costs a request per video; monthly for the video's format).
+    An answer without rows (no views yet) covers nothing: such a video is asked every run."""
     out = []
     for v in videos:
         if v.published_day is None or v.published_day > win.end:

@@ -149,6 +149,19 @@ REPORTS: tuple[ReportSpec, ...] = (
         "snapshot",
         refresh_days=7,
     ),
+    # YouTube's own format of each video (SHORTS, LIVE_STREAM, VIDEO_ON_DEMAND, STORY): the
+    # playback details report with creatorContentType alone (no day), over the video's life.
+    # A video has one format, so it is asked again monthly only (a new video's first answer
+    # can be empty: no views yet)
+    ReportSpec(
+        "video_content_type",
+        "bronze.analytics_video_content_type_raw",
+        ("creatorContentType",),
+        ("views",),
+        "video",
+        "snapshot",
+        refresh_days=28,
+    ),
     ReportSpec(
         "channel_revenue",
         "bronze.analytics_channel_revenue_daily_raw",
