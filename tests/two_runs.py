@@ -116,7 +116,7 @@ def built(tmp_path_factory, worker_id) -> Built:
 
 
 def _build(lakehouse: Path, seed: int) -> None:
-    lakehouse.parent.mkdir(parents=True)
+    lakehouse.parent.mkdir(parents=True, exist_ok=True)
     state = lakehouse.parent / "emulator_state.json"
     for today in (T1, T2):
         noon = _noon(today).timestamp()

@@ -43,8 +43,9 @@ typed AS (
     video_id,
     channel_id,
     as_of_date,
-    try_element_at(r, CAST(array_position(names, 'creatorContentType') AS INT)) AS creator_content_type,
-    try_cast(try_element_at(r, CAST(array_position(names, 'views') AS INT)) AS BIGINT) AS views,
+    -- nullif: a column the answer lacks is NULL on both engines (element 0 is an error in Spark)
+    try_element_at(r, CAST(nullif(array_position(names, 'creatorContentType'), 0) AS INT)) AS creator_content_type,
+    try_cast(try_element_at(r, CAST(nullif(array_position(names, 'views'), 0) AS INT)) AS BIGINT) AS views,
     ingest_ts_utc,
     run_id
   FROM (

@@ -158,10 +158,12 @@ def test_creator_content_type_splits_reports_by_each_videos_format(api):
         ya, dimensions="video,creatorContentType", metrics="views", sort="-views", maxResults=10, **WINDOW
     )["rows"]
     assert top and all(world.video(vid).content_type == kind for vid, kind, _ in top)
-    for refused in ("elapsedVideoTimeRatio,creatorContentType", "adType,creatorContentType"):
-        with pytest.raises(HttpError) as err:
-            _query(ya, dimensions=refused, metrics="views", **f)
-        assert err.value.status_code == 400
+    with pytest.raises(HttpError) as err:  # Google's ad performance report does not take it
+        _query(ya, dimensions="adType,creatorContentType", metrics="grossRevenue", **f)
+    assert err.value.status_code in (400, 403)
+    with pytest.raises(HttpError) as err:  # alone it is the playback details report: no subscribers
+        _query(ya, dimensions="creatorContentType", metrics="views,subscribersGained", **f)
+    assert err.value.status_code == 400
 
 
 @pytest.mark.parametrize(

@@ -112,7 +112,8 @@ def test_content_type_is_youtubes_where_it_answered_and_the_duration_elsewhere(b
         video = world.video(params["filters"].removeprefix("video=="))
         first, last = date.fromisoformat(params["startDate"]), date.fromisoformat(params["endDate"])
         if any(
-            world.video_day(video, first + timedelta(days=i)).views for i in range((last - first).days + 1)
+            world.observed_video_day(video, first + timedelta(days=i)).views
+            for i in range((last - first).days + 1)
         ):
             typed.add(video.video_id)
     world = built.world()

@@ -351,8 +351,9 @@ def basis_caption(videos_: list[dict]) -> str:
         parts.append(f"{google} video(s) typed by YouTube (Analytics' creatorContentType)")
     if rest:
         parts.append(
-            f"{rest} by duration, as YouTube has not typed them yet (no views so far, or a lakehouse "
-            "before this report): a Short is at most 3 minutes, YouTube's limit since October 2024"
+            f"{rest} by duration, as YouTube has not typed them (no views when asked, a run in bulk "
+            "mode, which asks no format, or a lakehouse before this report): a Short is at most 3 "
+            "minutes, YouTube's limit since October 2024"
         )
     return "Content type: " + "; ".join(parts) + "." if parts else ""
 

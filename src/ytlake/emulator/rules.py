@@ -188,10 +188,14 @@ SHAPES: dict[frozenset[str], Shape] = {
     frozenset({"gender"}): Shape("demographics", DEMOGRAPHICS),
 }
 #: ``creatorContentType`` (SHORTS, LIVE_STREAM, VIDEO_ON_DEMAND, ...) can be added to the time
-#: based, geography, top video, traffic source and device reports (Google's dimension tables);
-#: the emulator models it there, and refuses it beside retention, demographics and ad types.
+#: based, geography, top video, traffic source and device reports (Google's dimension tables),
+#: and to retention and demographics, which the emulator does not model with it (it refuses
+#: them, stricter than Google, never kinder; so it does beside ad types, as Google does).
+#: Alone it is the playback details report, whose metrics leave out comments, subscribers and
+#: money.
 CONTENT_TYPE = "creatorContentType"
 _TYPED = frozenset({None, "traffic", "device", "country"})
+_NOT_PLAYBACK = frozenset({"comments", "subscribersGained", "subscribersLost"}) | MONETARY
 _DIMENSION_OF = {
     "traffic": "insightTrafficSourceType",
     "device": "deviceType",
@@ -238,6 +242,8 @@ def check_shape(q: Query) -> Shape:
     shape = SHAPES.get(frozenset(base)) if base else Shape(None, CORE)
     if shape is None or (CONTENT_TYPE in q.dimensions and shape.breakdown not in _TYPED):
         raise QueryError("unsupported")
+    if not base and CONTENT_TYPE in q.dimensions and any(m in _NOT_PLAYBACK for m in q.metrics):
+        raise QueryError("unsupported")  # the playback details report: no comments, subscribers, money
     allowed = shape.metrics | MONETARY if shape.metrics == CORE else shape.metrics  # revenue: core reports
     if any(m not in allowed for m in q.metrics):
         raise QueryError("unsupported")
@@ -438,7 +444,8 @@ def _retention(world: World, q: Query, days: AnswerDays) -> tuple[list[dict[str,
     """The audience retention curve of one video: 100 points of elapsedVideoTimeRatio (0.01 to
     1.0), answered when the video had views in the range (none otherwise)."""
     [video] = q.videos or []
-    viewed = any(world.video_day(video, day).views for day in _days(days.first_activity, days.last))
+    # views as Google has them now (the provisional days' too), as every other answer counts them
+    viewed = any(world.observed_video_day(video, day).views for day in _days(days.first_activity, days.last))
     rows = []
     if viewed:
         for ratio, watch, relative in world.retention(video):

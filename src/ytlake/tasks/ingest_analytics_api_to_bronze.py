@@ -10,7 +10,7 @@ per scope for the whole window (``--chunk-days`` splits it only when set); the p
 country report is asked per day, only for days the daily report shows views; a video's
 audience retention (a snapshot report) once a week, and its format (creatorContentType)
 once a month, over its whole life; a snapshot answered without rows (no views yet) is asked
-again by the next run.
+again by the next run while the video is younger than four weeks.
 
 Execution: ``--concurrency`` requests at a time, at most ``--requests-per-second``.
 Answers land in Bronze as they arrive, in batches each appended once or not at all

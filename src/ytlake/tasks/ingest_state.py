@@ -43,13 +43,20 @@ def _day(value: Any) -> date | None:
         return None  # not a day: Silver's business (the answer stays raw in Bronze)
 
 
+#: A snapshot report (asked from the video's publish day) answered without rows while the
+#: video was younger than this is asked again by the next run: a new upload gets its curve and
+#: its format once it has views, not a week or a month later.
+YOUNG_DAYS = 28
+
+
 def coverage(engine: Engine, report: ReportSpec, run_id: str) -> dict[str, Coverage]:
     """What earlier runs' answers cover, per scope (the channel id or a video id).
 
     A ``single_day`` report's answer covers the day it asked (a ``snapshot`` report's, the
-    range it asked: it has no ``day`` rows; but a snapshot answered without rows, a video with
-    no views yet, covers nothing, so the next run asks again rather than after
-    ``refresh_days``). A ``range`` report's answer
+    range it asked: it has no ``day`` rows; but a snapshot answered without rows while the
+    video was younger than :data:`YOUNG_DAYS`, no views yet, covers nothing, so the next run
+    asks again rather than after ``refresh_days``; an older video without views, a private
+    upload, waits its ``refresh_days``). A ``range`` report's answer
     ends "at the last day for which all metrics in the query are available", which can be
     before the ``endDate`` asked: it covers from its ``startDate`` to the last day that came
     back with data — the ``endDate`` asked, capped at the last day any answer of the same
@@ -100,10 +107,10 @@ def coverage(engine: Engine, report: ReportSpec, run_id: str) -> dict[str, Cover
           reached.start_date,
           CASE
             WHEN NOT reached.ok THEN NULL
-            WHEN {"true" if report.grain == "snapshot" else "false"} AND NOT reached.has_rows THEN NULL
             WHEN {"true" if report.grain in ("single_day", "snapshot") else "false"} THEN reached.end_date
             ELSE least(reached.end_date, available.available_through)
-          END AS covered_end
+          END AS covered_end,
+          reached.has_rows
         FROM reached
         INNER JOIN available ON reached.run_id = available.run_id
         """
@@ -115,6 +122,8 @@ def coverage(engine: Engine, report: ReportSpec, run_id: str) -> dict[str, Cover
             continue
         firsts[scope] = min(first, firsts.get(scope, first))
         last = _day(r["covered_end"])
+        if report.grain == "snapshot" and not r["has_rows"] and last and (last - first).days < YOUNG_DAYS:
+            last = None  # a young video's snapshot without rows (no views yet): asked again next run
         if last is not None:
             ranges.setdefault(scope, []).append((first, last))
     return {scope: Coverage.of(ranges.get(scope, ()), first) for scope, first in firsts.items()}

@@ -227,7 +227,9 @@ def snapshot_requests(
     audience retention): a video published by the window's end is asked from its publish day
     to the window's end when no answer reaches within ``refresh_days`` of that end (weekly, for
     a curve that changes slowly and costs a request per video; monthly for the video's format).
-    An answer without rows (no views yet) covers nothing: such a video is asked every run."""
+    An answer without rows for a video younger than four weeks (no views yet) covers nothing:
+    such a video is asked every run until it has views or is four weeks old
+    (``ingest_state.YOUNG_DAYS``)."""
     out = []
     for v in videos:
         if v.published_day is None or v.published_day > win.end:
