@@ -260,7 +260,10 @@ def _file(api, job_id: str, day: date, last: bool = True) -> bytes:
 
 def test_jobs_are_created_once_per_type_listed_fetched_and_deleted(tmp_path):
     state = tmp_path / "state.json"
-    with running_emulator(tiny_world_config(today=T0, **WORLD), EmulatorConfig(state_path=state)) as emu:
+    # the wall clock pinned at noon, as in every other test here: what is listed depends on it
+    with running_emulator(
+        tiny_world_config(today=T0, **WORLD), EmulatorConfig(state_path=state), clock=NOON
+    ) as emu:
         api = _reporting(emu)
         types = api.reportTypes().list(includeSystemManaged=True).execute()["reportTypes"]
         assert {t["id"] for t in types} == set(DOC_COLUMNS)
@@ -278,12 +281,14 @@ def test_jobs_are_created_once_per_type_listed_fetched_and_deleted(tmp_path):
         assert api.jobs().get(jobId=job["id"]).execute() == job
         assert api.jobs().reports().list(jobId=job["id"]).execute() == {}  # nothing for 48 hours
     with running_emulator(
-        tiny_world_config(today=T0 + timedelta(days=1), **WORLD), EmulatorConfig(state_path=state)
+        tiny_world_config(today=T0 + timedelta(days=1), **WORLD), EmulatorConfig(state_path=state), clock=NOON
     ) as emu:
         assert (
             _reporting(emu).jobs().reports().list(jobId=job["id"]).execute() == {}
         )  # a day later: still nothing
-    with running_emulator(tiny_world_config(today=LATER, **WORLD), EmulatorConfig(state_path=state)) as emu:
+    with running_emulator(
+        tiny_world_config(today=LATER, **WORLD), EmulatorConfig(state_path=state), clock=NOON
+    ) as emu:
         api = _reporting(emu)
         reports = _reports(api, job["id"])
         days = Counter(_day_of(r) for r in reports)
