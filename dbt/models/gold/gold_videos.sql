@@ -36,6 +36,13 @@ parts as (
     from videos
 ),
 
+lengths as (
+    select
+        *,
+        coalesce(d, 0) * 86400 + coalesce(h, 0) * 3600 + coalesce(m, 0) * 60 + coalesce(s, 0) as seconds
+    from parts
+),
+
 final as (
     select
         video_id,
@@ -43,18 +50,14 @@ final as (
         title as video_title,
         {{ pacific_date('published_at_utc') }} as published_date,
         -- P0D (an upcoming or live stream, a premiere) has no length yet: unknown, never a Short
-        nullif(
-            coalesce(d, 0) * 86400 + coalesce(h, 0) * 3600 + coalesce(m, 0) * 60 + coalesce(s, 0), 0
-        ) as duration_seconds,
+        nullif(seconds, 0) as duration_seconds,
         case
             when creator_content_type = 'SHORTS' then 'Short'
             when creator_content_type = 'LIVE_STREAM' then 'Live'
             when creator_content_type = 'VIDEO_ON_DEMAND' then 'Long-form'
             when creator_content_type = 'STORY' then 'Story'
-            when coalesce(d, 0) * 86400 + coalesce(h, 0) * 3600 + coalesce(m, 0) * 60 + coalesce(s, 0) = 0
-                then 'Unknown'
-            when coalesce(d, 0) * 86400 + coalesce(h, 0) * 3600 + coalesce(m, 0) * 60 + coalesce(s, 0) <= 180
-                then 'Short'
+            when seconds = 0 then 'Unknown'
+            when seconds <= 180 then 'Short'
             else 'Long-form'
         end as content_type,
         case
@@ -68,8 +71,8 @@ final as (
         comment_count,
         snapshot_date,
         ingest_ts_utc
-    from parts
-    left join formats on parts.video_id = formats.typed_video_id
+    from lengths
+    left join formats on lengths.video_id = formats.typed_video_id
 )
 
 select * from final
