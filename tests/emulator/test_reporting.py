@@ -739,3 +739,43 @@ def test_jobs_are_created_through_the_in_process_transport_too():
             headers={"Authorization": f"Bearer {token}"},
         )
     assert made.status_code == 200 and made.json()["name"] == "in-process"
+
+
+def test_a_live_streams_broadcast_day_is_mostly_live_views_and_its_recording_on_demand():
+    """``live_or_on_demand`` is LIVE for what was watched during the broadcast: the files split a
+    live stream's publication day between live and on-demand, and the split loses nothing (each
+    country's cells add up to the world's day; no live watch time without live views)."""
+    from ytlake.emulator import reporting_files
+    from ytlake.emulator.reporting import REPORT_TYPES_BY_ID
+    from ytlake.emulator.world import World
+
+    world = World(tiny_world_config(videos=60, history_days=90, today=T0))
+    kind = REPORT_TYPES_BY_ID["channel_basic_a3"]
+    streams = [v for v in world.videos if v.content_type == "LIVE_STREAM" and v.published_date < T0]
+    assert streams, "the world has no live stream to check"
+    for video in streams[:3]:
+        for day in (video.published_date, video.published_date + timedelta(days=1)):
+            rows = [
+                r
+                for r in reporting_files.rows(world, kind.id, kind.dimensions, video.channel_index, day, T0)
+                if r["video_id"] == video.video_id
+            ]
+            by_country = world.breakdown("country", video, day, as_of=T0)
+            for country, truth in by_country.items():
+                cells = [r for r in rows if r["country_code"] == country]
+                assert sum(r.get("views", 0) for r in cells) == truth.views, (video.video_id, day, country)
+                minutes = sum(r.get("watch_time_minutes", 0) for r in cells)
+                assert round(minutes, 6) == truth.estimated_minutes_watched, (video.video_id, day, country)
+                live = [r for r in cells if r["live_or_on_demand"] == "live"]
+                if not sum(r.get("views", 0) for r in live):
+                    assert not sum(r.get("watch_time_minutes", 0) for r in live), (video.video_id, country)
+            live = sum(r.get("views", 0) for r in rows if r["live_or_on_demand"] == "live")
+            total = sum(r.get("views", 0) for r in rows)
+            if day == video.published_date:
+                assert total and 0.3 < live / total < 0.95, (video.video_id, live, total)
+            else:
+                assert live == 0, (video.video_id, day)
+    others = [v for v in world.videos if v.content_type != "LIVE_STREAM" and v.published_date < T0][:5]
+    for video in others:
+        rows = reporting_files.rows(world, kind.id, kind.dimensions, video.channel_index, video.published_date, T0)
+        assert not [r for r in rows if r["video_id"] == video.video_id and r["live_or_on_demand"] == "live"]

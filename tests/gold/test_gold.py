@@ -170,6 +170,33 @@ def test_a_duplicated_silver_grain_fails_dbt_test_and_the_run_log_names_it(tmp_p
     assert summary["dbt_test"]["counts"]["fail"] == 1
 
 
+def test_the_freshness_test_measures_against_each_runs_own_day(built, tmp_path):
+    """The job passes its Pacific day to dbt: Gold ending the day before is fresh, a month
+    behind is stale, on the same lakehouse in one process (dbt's parse, reused between the
+    job's dbt commands, must not keep an earlier run's day)."""
+    import argparse
+
+    from ytlake.tasks import common
+    from ytlake.tasks.dbt import add_dbt_args, run_dbt
+
+    lake = tmp_path / "yt.duckdb"
+    shutil.copy(built.lakehouse, lake)
+    parser = argparse.ArgumentParser()
+    common.add(parser, "catalog", default="youtube_analytics")
+    common.add(parser, "lakehouse", default=str(lake))
+    add_dbt_args(parser)
+    args = parser.parse_args([])
+    last = built.sql("SELECT max(date) FROM gold.gold_channel_daily_summary")[0][0]
+    verdicts = []
+    for today in (last + timedelta(days=1), last + timedelta(days=30), last + timedelta(days=1)):
+        outcome = run_dbt("test", args, ["--select", "assert_gold_is_fresh"], today=today)
+        assert sum(outcome.counts.values()) == 1, outcome
+        verdicts.append(outcome.success)
+        if not outcome.success:
+            assert outcome.failures and outcome.failures[0].startswith("assert_gold_is_fresh"), outcome
+    assert verdicts == [True, False, True]
+
+
 def _dbt(*args):
     from dbt.cli.main import dbtRunner
 

@@ -524,11 +524,10 @@ def rows(
             continue
         video_id = "" if video.deleted_on is not None and video.deleted_on <= as_of else video.video_id
         views_after: list[Table] = []
+        live_views: dict[str, dict[str, int]] = {}
         for metric in metrics:
             scale = SCALE.get(metric, 1)
-            table: Table = {
-                ("on_demand", c): getattr(m, FIELDS[metric]) * scale for c, m in by_country.items()
-            }
+            table = _live_or_on_demand(by_country, metric, scale, _live_share(world, video, day), live_views)
             for i, step in enumerate(steps):
                 guide = guide_of(views_after[i]) if metric != "views" and views_after else None
                 table = step(table, Context(world, video, day, metric, as_of, guide, neighbours))
@@ -553,6 +552,34 @@ def rows(
         out = _demographics(world, out, max(threshold, 1))
     random.Random(_h(world.config.seed, "order", report_type, channel_index, day, as_of)).shuffle(out)
     return out
+
+
+def _live_share(world: World, video: Video, day: date) -> float:
+    """The share of a day's views watched live: a live stream's views on its broadcast day
+    (its publication day) are mostly live, the rest are its recording's; 0 for any other
+    video or day."""
+    if video.content_type != "LIVE_STREAM" or day != video.published_date:
+        return 0.0
+    return random.Random(_h(world.config.seed, "live", video.video_id)).uniform(0.45, 0.85)
+
+
+def _live_or_on_demand(
+    by_country: dict[str, Any], metric: str, scale: int, share: float, live_views: dict[str, dict[str, int]]
+) -> Table:
+    """A metric by (live_or_on_demand, country): views split by the live ``share`` (exact per
+    country), every other metric where the views went (so a live cell without views has
+    nothing else); ``live_views`` keeps the views' split for the metrics after them."""
+    table: Table = {}
+    for country, m in by_country.items():
+        value = getattr(m, FIELDS[metric]) * scale
+        if metric == "views":
+            live_views[country] = allocate(value, {"live": share, "on_demand": 1 - share})
+        views = live_views.get(country, {})
+        weights = views if any(views.values()) else {"on_demand": 1}
+        for live, part in allocate(value, weights).items():
+            if part:
+                table[(live, country)] = part
+    return table
 
 
 def _anonymised(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import tempfile
@@ -185,6 +186,39 @@ def profiles_dir(work: Path) -> Path:
     return work
 
 
+#: The project as dbt last parsed it in this process, by what the parse depends on: the local
+#: job's dbt_test reuses dbt_run_gold's parse, and a long-lived process (a test session, a
+#: notebook) parses once. dbt documents this reuse (``dbtRunner(manifest=...)``).
+_PARSED: dict[tuple[str, ...], Any] = {}
+
+
+def project_fingerprint(project: Path) -> str:
+    """A hash of every file of the dbt project (its build output excluded): a parse is reused
+    only for the very files it read."""
+    digest = hashlib.sha256()
+    for path in sorted(project.rglob("*")):
+        relative = path.relative_to(project)
+        if path.is_file() and not {"target", "logs", "dbt_packages"} & set(relative.parts):
+            digest.update(f"{relative.as_posix()}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def parsed_project(key: tuple[str, ...], flags: list[str]) -> Any:
+    """dbt's manifest of the project for ``key``, parsed now (with ``flags``: the command's
+    own) unless this process parsed it already; None if the parse fails (the command then
+    parses again and reports the error itself)."""
+    if key not in _PARSED:
+        from dbt.cli.main import dbtRunner
+
+        res = dbtRunner().invoke(["parse", *flags])
+        if not res.success or res.result is None:
+            return None
+        _PARSED.clear()  # one project in memory: a few megabytes
+        _PARSED[key] = res.result
+    return _PARSED[key]
+
+
 def run_dbt(
     command: str, args: argparse.Namespace, extra: list[str] | None = None, today: Any = None
 ) -> DbtOutcome:
@@ -194,11 +228,15 @@ def run_dbt(
     project = paths.dbt_project_dir()
     # no usage events to dbt Labs (nothing here phones out), and so no .user.yml cookie at all
     env: dict[str, str] = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    if today:  # the freshness test measures against the run's Pacific day (an env var, not a
+        env["YTLAKE_TODAY"] = str(today)  # var: a var that changes daily makes dbt parse anew)
+    database = args.catalog
     if args.target == "local":
         lakehouse = Path(args.lakehouse).resolve()
         work = lakehouse.parent / "dbt"
         lakehouse = dbt_safe_path(lakehouse, work)
         env["YTLAKE_DUCKDB_PATH"] = str(lakehouse)
+        database = lakehouse.stem  # dbt-duckdb's name of the database, in every parsed node
     else:
         work = Path(tempfile.gettempdir()) / "ytlake-dbt"
     variables: dict[str, Any] = {
@@ -206,12 +244,9 @@ def run_dbt(
         "silver_schema": args.silver_schema,
         "gold_schema": GOLD_STAGING,  # write-audit-publish: built and tested here, then published
     }
-    if today:  # the freshness test measures against the run's Pacific day
-        variables["today"] = str(today)
     if args.target != "local":
         env.update(databricks_dbt_env(args))
-    cli = [
-        command,
+    flags = [
         "--project-dir",
         str(project),
         "--profiles-dir",
@@ -226,8 +261,8 @@ def run_dbt(
         str(work / "logs"),
         "--no-use-colors",
         "--quiet",
-        *(extra or []),
     ]
+    key = (project_fingerprint(project), args.target, json.dumps(variables, sort_keys=True), database)
     holder = None
     if args.target == "local":
         # Hold the file (waiting for readers such as the dashboard to let go) while dbt runs:
@@ -237,7 +272,8 @@ def run_dbt(
         holder = DuckDBEngine(lakehouse, args.catalog)  # the same path as dbt's: one DuckDB instance
     with environment(env), _without_dotenv():
         try:
-            res = dbtRunner().invoke(cli)
+            manifest = parsed_project(key, flags)
+            res = dbtRunner(manifest=manifest).invoke([command, *flags, *(extra or [])])
         finally:
             if holder is not None:
                 _release_duckdb()
