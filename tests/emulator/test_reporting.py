@@ -777,5 +777,7 @@ def test_a_live_streams_broadcast_day_is_mostly_live_views_and_its_recording_on_
                 assert live == 0, (video.video_id, day)
     others = [v for v in world.videos if v.content_type != "LIVE_STREAM" and v.published_date < T0][:5]
     for video in others:
-        rows = reporting_files.rows(world, kind.id, kind.dimensions, video.channel_index, video.published_date, T0)
+        rows = reporting_files.rows(
+            world, kind.id, kind.dimensions, video.channel_index, video.published_date, T0
+        )
         assert not [r for r in rows if r["video_id"] == video.video_id and r["live_or_on_demand"] == "live"]
