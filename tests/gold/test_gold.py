@@ -170,22 +170,51 @@ def test_a_duplicated_silver_grain_fails_dbt_test_and_the_run_log_names_it(tmp_p
     assert summary["dbt_test"]["counts"]["fail"] == 1
 
 
-def test_the_freshness_test_measures_against_each_runs_own_day(built, tmp_path):
-    """The job passes its Pacific day to dbt: Gold ending the day before is fresh, a month
-    behind is stale, on the same lakehouse in one process (dbt's parse, reused between the
-    job's dbt commands, must not keep an earlier run's day)."""
+def _dbt_args(lake):
     import argparse
 
     from ytlake.tasks import common
-    from ytlake.tasks.dbt import add_dbt_args, run_dbt
+    from ytlake.tasks.dbt import add_dbt_args
 
-    lake = tmp_path / "yt.duckdb"
-    shutil.copy(built.lakehouse, lake)
     parser = argparse.ArgumentParser()
     common.add(parser, "catalog", default="youtube_analytics")
     common.add(parser, "lakehouse", default=str(lake))
     add_dbt_args(parser)
-    args = parser.parse_args([])
+    return parser.parse_args([])
+
+
+def test_every_dbt_unit_test_passes_here_and_the_daily_job_runs_none(built, tmp_path):
+    """dbt's unit tests have static inputs: CI runs them (here), the job's dbt_test does not
+    (dbt's advice: no compute spent on them in production)."""
+    import yaml
+
+    from ytlake.tasks.dbt import run_dbt
+
+    declared = [
+        t["name"]
+        for path in (paths.dbt_project_dir() / "models").rglob("*.yml")
+        for t in (yaml.safe_load(path.read_text()) or {}).get("unit_tests", [])
+    ]
+    assert len(declared) >= 7
+    lake = tmp_path / "yt.duckdb"
+    shutil.copy(built.lakehouse, lake)
+    outcome = run_dbt("test", _dbt_args(lake), ["--select", "test_type:unit"])
+    assert outcome.success and outcome.counts == {"pass": len(declared)}, outcome
+    # the job's last dbt command (its dbt_test) ran the data tests only
+    job = json.loads((built.lakehouse.parent / "dbt" / "target" / "run_results.json").read_text())
+    kinds = {r["unique_id"].split(".")[0] for r in job["results"]}
+    assert kinds == {"test"}, kinds
+
+
+def test_the_freshness_test_measures_against_each_runs_own_day(built, tmp_path):
+    """The job passes its Pacific day to dbt: Gold ending the day before is fresh, a month
+    behind is stale, on the same lakehouse in one process (dbt's parse, reused between the
+    job's dbt commands, must not keep an earlier run's day)."""
+    from ytlake.tasks.dbt import run_dbt
+
+    lake = tmp_path / "yt.duckdb"
+    shutil.copy(built.lakehouse, lake)
+    args = _dbt_args(lake)
     last = built.sql("SELECT max(date) FROM gold.gold_channel_daily_summary")[0][0]
     verdicts = []
     for today in (last + timedelta(days=1), last + timedelta(days=30), last + timedelta(days=1)):
