@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlglot import exp, parse_one
+from sqlglot import exp
 from sqlglot.dialects.databricks import Databricks
 from sqlglot.tokens import Token, TokenType
+
+from ytlake.lakehouse.translate import parse_databricks
 
 _DIALECT = Databricks()
 
@@ -41,7 +43,7 @@ class Dataset:
 
     @property
     def query_tree(self) -> exp.Expression:
-        return parse_one(self.query, read="databricks")
+        return parse_databricks(self.query)
 
     def streams(self) -> list[str]:
         """The tables a streaming table reads as ``STREAM(name)``: each row processed once."""

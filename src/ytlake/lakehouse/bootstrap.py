@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import sqlglot
@@ -9,6 +10,7 @@ from sqlglot import exp
 
 from ytlake import paths
 from ytlake.lakehouse.identifiers import validate_identifier
+from ytlake.lakehouse.translate import parse_databricks
 
 CATALOG_PLACEHOLDER = "${catalog}"
 
@@ -17,20 +19,20 @@ def bootstrap_statements(catalog: str, path: Path | None = None) -> list[str]:
     """The bootstrap SQL's statements (Databricks SQL) with the catalog filled in."""
     validate_identifier(catalog, "catalog")
     text = (path or paths.bootstrap_sql_path()).read_text(encoding="utf-8")
-    text = text.replace(CATALOG_PLACEHOLDER, catalog)
-    statements = []
-    for expression in sqlglot.parse(text, read="databricks"):
-        if expression is None:
-            continue
-        statements.append(expression.sql("databricks", comments=False))
-    return statements
+    return list(_statements(text.replace(CATALOG_PLACEHOLDER, catalog)))
+
+
+@lru_cache(maxsize=8)
+def _statements(text: str) -> tuple[str, ...]:
+    """The statements of a SQL script, parsed once per process (every task reads the DDL)."""
+    return tuple(e.sql("databricks", comments=False) for e in sqlglot.parse(text, read="databricks") if e)
 
 
 def bronze_table_columns(path: Path | None = None) -> dict[str, list[tuple[str, str, bool]]]:
     """``{table: [(column, type, not_null), ...]}`` for every Bronze table in the DDL."""
     result: dict[str, list[tuple[str, str, bool]]] = {}
     for statement in bootstrap_statements("c", path):
-        tree = sqlglot.parse_one(statement, read="databricks")
+        tree = parse_databricks(statement)
         if not isinstance(tree, exp.Create) or tree.kind != "TABLE":
             continue
         schema = tree.this

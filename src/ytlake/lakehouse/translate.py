@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
@@ -99,8 +100,17 @@ def rewrite_from_json(tree: exp.Expression) -> None:
             node.set("expression", exp.Literal.string(spark_type_to_duckdb_json(schema_arg.this)))
 
 
-def parse_databricks(sql: str) -> exp.Expression:
+@lru_cache(maxsize=1024)
+def _parsed(sql: str) -> exp.Expression:
     return sqlglot.parse_one(sql, read="databricks")
+
+
+def parse_databricks(sql: str) -> exp.Expression:
+    """``sql`` (one Databricks SQL statement or query) as a SQLGlot tree of its own, to change
+    at will. The project's SQL is static text parsed many times a run (each dataset's query by
+    the dependency order, the streams, the translation; the Bronze DDL by every task), so each
+    text is parsed once per process and copied: a copy costs a fraction of a parse."""
+    return _parsed(sql).copy()
 
 
 def to_duckdb(sql: str, catalog: str) -> Translation:
