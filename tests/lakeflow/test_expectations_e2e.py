@@ -4,6 +4,7 @@ a broken key stops the pipeline by name and leaves Silver as it was."""
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime
 
 import duckdb
@@ -29,9 +30,19 @@ def _sql(path, query):
         con.close()
 
 
-@pytest.fixture
-def lakehouse(tmp_path):
-    path = tmp_path / "yt.duckdb"
+#: Bronze and Silver: what these tests read (they land answers and run the pipeline again).
+UP_TO_SILVER = (
+    "init_run_context",
+    "ingest_data_api_to_bronze",
+    "ingest_analytics_api_to_bronze",
+    "run_lakeflow_pipeline",
+)
+
+
+@pytest.fixture(scope="module")
+def healthy(tmp_path_factory):
+    """One healthy run up to Silver, shared: each test works on its own copy."""
+    path = tmp_path_factory.mktemp("healthy") / "yt.duckdb"
     result = run_local(
         RunOptions(
             source="demo",
@@ -41,9 +52,18 @@ def lakehouse(tmp_path):
             demo_videos=6,
             demo_history_days=21,
             start_date=TODAY - __import__("datetime").timedelta(days=10),
-        )
+        ),
+        only=UP_TO_SILVER,
     )
     assert result.run_status == "SUCCEEDED"
+    _sql(path, "CHECKPOINT")
+    return path
+
+
+@pytest.fixture
+def lakehouse(healthy, tmp_path):
+    path = tmp_path / "yt.duckdb"
+    shutil.copy(healthy, path)
     return path, _sql(path, "SELECT channel_id FROM silver.silver_channels")[0][0]
 
 

@@ -31,6 +31,7 @@ def _config(today: date, **kw):
 
 #: Ingestion plans from Bronze alone: cases about requests and what lands skip Silver and Gold.
 INGESTION = ("init_run_context", "ingest_data_api_to_bronze", "ingest_analytics_api_to_bronze")
+UP_TO_SILVER = (*INGESTION, "run_lakeflow_pipeline")
 
 
 def _run(base_url, lakehouse, today, only=None, **kw):
@@ -182,7 +183,7 @@ def test_quota_exceeded_ends_partial_and_the_next_day_completes(tmp_path, quota)
     assert "quota exceeded" in " ".join(json.loads(summary)["partial"])
     tomorrow = TODAY + timedelta(days=1)
     with running_emulator(_config(tomorrow)) as emu:
-        result = _run(emu.base_url, lakehouse, tomorrow)
+        result = _run(emu.base_url, lakehouse, tomorrow, only=UP_TO_SILVER)  # Silver is checked
         world = emu.world
     assert result.run_status == "SUCCEEDED"
     # complete: every alive video has a Silver row (reported, or a day Google left out, filled)
@@ -315,12 +316,12 @@ def test_a_video_that_vanishes_is_asked_once_more_and_marked_deleted(tmp_path):
         )
 
     with running_emulator(cfg(t1)) as emu:
-        assert _run(emu.base_url, lakehouse, t1).run_status == "SUCCEEDED"
+        assert _run(emu.base_url, lakehouse, t1, only=UP_TO_SILVER).run_status == "SUCCEEDED"
     assert _sql(
         lakehouse, f"SELECT is_deleted FROM silver.silver_videos WHERE video_id = '{gone.video_id}'"
     ) == [(False,)]
     with running_emulator(cfg(t2)) as emu:
-        assert _run(emu.base_url, lakehouse, t2).run_status == "SUCCEEDED"
+        assert _run(emu.base_url, lakehouse, t2, only=UP_TO_SILVER).run_status == "SUCCEEDED"
         asked = emu.emulator.stats.requests["/youtube/v3/videos"]
     assert asked == 1
     row = _sql(
