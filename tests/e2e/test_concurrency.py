@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from datetime import timedelta
 
 import pytest
@@ -61,15 +60,19 @@ def test_a_second_run_on_the_same_lakehouse_refuses_and_writes_nothing(tmp_path,
 def test_a_run_succeeds_while_a_dashboard_reader_keeps_querying(tmp_path):
     lakehouse = tmp_path / "yt.duckdb"
     assert run_local(_options(lakehouse)).run_status == "SUCCEEDED"
-    reader = subprocess.Popen(
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen(  # reads until the run is over (the stop file), at most 5 minutes
         [
             sys.executable,
             "-c",
             (
                 "import time\nfrom pathlib import Path\nfrom ytlake.dashboard import data\n"
-                f"r = data.DuckDBReader(Path({str(lakehouse)!r}))\nn = busy = 0\nend = time.time() + 25\n"
-                "while time.time() < end:\n    try:\n        data.channel_daily(r, *data.date_bounds(r))\n"
-                "        n += 1\n    except data.LakehouseBusyError:\n        busy += 1\n"
+                f"r = data.DuckDBReader(Path({str(lakehouse)!r}))\nn = busy = 0\nend = time.time() + 300\n"
+                f"stop = Path({str(stop)!r})\n"
+                "while not stop.exists() and time.time() < end:\n    try:\n"
+                "        data.channel_daily(r, *data.date_bounds(r))\n"
+                "        n += 1\n        if n == 1:\n            print('reading', flush=True)\n"
+                "    except data.LakehouseBusyError:\n        busy += 1\n"
                 "print(n, busy, flush=True)\n"
             ),
         ],
@@ -77,8 +80,11 @@ def test_a_run_succeeds_while_a_dashboard_reader_keeps_querying(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(2)
-    result = run_local(_options(lakehouse))
+    assert reader.stdout.readline().strip() == "reading"
+    try:
+        result = run_local(_options(lakehouse))
+    finally:
+        stop.touch()
     out, err = reader.communicate(timeout=60)
     assert result.run_status == "SUCCEEDED", {k: r.error for k, r in result.run.results.items() if r.error}
     assert reader.returncode == 0, err
