@@ -20,7 +20,7 @@ from ytlake.emulator.service import EmulatorConfig
 from ytlake.emulator.world import World, demo_refresh_token
 
 from ..conftest import TODAY, consent_via_handle, tiny_world_config
-from .test_irregular import assert_gold_equals_the_api, run
+from .test_irregular import INGESTION, assert_gold_equals_the_api, run
 
 pytestmark = pytest.mark.slow
 
@@ -64,7 +64,9 @@ def test_three_channels_one_revoked_one_over_quota_then_completed(tmp_path, monk
     state = tmp_path / "emulator-state.json"  # the revocation outlives the emulator's restart
     # what each channel costs when nothing goes wrong: sets a quota one channel can spend
     with running_emulator(world(TODAY), EmulatorConfig()) as emu:
-        reference = run(emu.base_url, tmp_path / "reference.duckdb", start_date=START, demo_channels=3)
+        reference = run(  # what lands is what counts here: ingestion only
+            emu.base_url, tmp_path / "reference.duckdb", start_date=START, demo_channels=3, only=INGESTION
+        )
         assert reference.run_status == "SUCCEEDED"
     costs = last_summary(tmp_path / "reference.duckdb")["channels"]
     per_channel = sorted(c["analytics_requests"] for c in costs.values())
@@ -125,7 +127,13 @@ def test_once_the_shared_quota_is_spent_the_channels_after_are_not_asked(tmp_pat
     monkeypatch.chdir(tmp_path)
     small = tiny_world_config(channels=2, videos=2, history_days=20, seed=5)
     with running_emulator(small, EmulatorConfig(analytics_quota=10)) as emu:
-        result = run(emu.base_url, tmp_path / "yt.duckdb", start_date=World(small).start, demo_channels=2)
+        result = run(
+            emu.base_url,
+            tmp_path / "yt.duckdb",
+            start_date=World(small).start,
+            demo_channels=2,
+            only=INGESTION,
+        )
         asked = emu.emulator.stats.requests["/v2/reports"]
     assert result.run_status == "PARTIAL"
     outcomes = last_summary(tmp_path / "yt.duckdb")["channels"]
