@@ -206,6 +206,35 @@ def test_every_dbt_unit_test_passes_here_and_the_daily_job_runs_none(built, tmp_
     assert kinds == {"test"}, kinds
 
 
+def test_a_parse_is_reused_only_for_the_very_project_it_read(built, tmp_path, monkeypatch):
+    """dbt's parse is kept in the process between dbt commands; a project whose files changed
+    since is parsed anew (the edited model is what the next run builds)."""
+    from ytlake.tasks.dbt import run_dbt
+
+    project = tmp_path / "dbt"
+    shutil.copytree(paths.dbt_project_dir(), project, ignore=shutil.ignore_patterns("target", "logs"))
+    monkeypatch.setenv("DBT_PROJECT_DIR", str(project))
+    lake = tmp_path / "yt.duckdb"
+    shutil.copy(built.lakehouse, lake)
+    args, mart = _dbt_args(lake), "gold_channel_daily_summary"
+
+    def columns():
+        import duckdb
+
+        con = duckdb.connect(str(lake), read_only=True)
+        try:
+            return [row[0] for row in con.sql(f"DESCRIBE gold_staging.{mart}").fetchall()]
+        finally:
+            con.close()
+
+    assert run_dbt("run", args, ["--select", mart]).success
+    assert "edited" not in columns()
+    model = project / "models" / "gold" / f"{mart}.sql"
+    model.write_text(model.read_text().replace("select * from final", "select *, 1 as edited from final"))
+    assert run_dbt("run", args, ["--select", mart]).success
+    assert columns()[-1] == "edited"
+
+
 def test_the_freshness_test_measures_against_each_runs_own_day(built, tmp_path):
     """The job passes its Pacific day to dbt: Gold ending the day before is fresh, a month
     behind is stale, on the same lakehouse in one process (dbt's parse, reused between the

@@ -262,7 +262,13 @@ def run_dbt(
         "--no-use-colors",
         "--quiet",
     ]
-    key = (project_fingerprint(project), args.target, json.dumps(variables, sort_keys=True), database)
+    key = (
+        str(project),
+        project_fingerprint(project),
+        args.target,
+        json.dumps(variables, sort_keys=True),
+        database,
+    )
     holder = None
     if args.target == "local":
         # Hold the file (waiting for readers such as the dashboard to let go) while dbt runs:
