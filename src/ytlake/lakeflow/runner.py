@@ -391,11 +391,12 @@ def _write(
         engine.spark.sql(query).localCheckpoint().createOrReplaceTempView(stage)  # type: ignore[attr-defined]
     counts: dict[str, dict[str, int | str]] = {}
     keep = []
-    total = int(_scalar_row(engine, f"SELECT count(*) FROM {stage}")[0] or 0)
+    # the rows and each expectation's violations in one scan (on Spark, one job)
+    exprs = [condition_sql(e.condition, engine.name) for e in ds.expectations]
+    violating = "".join(f", sum(CASE WHEN ({c}) IS NOT TRUE THEN 1 ELSE 0 END)" for c in exprs)
+    rows, *failing = _scalar_row(engine, f"SELECT count(*){violating} FROM {stage}")
+    total = int(rows or 0)
     if ds.expectations:
-        exprs = [condition_sql(e.condition, engine.name) for e in ds.expectations]
-        select = ", ".join(f"sum(CASE WHEN ({c}) IS NOT TRUE THEN 1 ELSE 0 END)" for c in exprs)
-        failing = _scalar_row(engine, f"SELECT {select} FROM {stage}")
         for e, c, n in zip(ds.expectations, exprs, failing, strict=True):
             violations = int(n or 0)
             counts[e.name] = {"action": e.action, "passed": total - violations, "failed": violations}
