@@ -14,7 +14,7 @@ from sqlglot import exp
 from sqlglot.dialects.databricks import Databricks
 from sqlglot.tokens import Token, TokenType
 
-from ytlake.lakehouse.translate import parse_databricks
+from ytlake.lakehouse.translate import parse_static
 
 _DIALECT = Databricks()
 
@@ -43,7 +43,7 @@ class Dataset:
 
     @property
     def query_tree(self) -> exp.Expression:
-        return parse_databricks(self.query)
+        return parse_static(self.query)
 
     def streams(self) -> list[str]:
         """The tables a streaming table reads as ``STREAM(name)``: each row processed once."""

@@ -10,7 +10,7 @@ from sqlglot import exp
 
 from ytlake import paths
 from ytlake.lakehouse.identifiers import validate_identifier
-from ytlake.lakehouse.translate import parse_databricks
+from ytlake.lakehouse.translate import parse_static
 
 CATALOG_PLACEHOLDER = "${catalog}"
 
@@ -32,7 +32,7 @@ def bronze_table_columns(path: Path | None = None) -> dict[str, list[tuple[str, 
     """``{table: [(column, type, not_null), ...]}`` for every Bronze table in the DDL."""
     result: dict[str, list[tuple[str, str, bool]]] = {}
     for statement in bootstrap_statements("c", path):
-        tree = parse_databricks(statement)
+        tree = parse_static(statement)
         if not isinstance(tree, exp.Create) or tree.kind != "TABLE":
             continue
         schema = tree.this

@@ -100,17 +100,22 @@ def rewrite_from_json(tree: exp.Expression) -> None:
             node.set("expression", exp.Literal.string(spark_type_to_duckdb_json(schema_arg.this)))
 
 
-@lru_cache(maxsize=1024)
-def _parsed(sql: str) -> exp.Expression:
+def parse_databricks(sql: str) -> exp.Expression:
     return sqlglot.parse_one(sql, read="databricks")
 
 
-def parse_databricks(sql: str) -> exp.Expression:
-    """``sql`` (one Databricks SQL statement or query) as a SQLGlot tree of its own, to change
-    at will. The project's SQL is static text parsed many times a run (each dataset's query by
-    the dependency order, the streams, the translation; the Bronze DDL by every task), so each
-    text is parsed once per process and copied: a copy costs a fraction of a parse."""
-    return _parsed(sql).copy()
+@lru_cache(maxsize=256)
+def _parsed_static(sql: str) -> exp.Expression:
+    return parse_databricks(sql)
+
+
+def parse_static(sql: str) -> exp.Expression:
+    """The project's own SQL text (a Lakeflow dataset's query, a Bronze DDL statement) as a
+    SQLGlot tree of its own, to change at will. That text is parsed many times a run (each
+    dataset's query for the dependency order, the streams, the translation), so each is
+    parsed once per process and copied: a copy costs a fraction of a parse. Statements made
+    at run time (with their values) are parsed with ``parse_databricks``, never kept."""
+    return _parsed_static(sql).copy()
 
 
 def to_duckdb(sql: str, catalog: str) -> Translation:
