@@ -11,6 +11,9 @@ from ytlake.emulator.server import running_emulator
 from ytlake.emulator.world import World, WorldConfig
 
 TODAY = date(2026, 3, 10)
+#: The tasks of a run that lands Bronze only, and of one that stops after Silver.
+INGESTION = ("init_run_context", "ingest_data_api_to_bronze", "ingest_analytics_api_to_bronze")
+UP_TO_SILVER = (*INGESTION, "run_lakeflow_pipeline")
 
 
 def tiny_world_config(**overrides) -> WorldConfig:

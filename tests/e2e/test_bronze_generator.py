@@ -21,6 +21,8 @@ from ytlake.lakehouse.bronze import RAW_TABLES
 from ytlake.runlocal import RunOptions, run_local
 from ytlake.youtube.reports import REPORTS
 
+from ..conftest import UP_TO_SILVER
+
 pytestmark = pytest.mark.slow
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
@@ -81,12 +83,7 @@ def test_generated_bronze_builds_the_same_silver_as_a_run_over_http(tmp_path, ge
             RunOptions(
                 source="demo", api_root=emu.base_url, lakehouse=over_http, today=today, start_date=start
             ),
-            only=(
-                "init_run_context",
-                "ingest_data_api_to_bronze",
-                "ingest_analytics_api_to_bronze",
-                "run_lakeflow_pipeline",
-            ),
+            only=UP_TO_SILVER,
         )
     assert result.run_status == "SUCCEEDED", {k: r.error for k, r in result.run.results.items() if r.error}
 

@@ -23,7 +23,7 @@ from ytlake.emulator.world import World
 from ytlake.runlocal import RunOptions, run_local
 from ytlake.youtube.reports import REPORTS_BY_NAME
 
-from ..conftest import TODAY, consented_refresh_token, tiny_world_config
+from ..conftest import INGESTION, TODAY, UP_TO_SILVER, consented_refresh_token, tiny_world_config
 
 pytestmark = pytest.mark.slow
 
@@ -45,10 +45,6 @@ def only(**kw) -> EmulatorConfig:
 
 
 ALL = EmulatorConfig(irregular=Irregularities(privacy_threshold=5, shuffle_columns=True))
-
-
-INGESTION = ("init_run_context", "ingest_data_api_to_bronze", "ingest_analytics_api_to_bronze")
-UP_TO_SILVER = (*INGESTION, "run_lakeflow_pipeline")
 
 
 def run(base_url: str, lake, today: date = TODAY, only=None, **kw):

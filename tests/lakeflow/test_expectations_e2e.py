@@ -17,7 +17,7 @@ from ytlake.runlocal import RunOptions, run_local
 from ytlake.tasks import run_lakeflow_pipeline
 from ytlake.youtube.reports import REPORTS_BY_NAME
 
-from ..conftest import TODAY
+from ..conftest import TODAY, UP_TO_SILVER
 
 pytestmark = pytest.mark.slow
 
@@ -28,15 +28,6 @@ def _sql(path, query):
         return con.sql(query).fetchall()
     finally:
         con.close()
-
-
-#: Bronze and Silver: what these tests read (they land answers and run the pipeline again).
-UP_TO_SILVER = (
-    "init_run_context",
-    "ingest_data_api_to_bronze",
-    "ingest_analytics_api_to_bronze",
-    "run_lakeflow_pipeline",
-)
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from ytlake.emulator.world import World
 from ytlake.runlocal import RunOptions, run_local
 from ytlake.youtube.reports import REPORTS_BY_NAME
 
-from ..conftest import TODAY, tiny_world_config
+from ..conftest import INGESTION, TODAY, UP_TO_SILVER, tiny_world_config
 
 pytestmark = pytest.mark.slow
 
@@ -30,8 +30,6 @@ def _config(today: date, **kw):
 
 
 #: Ingestion plans from Bronze alone: cases about requests and what lands skip Silver and Gold.
-INGESTION = ("init_run_context", "ingest_data_api_to_bronze", "ingest_analytics_api_to_bronze")
-UP_TO_SILVER = (*INGESTION, "run_lakeflow_pipeline")
 
 
 def _run(base_url, lakehouse, today, only=None, **kw):
