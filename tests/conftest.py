@@ -79,16 +79,15 @@ def consented_refresh_token(emulator) -> str:
 
 from .two_runs import built  # noqa: E402,F401 - the two-run lakehouse, shared by Silver and Gold tests
 
-#: The longest files first, so the two SparkSession files start far apart and the suite does
-#: not end on them side by side on two cores. `--dist loadfile` hands out files in collection
-#: order only with `--no-loadscope-reorder` (pyproject's addopts): by default xdist sorts the
-#: files by their number of tests, which put these few-test files last.
-LONGEST_FIRST = (  # by the time each took in the last full run, the Spark ones spaced out
-    "tests/e2e/test_spark_run.py",
+#: The longest files first, so the suite does not end on a long file on one worker while the
+#: other waits. `--dist loadfile` hands out files in collection order only with
+#: `--no-loadscope-reorder` (pyproject's addopts): by default xdist sorts the files by their
+#: number of tests, which put these few-test files last.
+LONGEST_FIRST = (  # by the time each took in the last full run
+    "tests/e2e/test_spark.py",  # every SparkSession test: one JVM
     "tests/e2e/test_irregular.py",
     "tests/faults/test_campaign.py",
     "tests/faults/test_fault_suite.py",
-    "tests/test_spark_parity.py",  # the first to need the two-run lakehouse (tests/two_runs.py)
     "tests/tasks/test_ingestion.py",
     "tests/dashboard/test_browser.py",
     "tests/lakeflow/test_expectations_e2e.py",
@@ -102,7 +101,6 @@ LONGEST_FIRST = (  # by the time each took in the last full run, the Spark ones 
     "tests/e2e/test_bronze_generator.py",
     "tests/faults/test_fuzz.py",
     "tests/e2e/test_revenue.py",
-    "tests/lakehouse/test_spark_engine.py",
     "tests/dashboard/test_databricks_reader.py",
 )
 

@@ -23,7 +23,7 @@ from ytlake.emulator.reporting import Job, reports_of
 from ytlake.emulator.server import running_emulator
 from ytlake.emulator.service import EmulatorConfig
 from ytlake.emulator.world import PACIFIC, Video, World
-from ytlake.runlocal import RunOptions, run_local
+from ytlake.runlocal import LocalRunResult, RunOptions, run_local
 
 from .conftest import TODAY, tiny_world_config
 
@@ -36,7 +36,7 @@ def world_config(seed: int, today: date):
     )
 
 
-def _find_seed() -> tuple[int, Video, Video]:
+def find_seed() -> tuple[int, Video, Video]:
     for seed in range(1, 3000):
         world = World(world_config(seed, T1))
         alive = world.videos_of(1, T1)
@@ -99,7 +99,7 @@ def built(tmp_path_factory, worker_id) -> Built:
     """Built once per test session: the first xdist worker to need it runs the two runs under a
     lock in the session's shared temporary folder, and every worker (that one too) works on its
     own copy of the result, so no test sees another's changes or holds another's file lock."""
-    seed, retitled, deleted = _find_seed()
+    seed, retitled, deleted = find_seed()
     shared = tmp_path_factory.getbasetemp()
     if worker_id != "master":
         shared = shared.parent  # the session's folder, above every worker's own
@@ -108,21 +108,30 @@ def built(tmp_path_factory, worker_id) -> Built:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         if not (source / "built").exists():
             shutil.rmtree(source, ignore_errors=True)
-            _build(source / "yt.duckdb", seed)
+            build_two_runs(source / "yt.duckdb", seed)
             (source / "built").touch()
     copy = tmp_path_factory.mktemp("silver")
     shutil.copytree(source, copy, dirs_exist_ok=True)
     return Built(copy / "yt.duckdb", seed, retitled, deleted)
 
 
-def _build(lakehouse: Path, seed: int) -> None:
+def build_two_runs(lakehouse: Path, seed: int, engine: str = "duckdb") -> list[LocalRunResult]:
+    """The two runs, on ``engine`` (the Spark tests run them on a local SparkSession); each
+    run's result."""
     lakehouse.parent.mkdir(parents=True, exist_ok=True)
     state = lakehouse.parent / "emulator_state.json"
+    results = []
     for today in (T1, T2):
         noon = _noon(today).timestamp()
         config = EmulatorConfig.exact(state_path=state)
         with running_emulator(world_config(seed, today), config, clock=lambda noon=noon: noon) as emu:
             result = run_local(
-                RunOptions(source="demo", api_root=emu.base_url, lakehouse=lakehouse, today=today)
+                RunOptions(
+                    source="demo", api_root=emu.base_url, lakehouse=lakehouse, today=today, engine=engine
+                )
             )
-            assert result.run_status == "SUCCEEDED", result.run.results
+            assert result.run_status == "SUCCEEDED", {
+                k: r.error for k, r in result.run.results.items() if r.error
+            }
+            results.append(result)
+    return results
