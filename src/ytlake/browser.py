@@ -27,6 +27,14 @@ FLAGS = [
     "--no-first-run",
     "--disable-quic",
     "--hide-scrollbars",
+    # the same pixels every time: one raster thread over whole tiles, no hinting, one colour
+    # profile (without these, widget edges varied by one level in a few pixels between runs)
+    "--num-raster-threads=1",
+    "--disable-partial-raster",
+    "--disable-skia-runtime-opts",
+    "--font-render-hinting=none",
+    "--force-color-profile=srgb",
+    "--run-all-compositor-stages-before-draw",
     "--window-size=1400,1000",
     "--remote-debugging-port=0",
 ]

@@ -332,9 +332,9 @@ def table_rows(lakehouse: Path, engine: str, catalog: str, run_id: str) -> dict[
     """Rows per table after a run: Bronze rows of this run, Silver and Gold totals."""
     rows: dict[str, int] = {}
     with open_engine(engine, lakehouse, catalog) as eng:
-        for t in RAW_TABLES:
-            if eng.table_exists(f"bronze.{t}"):
-                rows[f"bronze.{t}"] = eng.count(f"bronze.{t}", f"run_id = '{run_id}'")
+        wanted: dict[str, str | None] = {
+            f"bronze.{t}": f"run_id = '{run_id}'" for t in RAW_TABLES if eng.table_exists(f"bronze.{t}")
+        }
         if engine == "duckdb":
             listed = [
                 f"{r['table_schema']}.{r['table_name']}"
@@ -352,8 +352,7 @@ def table_rows(lakehouse: Path, engine: str, catalog: str, run_id: str) -> dict[
                 for t in catalog_api.listTables(schema)
                 if not t.isTemporary
             ]
-        for name in listed:
-            rows[name] = eng.count(name)
+        rows.update(eng.counts({**wanted, **dict.fromkeys(listed)}))
         status = eng.query(
             f"SELECT run_status FROM {eng.qualify('bronze.run_context_log')} WHERE run_id = '{run_id}'"
         )

@@ -111,6 +111,11 @@ class TestTheEngine:
             "WHERE run_id = 'spark-run' ORDER BY n"
         )
         assert got.column("n").to_pylist() == ["0", "1", "2"]
+        both = {"bronze.channels_raw": "run_id = 'spark-run'", "bronze.videos_raw": None}
+        assert spark_engine.counts(both) == {
+            "bronze.channels_raw": 3,
+            "bronze.videos_raw": spark_engine.count("bronze.videos_raw"),
+        }
         assert spark_engine.delete("bronze.channels_raw", "run_id = 'spark-run'") == 3
         assert spark_engine.count("bronze.channels_raw") == before
 

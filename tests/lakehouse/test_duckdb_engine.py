@@ -61,6 +61,29 @@ def test_append_query_delete_roundtrip(lakehouse):
         assert engine.count("bronze.channels_raw") == 3
 
 
+def test_counts_of_many_tables_in_one_query_equal_each_tables_count(lakehouse):
+    with DuckDBEngine(lakehouse) as engine:
+        engine.bootstrap()
+        engine.append("bronze.channels_raw", _batch("r1", 3).to_arrow())
+        engine.append("bronze.channels_raw", _batch("r2", 2).to_arrow())
+        wanted = {
+            "bronze.channels_raw": "run_id = 'r2'",
+            "bronze.videos_raw": None,
+            "bronze.run_context_log": None,
+        }
+        assert engine.counts({**wanted, "bronze.channels_raw": None}) == {
+            "bronze.channels_raw": 5,
+            "bronze.videos_raw": 0,
+            "bronze.run_context_log": 0,
+        }
+        assert (
+            engine.counts(wanted)["bronze.channels_raw"]
+            == 2
+            == engine.count("bronze.channels_raw", "run_id = 'r2'")
+        )
+        assert engine.counts({}) == {}
+
+
 def test_nothing_persists_when_a_file_is_reopened_after_close(lakehouse):
     with DuckDBEngine(lakehouse) as engine:
         engine.bootstrap()
