@@ -40,7 +40,7 @@ from ytlake.emulator.reporting import Report, ReportingApi
 from ytlake.emulator.world import PACIFIC, World, WorldConfig
 from ytlake.lakeflow import discover, run_pipeline
 from ytlake.lakehouse import open_engine
-from ytlake.tasks.bulk import land_file
+from ytlake.tasks.bulk import Parts, land_file
 from ytlake.tasks.landing import Landing
 from ytlake.tasks.run_state import RunInfo
 from ytlake.youtube.reporting_api import BULK_REPORT_TYPES, LINES_PER_PART
@@ -110,6 +110,7 @@ def land_days(engine: object, days: list[date], folder: Path, channel_id: str) -
     size = parts = lines = 0
     for day in days:
         run = RunInfo(f"bench-bulk-{day}", TODAY, TODAY, "emulator")
+        day_parts = Parts(Landing(engine, run))  # one day's run: its parts appended together
         for report_type in BULK_REPORT_TYPES:
             data = _path(folder, day, report_type).read_bytes()
             size += len(data)
@@ -121,8 +122,9 @@ def land_days(engine: object, days: list[date], folder: Path, channel_id: str) -
                 "createTime": MADE.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                 "downloadUrl": "handed",
             }
-            n_parts, n_lines = land_file(Landing(engine, run), Handed(data), report, report_type, channel_id)
+            n_parts, n_lines = land_file(day_parts, Handed(data), report, report_type, channel_id)
             parts, lines = parts + n_parts, lines + n_lines
+        day_parts.flush()
     return size, parts, lines
 
 

@@ -70,14 +70,20 @@ def _files(parts):
     return out
 
 
+def _listed(emu):
+    """Every report Google lists (its ``downloadUrl`` included), by the official client."""
+    api = _reporting(emu)
+    return [
+        r
+        for job in api.jobs().list().execute()["jobs"]
+        for r in api.jobs().reports().list(jobId=job["id"], pageSize=500).execute().get("reports", [])
+    ]
+
+
 def _google_files(emu):
     """Every listed report's file, as the official client downloads it (Google's sample)."""
     api = _reporting(emu)
-    out = {}
-    for job in api.jobs().list().execute()["jobs"]:
-        for report in api.jobs().reports().list(jobId=job["id"], pageSize=500).execute().get("reports", []):
-            out[report["id"]] = _download(api, report["downloadUrl"]).decode()
-    return out
+    return {r["id"]: _download(api, r["downloadUrl"]).decode() for r in _listed(emu)}
 
 
 def _media_requests(emu) -> int:
@@ -166,6 +172,50 @@ def test_a_download_cut_mid_file_is_landed_again_whole(tmp_path, jobs_made):
     finals = {p["request"]["params"]["attempt"] for p in parts if p["request"]["params"].get("final")}
     cut_short = {p["request"]["params"]["attempt"] for p in parts} - finals
     assert cut_short  # some files were cut after parts of them had landed
+
+
+def test_a_stop_mid_bulk_keeps_every_file_downloaded_before_it_in_fewer_appends_than_files(
+    tmp_path, jobs_made, monkeypatch
+):
+    """SIGINT while files download: every file downloaded before it is in Bronze, complete,
+    the run is recorded as aborted, and the files were appended together (one append per
+    file would be a Delta commit per file on Databricks)."""
+    import signal
+
+    from ytlake.interrupts import Interrupted
+    from ytlake.lakehouse.duckdb_engine import DuckDBEngine
+    from ytlake.runlocal import RunAborted
+
+    state, lakehouse = _copy_of(jobs_made, tmp_path)
+    later = TODAY + timedelta(days=4)
+    downloaded: list[str] = []
+    appends: list[int] = []
+    real_download, real_append = reporting_api.ReportingApi.download, DuckDBEngine.append
+
+    def download(self, url):
+        if len(downloaded) == 30:
+            raise Interrupted(signal.SIGINT)
+        yield from real_download(self, url)
+        downloaded.append(url)  # every part of it was handed over
+
+    def append(self, table, rows):
+        if table == bulk.TABLE:
+            appends.append(rows.num_rows)
+        return real_append(self, table, rows)
+
+    monkeypatch.setattr(reporting_api.ReportingApi, "download", download)
+    monkeypatch.setattr(DuckDBEngine, "append", append)
+    with _serve(state, later) as emu:
+        with pytest.raises(RunAborted):
+            _run(emu, lakehouse, later)
+        google = _google_files(emu)
+        by_url = {r["downloadUrl"]: r["id"] for r in _listed(emu)}
+    landed = _files(_parts(lakehouse))
+    assert len(google) > 30 and len(downloaded) == 30
+    assert set(landed) == {by_url[u] for u in downloaded}  # each one complete, none lost
+    assert all(landed[i] == google[i] for i in landed)
+    assert 0 < len(appends) < len(landed)  # appended together
+    assert sum(appends) == len(_parts(lakehouse))
 
 
 def test_a_download_url_elsewhere_is_not_given_the_token():

@@ -10,6 +10,9 @@
    with the file. A part's request names the channel (``channelId``), the report
    (``reportTypeId``, ``jobId``, ``reportId``, ``startTime``, ``endTime``, ``createTime``), the
    download ``attempt``, the ``part`` number and, on the last part, ``final: true``.
+   Parts are appended together (``Parts``): one append (a Delta commit on Databricks) per
+   ``PARTS_PER_APPEND`` parts or ``LINES_PER_PART`` lines, whichever comes first, and at the
+   end: a small channel's hundreds of one-part files are a few appends, not hundreds.
 
 The cursor is derived from what landed, as for v2: a file counts as landed when every part
 of one download attempt did, the final one included (the rule Silver reads files by), so a
@@ -50,6 +53,9 @@ LISTED_DAYS = 60
 ATTEMPTS = 3
 #: Files in a row not landed before bulk stops for this run (Google is down).
 GIVE_UP_AFTER = 5
+#: Parts held before they are appended together (fewer while they hold ``LINES_PER_PART``
+#: lines): a run killed outright downloads at most these again.
+PARTS_PER_APPEND = 25
 #: The parts of a file's Bronze row the cursor reads.
 PART_ENVELOPE = (
     "STRUCT<status: INT, request: STRUCT<params: STRUCT<channelId: STRING, reportTypeId: STRING, "
@@ -185,11 +191,41 @@ def _records(lines: list[str], carry: list[str], open_quote: bool) -> tuple[list
     return out, carry, open_quote
 
 
+class Parts:
+    """Files' parts appended to Bronze together: held until ``PARTS_PER_APPEND`` parts or
+    ``LINES_PER_PART`` lines are held, then appended in one transaction. A file is logged
+    as landed once the append holding its last part is done."""
+
+    def __init__(self, writer: Landing) -> None:
+        self.writer = writer
+        self.parts = self.lines = 0
+        self.files: list[str] = []  # files whose last part is held: logged once appended
+
+    def add(self, params: dict[str, Any], text: str, lines: int) -> None:
+        self.writer.add(TABLE, ENDPOINT, params, 200, text)
+        self.parts += 1
+        self.lines += lines
+        if self.parts >= PARTS_PER_APPEND or self.lines >= reporting_api.LINES_PER_PART:
+            self.flush()
+
+    def landed(self, line: str) -> None:
+        """``line`` is logged once the file's last part is in Bronze."""
+        self.files.append(line)
+
+    def flush(self) -> None:
+        self.writer.flush()
+        self.parts = self.lines = 0
+        for line in self.files:
+            log.info("%s", line)
+        self.files = []
+
+
 def land_file(
-    writer: Landing, api: ReportingApi, report: dict[str, Any], report_type: str, channel_id: str
+    parts_out: Parts, api: ReportingApi, report: dict[str, Any], report_type: str, channel_id: str
 ) -> tuple[int, int]:
-    """Download one report's file and land it part by part; returns (parts, data lines).
-    Raises what the download raised (the caller retries or leaves it for the next run)."""
+    """Download one report's file and hand it to ``parts_out`` part by part; returns (parts,
+    data lines). Raises what the download raised (the caller retries or leaves it for the
+    next run)."""
     params = {
         "channelId": channel_id,  # the channel whose job it is (the caller's own)
         "reportTypeId": report_type,
@@ -209,9 +245,7 @@ def land_file(
     def land(records: list[str], final: bool) -> None:
         nonlocal parts, lines
         text = "\n".join([header or "", *records]) + "\n"
-        asked = {**params, "part": parts, **({"final": "true"} if final else {})}
-        writer.add(TABLE, ENDPOINT, asked, 200, text)
-        writer.flush()
+        parts_out.add({**params, "part": parts, **({"final": "true"} if final else {})}, text, len(records))
         parts += 1
         lines += len(records)
 
@@ -238,19 +272,22 @@ def land_bulk(
     bulk with the reason in ``stopped``, keeps what landed, and the caller goes on (v2 in
     hybrid mode). Only a stop asked for (SIGINT/SIGTERM) goes through."""
     outcome = BulkOutcome()
+    parts = Parts(writer)
     try:
-        _land(engine, writer, api, today, channel_id, outcome)
+        _land(engine, parts, api, today, channel_id, outcome)
     except QuotaExceededError as err:
         outcome.stopped = f"Reporting API quota exceeded ({err.message[:160]})"
     except (GoogleApiError, RetryableError, httpx.TransportError) as err:
         outcome.stopped = f"Reporting API: {str(err)[:200]}"
+    finally:  # what was downloaded lands, a stop asked for included: the cursor reads Bronze
+        parts.flush()
     if outcome.stopped:
         log.warning("bulk stopped: %s; what landed is kept, the next run goes on", outcome.stopped)
     return outcome
 
 
 def _land(
-    engine: Engine, writer: Landing, api: ReportingApi, today: date, channel_id: str, outcome: BulkOutcome
+    engine: Engine, parts_out: Parts, api: ReportingApi, today: date, channel_id: str, outcome: BulkOutcome
 ) -> None:
     jobs, outcome.jobs_created = api.ensure_jobs(BULK_REPORT_TYPES)
     landed = landed_files(engine, channel_id)
@@ -263,7 +300,7 @@ def _land(
                 continue
             for attempt in range(1, ATTEMPTS + 1):
                 try:
-                    parts, lines = land_file(writer, api, report, report_type, channel_id)
+                    parts, lines = land_file(parts_out, api, report, report_type, channel_id)
                 except (httpx.TransportError, UnicodeDecodeError) as err:  # cut mid-file: again
                     log.warning("report %s: download cut (%s), attempt %d", report.get("id"), err, attempt)
                     if attempt == ATTEMPTS:
@@ -281,7 +318,7 @@ def _land(
                     log.warning("report %s expired between its listing and its download", report.get("id"))
                     break
                 in_a_row = 0
-                log.info("landed report file %s (%s, %d part(s))", report.get("id"), report_type, parts)
+                parts_out.landed(f"landed report file {report.get('id')} ({report_type}, {parts} part(s))")
                 outcome.files[report_type] = outcome.files.get(report_type, 0) + 1
                 outcome.parts += parts
                 outcome.lines += lines
