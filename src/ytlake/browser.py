@@ -72,6 +72,22 @@ STILL = (
 )
 
 
+#: Whether the page has settled: Streamlit is not rerunning (its status widget is gone) and
+#: every Plotly chart it placed is drawn, at its container's width, with no transition under way.
+SETTLED = """(() => {
+  if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
+  const plots = document.querySelectorAll('.js-plotly-plot');
+  if (plots.length < document.querySelectorAll('[data-testid="stPlotlyChart"]').length) return false;
+  for (const gd of plots) {
+    const layout = gd._fullLayout;
+    if (!layout || gd._transitioning || gd._transitionData && gd._transitionData._interruptCallbacks
+        && gd._transitionData._interruptCallbacks.length) return false;
+    if (Math.abs(layout.width - gd.getBoundingClientRect().width) > 1) return false;
+  }
+  return true;
+})()"""
+
+
 def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -152,10 +168,20 @@ class Chromium:
         while time.monotonic() < deadline:
             text = self.text()
             if ready(text):
-                time.sleep(1.0)  # let the charts finish their transitions
+                self.settle(max(deadline - time.monotonic(), 1.0))  # the charts laid out
                 return self.text()
             time.sleep(0.3)
         raise TimeoutError(f"the page did not render in {timeout_s:.0f} s; it shows: {text[:200]!r}")
+
+    def settle(self, timeout_s: float = 10) -> bool:
+        """Wait until the page has settled (``SETTLED``: no rerun under way, every chart laid
+        out at its width); False if it did not within ``timeout_s``."""
+        deadline = time.monotonic() + timeout_s
+        while not self.evaluate(SETTLED):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+        return True
 
     def evaluate(self, expression: str) -> Any:
         """The value of a JavaScript expression in the page (JSON-serialisable)."""
@@ -209,19 +235,25 @@ class Chromium:
         for kind in ("mousePressed", "mouseReleased"):
             self.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
 
-    def screenshot(self, path: Path, tries: int = 20) -> None:
+    def screenshot(self, path: Path, agreeing: int = 3, tries: int = 30) -> None:
         """The page as a PNG, the same bytes each time: no focused field (its caret blinks), no
-        transition, the mouse on the empty header (no hover toolbar), and captured again until two
-        captures in a row agree (a chart still laying out its axes changes between them)."""
+        transition, the mouse on the empty header (no hover toolbar), the page settled (no rerun
+        under way, every chart laid out at its width), and captured until ``agreeing`` captures
+        in a row, 0.4 s apart, agree (a chart still laying out its axes changes between them)."""
         self.evaluate(STILL)
         self.call("Input.dispatchMouseEvent", type="mouseMoved", x=700, y=2)  # the empty header
-        data = previous = ""
+        data, same = "", 0
         for _ in range(tries):
             time.sleep(0.4)
-            data = self.call("Page.captureScreenshot", format="png")["data"]
-            if data == previous:
+            if not self.settle(0):
+                same = 0
+                continue
+            capture = self.call("Page.captureScreenshot", format="png")["data"]
+            same = same + 1 if capture == data else 1
+            data = capture
+            if same >= agreeing:
                 break
-            previous = data
+        data = data or self.call("Page.captureScreenshot", format="png")["data"]  # never settled
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_bytes(base64.b64decode(data))
 

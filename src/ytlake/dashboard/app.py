@@ -677,8 +677,7 @@ def engagement_page() -> None:
                 x="share of the video (%)",
                 y="viewers still watching (%)",
                 title=f"Audience retention: {video_names.get(chosen, chosen)}",
-                range_y=[0, None],
-            ),
+            ).update_yaxes(rangemode="tozero"),
             use_container_width=True,
         )
         st.caption(
