@@ -40,6 +40,7 @@ appender.file.layout.pattern = %d{{yyyy-MM-dd HH:mm:ss}} %p %c{{1}}: %m%n
 
 def local_spark_session(warehouse: Path) -> Any:
     """A local ``local[2]`` SparkSession whose tables persist under ``warehouse``."""
+    from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession
 
     warehouse = Path(warehouse).resolve()
@@ -48,27 +49,53 @@ def local_spark_session(warehouse: Path) -> Any:
     metastore = warehouse / "metastore_db"
     # the JVM's own log (Spark's WARN/INFO lines, Hive's, Derby's) goes to a file beside the
     # tables, never to the terminal of `ytlake run --engine spark`
+    log_file = warehouse / "spark.log"
     log4j = warehouse / "log4j2.properties"
-    log4j.write_text(LOG4J2.format(log=warehouse / "spark.log"), encoding="utf-8")
+    log4j.write_text(LOG4J2.format(log=log_file), encoding="utf-8")
     java_options = f"-Dderby.system.home={warehouse} -Dlog4j2.configurationFile={log4j.as_uri()}"
-    return (
-        SparkSession.builder.master("local[2]")
-        .appName("ytlake")
-        .config("spark.sql.warehouse.dir", str(warehouse / "tables"))
-        .config("spark.sql.catalogImplementation", "hive")
-        .config(
-            "spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={metastore};create=true"
-        )
-        .config("spark.driver.extraJavaOptions", java_options)
-        # the driver is the whole local cluster: YTLAKE_SPARK_DRIVER_MEMORY sizes it (e.g. 8g)
-        .config("spark.driver.memory", os.environ.get("YTLAKE_SPARK_DRIVER_MEMORY", "2g"))
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.ansi.enabled", "true")
-        .getOrCreate()
+    conf = SparkConf().setAll(
+        [
+            ("spark.master", "local[2]"),
+            ("spark.app.name", "ytlake"),
+            ("spark.sql.warehouse.dir", str(warehouse / "tables")),
+            ("spark.sql.catalogImplementation", "hive"),
+            (
+                "spark.hadoop.javax.jdo.option.ConnectionURL",
+                f"jdbc:derby:;databaseName={metastore};create=true",
+            ),
+            ("spark.driver.extraJavaOptions", java_options),
+            # the driver is the whole local cluster: YTLAKE_SPARK_DRIVER_MEMORY sizes it (e.g. 8g)
+            ("spark.driver.memory", os.environ.get("YTLAKE_SPARK_DRIVER_MEMORY", "2g")),
+            ("spark.ui.enabled", "false"),
+            ("spark.ui.showConsoleProgress", "false"),
+            ("spark.sql.shuffle.partitions", "4"),
+            ("spark.sql.session.timeZone", "UTC"),
+            ("spark.sql.ansi.enabled", "true"),
+        ]
     )
+    if SparkContext._gateway is None:  # the JVM starts now: what it prints goes to the log too
+        _start_jvm(conf, log_file)
+    return SparkSession.builder.config(conf=conf).getOrCreate()
+
+
+def _start_jvm(conf: Any, log_file: Path) -> None:
+    """Start Spark's JVM with its stdout and stderr in ``log_file`` (pyspark's ``popen_kwargs``):
+    what the Java launcher prints before log4j reads its configuration (``WARNING: Using
+    incubator modules``) stays off the terminal. A JVM that does not start is one line naming
+    the log."""
+    from pyspark import SparkContext
+    from pyspark.errors import PySparkRuntimeError
+    from pyspark.java_gateway import launch_gateway
+
+    with open(log_file, "ab") as out:
+        try:
+            gateway = launch_gateway(conf, popen_kwargs={"stdout": out, "stderr": out})
+        except PySparkRuntimeError as err:
+            raise RuntimeError(
+                f"Spark's JVM did not start ({err.getCondition()}): Java 17 or later is needed on the "
+                f"PATH or in JAVA_HOME; the JVM's own words are in {log_file}"
+            ) from None
+    SparkContext(conf=conf, gateway=gateway)  # the session below takes this context
 
 
 class SparkEngine(Engine):
