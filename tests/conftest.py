@@ -13,10 +13,10 @@ from ytlake.emulator.server import running_emulator
 from ytlake.emulator.world import World, WorldConfig
 
 # Compiled modules are cached, whatever the environment says: with PYTHONDONTWRITEBYTECODE set
-# (as on the machine CI runs on) every process the tests start (each `ytlake run`, each
-# Streamlit server, each xdist worker) compiled dbt, pandas and Streamlit from source again:
-# their imports took 7.8 s, against 3.3 s from cached bytecode. Set here, in the process that
-# starts the workers, before it starts them.
+# (as on the machine the suite's figures come from) every process the tests start (each
+# `ytlake run`, each Streamlit server) compiled dbt, pandas and Streamlit from source again:
+# their imports took 7.8 s, against 3.3 s from cached bytecode. Every pytest process (the
+# controller and each worker) loads this file, and the processes they start inherit it.
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.dont_write_bytecode = False
 

@@ -16,8 +16,8 @@
 
 The cursor is derived from what landed, as for v2: a file counts as landed when every part
 of one download attempt did, the final one included (the rule Silver reads files by), so a
-run killed mid-file downloads that file again (its earlier parts stay, under another
-attempt, without a final part: readers take complete attempts only), and a file landed is
+run killed mid-file downloads that file again (its parts already appended stay, under
+another attempt, without a final part: readers take complete attempts only), and a file landed is
 never downloaded again. A restated day comes as a new report (new id, later ``createTime``)
 and lands beside the first; readers take the latest ``createTime`` per channel, type and
 day. Days the jobs should have covered but whose files expired before any run landed
