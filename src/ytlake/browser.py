@@ -168,7 +168,10 @@ class Chromium:
         while time.monotonic() < deadline:
             text = self.text()
             if ready(text):
-                self.settle(max(deadline - time.monotonic(), 1.0))  # the charts laid out
+                # a rerun's status widget shows a moment after it starts: a short pause first,
+                # then the page settled (no rerun under way, the charts laid out)
+                time.sleep(0.5)
+                self.settle(max(deadline - time.monotonic(), 1.0))
                 return self.text()
             time.sleep(0.3)
         raise TimeoutError(f"the page did not render in {timeout_s:.0f} s; it shows: {text[:200]!r}")

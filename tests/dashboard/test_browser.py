@@ -89,7 +89,7 @@ def test_one_channel_every_page_and_a_video(built, tmp_path, monkeypatch):
         browser.click_table_row(2)
         browser.wait_for(lambda text: f"Video: {third}" in text)
         browser.choose("Video", title)  # ...and from the sidebar's filter
-        detail = browser.wait_for(lambda text: f"Video: {title}" in text)
+        detail = browser.wait_for(lambda text: f"Video: {title}" in text and "Traffic sources" in text)
         _no_fault(browser, "Content, one video")
     assert list(texts) == list(PAGES)
     for page in PAGES:

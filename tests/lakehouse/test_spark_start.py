@@ -22,10 +22,11 @@ def test_a_jvm_that_cannot_start_is_one_sentence_and_its_words_go_to_the_spark_l
     )
     assert done.returncode != 0
     out = " ".join(done.stdout.split())  # the task table wraps at the terminal's width
+    unwrapped = "".join(done.stdout.split())  # a long path is wrapped mid-word
     spark_log = tmp_path / "yt.spark" / "spark.log"
     assert "init_run_context FAILED" in out
     assert "Spark's JVM did not start (JAVA_GATEWAY_EXITED): Java 17 or later is needed" in out
-    assert str(spark_log) in "".join(done.stdout.split())  # a long path is wrapped mid-word
+    assert str(spark_log) in unwrapped
     # the launcher's own complaint is in the log, not on the terminal
     assert "no-java/bin/java" in spark_log.read_text()
     assert "no-java" not in done.stderr and "Traceback" not in done.stderr + done.stdout

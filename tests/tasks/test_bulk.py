@@ -177,8 +177,8 @@ def test_a_download_cut_mid_file_is_landed_again_whole(tmp_path, jobs_made):
 def test_a_stop_mid_bulk_keeps_every_file_downloaded_before_it_in_fewer_appends_than_files(
     tmp_path, jobs_made, monkeypatch
 ):
-    """SIGINT while files download: every file downloaded before it is in Bronze, complete,
-    the run is recorded as aborted, and the files were appended together (one append per
+    """SIGINT while files download: the run is recorded ABORTED, every file downloaded before
+    the stop is in Bronze, complete, and the files were appended together (one append per
     file would be a Delta commit per file on Databricks)."""
     import signal
 
@@ -206,7 +206,7 @@ def test_a_stop_mid_bulk_keeps_every_file_downloaded_before_it_in_fewer_appends_
     monkeypatch.setattr(reporting_api.ReportingApi, "download", download)
     monkeypatch.setattr(DuckDBEngine, "append", append)
     with _serve(state, later) as emu:
-        with pytest.raises(RunAborted):
+        with pytest.raises(RunAborted, match="ABORTED; what landed stays"):  # recorded so
             _run(emu, lakehouse, later)
         google = _google_files(emu)
         by_url = {r["downloadUrl"]: r["id"] for r in _listed(emu)}
