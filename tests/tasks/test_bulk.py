@@ -70,9 +70,8 @@ def _files(parts):
     return out
 
 
-def _listed(emu):
-    """Every report Google lists (its ``downloadUrl`` included), by the official client."""
-    api = _reporting(emu)
+def _listed(api):
+    """Every report Google lists (its ``downloadUrl`` included), by the official client ``api``."""
     return [
         r
         for job in api.jobs().list().execute()["jobs"]
@@ -83,7 +82,7 @@ def _listed(emu):
 def _google_files(emu):
     """Every listed report's file, as the official client downloads it (Google's sample)."""
     api = _reporting(emu)
-    return {r["id"]: _download(api, r["downloadUrl"]).decode() for r in _listed(emu)}
+    return {r["id"]: _download(api, r["downloadUrl"]).decode() for r in _listed(api)}
 
 
 def _media_requests(emu) -> int:
@@ -209,7 +208,7 @@ def test_a_stop_mid_bulk_keeps_every_file_downloaded_before_it_in_fewer_appends_
         with pytest.raises(RunAborted, match="ABORTED; what landed stays"):  # recorded so
             _run(emu, lakehouse, later)
         google = _google_files(emu)
-        by_url = {r["downloadUrl"]: r["id"] for r in _listed(emu)}
+        by_url = {r["downloadUrl"]: r["id"] for r in _listed(_reporting(emu))}
     landed = _files(_parts(lakehouse))
     assert len(google) > 30 and len(downloaded) == 30
     assert set(landed) == {by_url[u] for u in downloaded}  # each one complete, none lost
